@@ -1,0 +1,54 @@
+/*
+ * LZ4 through dlopen: liblz4.so.1 is installed on the machines we target but its -dev
+ * headers usually are not, and the library must load (ZERO, POISON, FILE sources work)
+ * even where LZ4 is missing. Prototypes as in lz4.h (LZ4 1.9.x).
+ */
+#include "jr_internal.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+
+typedef int (*lz4_compress_fn)(const char *src, char *dst, int src_size, int dst_cap);
+typedef int (*lz4_decompress_fn)(const char *src, char *dst, int compressed_size, int dst_cap);
+typedef int (*lz4_bound_fn)(int input_size);
+
+static lz4_compress_fn lz4_compress;
+static lz4_decompress_fn lz4_decompress;
+static lz4_bound_fn lz4_bound;
+static int lz4_state; /* 0 not tried, 1 loaded, -1 unavailable */
+static pthread_once_t lz4_once = PTHREAD_ONCE_INIT;
+
+static void lz4_open(void)
+{
+	void *h = dlopen("liblz4.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		h = dlopen("liblz4.so", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		lz4_state = -1;
+		return;
+	}
+	lz4_compress = (lz4_compress_fn)dlsym(h, "LZ4_compress_default");
+	lz4_decompress = (lz4_decompress_fn)dlsym(h, "LZ4_decompress_safe");
+	lz4_bound = (lz4_bound_fn)dlsym(h, "LZ4_compressBound");
+	lz4_state = (lz4_compress && lz4_decompress && lz4_bound) ? 1 : -1;
+}
+
+int jr_lz4_load(void)
+{
+	pthread_once(&lz4_once, lz4_open);
+	return lz4_state == 1;
+}
+
+int jr_lz4_bound(int n) { return lz4_bound(n); }
+
+int jr_lz4_compress(const char *src, char *dst, int src_len, int dst_cap)
+{
+	return lz4_compress(src, dst, src_len, dst_cap);
+}
+
+int jr_lz4_decompress(const char *src, char *dst, int src_len, int dst_cap)
+{
+	return lz4_decompress(src, dst, src_len, dst_cap);
+}
+
+JR_API int jr_lz4_available(void) { return jr_lz4_load(); }

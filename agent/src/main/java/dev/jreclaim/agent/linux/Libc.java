@@ -1,0 +1,231 @@
+package dev.jreclaim.agent.linux;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The libc calls the agent makes, through FFM. Calls that can fail return {@code -errno}
+ * (the kernel's convention) so callers decide whether a value is an error worth an exception;
+ * the {@code OrThrow} variants throw a {@link NativeCallException} naming call and subject.
+ */
+public final class Libc {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    private static final ThreadLocal<MemorySegment> STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
+
+    private static final MethodHandle MMAP = errnoHandle("mmap",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = errnoHandle("munmap",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle MADVISE = errnoHandle("madvise",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle MINCORE = errnoHandle("mincore",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS));
+    private static final MethodHandle IOCTL_PTR = errnoHandle("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle IOCTL_INT = errnoHandle("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle SYSCALL_1 = errnoHandle("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle OPEN = errnoHandle("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SYSCONF = plainHandle("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+    private static final MethodHandle GETEUID = plainHandle("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle STRERROR = plainHandle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private static final long PAGE_SIZE = sysconf(Mman.SC_PAGESIZE);
+
+    private Libc() {}
+
+    private static MethodHandle errnoHandle(String name, FunctionDescriptor fd, Linker.Option... extra) {
+        Linker.Option[] options = new Linker.Option[extra.length + 1];
+        options[0] = CAPTURE_ERRNO;
+        System.arraycopy(extra, 0, options, 1, extra.length);
+        return LINKER.downcallHandle(symbol(name), fd, options);
+    }
+
+    private static MethodHandle plainHandle(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(symbol(name), fd);
+    }
+
+    private static MemorySegment symbol(String name) {
+        return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+
+    public static long pageSize() {
+        return PAGE_SIZE;
+    }
+
+    /** Anonymous private read-write mapping; returns the address or {@code -errno}. */
+    public static long mmapAnonymous(long length) {
+        MemorySegment st = STATE.get();
+        try {
+            long r = (long) MMAP.invokeExact(st, 0L, length, Mman.PROT_READ | Mman.PROT_WRITE,
+                    Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_NORESERVE, -1, 0L);
+            return r == Mman.MAP_FAILED ? -errno(st) : r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int munmap(long address, long length) {
+        MemorySegment st = STATE.get();
+        try {
+            int r = (int) MUNMAP.invokeExact(st, address, length);
+            return r == 0 ? 0 : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int madvise(long address, long length, int advice) {
+        MemorySegment st = STATE.get();
+        try {
+            int r = (int) MADVISE.invokeExact(st, address, length, advice);
+            return r == 0 ? 0 : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static void madviseOrThrow(long address, long length, int advice, String subject) {
+        int r = madvise(address, length, advice);
+        if (r < 0) {
+            throw new NativeCallException("madvise(" + Mman.adviceName(advice) + ")", subject, -r);
+        }
+    }
+
+    /** Residency of each page: {@code vec} gets one byte per page, bit 0 set when resident. */
+    public static int mincore(long address, long length, MemorySegment vec) {
+        MemorySegment st = STATE.get();
+        try {
+            int r = (int) MINCORE.invokeExact(st, address, length, vec);
+            return r == 0 ? 0 : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Number of resident pages in a page-aligned span. */
+    public static long residentPages(long address, long length, String subject) {
+        long pages = (length + PAGE_SIZE - 1) / PAGE_SIZE;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment vec = arena.allocate(pages);
+            int r = mincore(address, pages * PAGE_SIZE, vec);
+            if (r < 0) {
+                throw new NativeCallException("mincore", subject, -r);
+            }
+            long resident = 0;
+            for (long i = 0; i < pages; i++) {
+                resident += vec.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) & 1;
+            }
+            return resident;
+        }
+    }
+
+    public static int ioctl(int fd, long request, MemorySegment arg) {
+        MemorySegment st = STATE.get();
+        try {
+            int r = (int) IOCTL_PTR.invokeExact(st, fd, request, arg);
+            return r >= 0 ? r : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int ioctl(int fd, long request, int arg) {
+        MemorySegment st = STATE.get();
+        try {
+            int r = (int) IOCTL_INT.invokeExact(st, fd, request, arg);
+            return r >= 0 ? r : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code syscall(number, arg)}; returns the result or {@code -errno}. */
+    public static long syscall(long number, int arg) {
+        MemorySegment st = STATE.get();
+        try {
+            long r = (long) SYSCALL_1.invokeExact(st, number, arg);
+            return r >= 0 ? r : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int open(String path, int flags) {
+        MemorySegment st = STATE.get();
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) OPEN.invokeExact(st, arena.allocateFrom(path), flags);
+            return r >= 0 ? r : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int close(int fd) {
+        MemorySegment st = STATE.get();
+        try {
+            int r = (int) CLOSE.invokeExact(st, fd);
+            return r == 0 ? 0 : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long sysconf(int name) {
+        try {
+            return (long) SYSCONF.invokeExact(name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+}

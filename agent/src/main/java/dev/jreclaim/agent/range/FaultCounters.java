@@ -1,0 +1,62 @@
+package dev.jreclaim.agent.range;
+
+import dev.jreclaim.agent.linux.ServiceLibrary;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The fault service's counters at one moment, read from native memory without stopping it.
+ *
+ * @param faultEvents     MISSING events answered
+ * @param wpEvents        write-protect events answered (writers that raced a restore or a mark)
+ * @param staleEvents     events for ranges already removed or unknown (answered with a wake)
+ * @param races           restores that met a page already present (another thread won)
+ * @param rebuildFailures pages a source could not produce (poisoned instead of handing out wrong bytes)
+ * @param copyErrors      ioctl failures other than races
+ * @param maxNanos        slowest single answer
+ * @param perSource       faults, pages, bytes and time per source
+ * @param histogram       answers per latency bucket: bucket i counts [2^i, 2^(i+1)) ns
+ */
+public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, long races, long rebuildFailures,
+        long copyErrors, long maxNanos, Map<RebuildSource, SourceCounters> perSource, long[] histogram) {
+
+    /** Faults answered, pages installed, bytes installed and nanoseconds spent for one source. */
+    public record SourceCounters(long faults, long pages, long bytes, long nanos) {}
+
+    static FaultCounters of(long[] c, long[] hist) {
+        Map<RebuildSource, SourceCounters> per = new EnumMap<>(RebuildSource.class);
+        for (RebuildSource s : RebuildSource.values()) {
+            int b = ServiceLibrary.C_SRC_BASE + 4 * s.code();
+            per.put(s, new SourceCounters(c[b], c[b + 1], c[b + 2], c[b + 3]));
+        }
+        return new FaultCounters(c[ServiceLibrary.C_EVENTS], c[ServiceLibrary.C_WP_EVENTS],
+                c[ServiceLibrary.C_UNKNOWN_RANGE] + c[ServiceLibrary.C_FREED_RANGE], c[ServiceLibrary.C_RACES],
+                c[ServiceLibrary.C_REBUILD_FAILURES], c[ServiceLibrary.C_COPY_ERRORS], c[ServiceLibrary.C_MAX_NS],
+                per, hist);
+    }
+
+    /** Pages installed by the service, all sources. */
+    public long pagesRestored() {
+        return perSource.values().stream().mapToLong(SourceCounters::pages).sum();
+    }
+
+    /** Upper bound of the bucket holding the given quantile (0..1) of answers, in ns; 0 when none. */
+    public long quantileNanos(double q) {
+        long total = 0;
+        for (long h : histogram) {
+            total += h;
+        }
+        if (total == 0) {
+            return 0;
+        }
+        long rank = (long) Math.ceil(q * total);
+        long seen = 0;
+        for (int i = 0; i < histogram.length; i++) {
+            seen += histogram[i];
+            if (seen >= rank) {
+                return 1L << (i + 1);
+            }
+        }
+        return maxNanos;
+    }
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# jreclaim's entry point for developers and CI. It finds a JDK >= 22 by itself and runs Maven with it.
+#
+#   ./build.sh test      build everything and run every test (what CI runs)
+#   ./build.sh demo      build the agent (no tests) and run the demo
+#   ./build.sh package   build agent/target/jreclaim-agent.jar without running tests
+#   ./build.sh mvn ARGS  run Maven with the JDK it found
+#   ./build.sh java ARGS run that JDK's java
+set -euo pipefail
+cd "$(dirname "$0")"
+REQUIRED=22
+
+jdk_major() { # prints the feature version of the JDK at $1, or nothing
+  local home="$1" v=""
+  [ -x "$home/bin/javac" ] || return 0
+  if [ -f "$home/release" ]; then
+    v=$(sed -n 's/^JAVA_VERSION="\([^"]*\)".*/\1/p' "$home/release")
+  fi
+  if [ -z "$v" ]; then
+    v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  fi
+  v="${v#1.}"
+  echo "${v%%[.+-]*}"
+}
+
+find_jdk() {
+  local best="" best_v=0 c v
+  local candidates=()
+  [ -n "${JRECLAIM_JAVA_HOME:-}" ] && candidates+=("$JRECLAIM_JAVA_HOME")
+  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
+  if command -v javac >/dev/null 2>&1; then
+    candidates+=("$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")")
+  fi
+  for c in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* /opt/*/jdk* "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
+    [ -d "$c" ] && candidates+=("$c")
+  done
+  for c in "${candidates[@]}"; do
+    v=$(jdk_major "$c")
+    [ -n "$v" ] || continue
+    # An explicit JRECLAIM_JAVA_HOME that is new enough wins outright.
+    if [ "$c" = "${JRECLAIM_JAVA_HOME:-}" ] && [ "$v" -ge "$REQUIRED" ]; then echo "$c"; return 0; fi
+    if [ "$v" -gt "$best_v" ]; then best="$c"; best_v="$v"; fi
+  done
+  if [ "$best_v" -ge "$REQUIRED" ]; then echo "$best"; return 0; fi
+  return 1
+}
+
+if ! JDK=$(find_jdk); then
+  echo "build.sh: no JDK $REQUIRED or newer found (looked at JRECLAIM_JAVA_HOME, JAVA_HOME, javac on PATH, /usr/lib/jvm, /opt, ~/.sdkman, ~/.jdks)." >&2
+  echo "build.sh: install one, e.g. 'apt-get install openjdk-25-jdk' or Temurin 25 (temurin-25-jdk), or point JRECLAIM_JAVA_HOME at it." >&2
+  exit 1
+fi
+export JAVA_HOME="$JDK"
+export PATH="$JAVA_HOME/bin:$PATH"
+# Maven's own Guava calls sun.misc.Unsafe; JDK 24+ warns about it on every run.
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+command -v mvn >/dev/null || { echo "build.sh: Maven is needed (apt-get install maven)" >&2; exit 1; }
+MVN=(mvn -B -ntp)
+
+cmd="${1:-test}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  test)
+    echo "build.sh: using JDK $JAVA_HOME"
+    "${MVN[@]}" verify "$@"
+    ;;
+  package)
+    "${MVN[@]}" -q -DskipTests package "$@"
+    echo "build.sh: built agent/target/jreclaim-agent.jar"
+    ;;
+  demo)
+    "${MVN[@]}" -q -DskipTests package
+    exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx256m \
+      -cp "samples/target/jreclaim-samples.jar:agent/target/jreclaim-agent.jar" \
+      dev.jreclaim.samples.pressure.PressureDemo "$@"
+    ;;
+  mvn) exec "${MVN[@]}" "$@" ;;
+  java) exec "$JAVA_HOME/bin/java" "$@" ;;
+  *) echo "usage: ./build.sh test|demo|package|mvn ARGS|java ARGS" >&2; exit 2 ;;
+esac
