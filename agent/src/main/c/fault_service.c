@@ -68,7 +68,7 @@ static int install(struct jr_service *svc, uint64_t dst, const unsigned char *sr
 		   struct run *runs, int *nruns)
 {
 	uint64_t ps = svc->page_size, off = 0;
-	int enomem = 0;
+	int enomem = 0, again = 0;
 	while (off < len) {
 		long done;
 		int r, e;
@@ -109,7 +109,7 @@ static int install(struct jr_service *svc, uint64_t dst, const unsigned char *sr
 				off += ps;
 			continue;
 		}
-		if (e == EAGAIN) /* mm changing under us: try again */
+		if (e == EAGAIN && again++ < 1000) /* mm changing under us: try again */
 			continue;
 		if (e == ENOMEM && enomem++ < 3) {
 			struct timespec ts = {0, 1000000};

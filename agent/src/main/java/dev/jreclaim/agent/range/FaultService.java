@@ -125,7 +125,11 @@ public final class FaultService implements AutoCloseable {
         }
     }
 
-    /** Allocates a page-aligned range of at least {@code size} bytes, zeroed, LOCKED, registered with this service. */
+    /**
+     * Allocates a page-aligned range of at least {@code size} bytes, zeroed and LOCKED. It joins the
+     * service's range table now and is registered with the userfaultfd at its first mark: before that
+     * nothing of it can be purged, so first touches stay ordinary kernel faults (fresh pages are zero).
+     */
     public VolatileRange allocate(long size, RebuildSource source) {
         if (source == null) {
             throw new IllegalArgumentException("rebuild source must not be null");
@@ -182,7 +186,6 @@ public final class FaultService implements AutoCloseable {
                             : handle == -Errno.ENOPKG ? " (liblz4.so.1 is not installed: apt-get install liblz4-1)" : "";
                     throw new NativeCallException("jr_range_add" + why, what, (int) -handle);
                 }
-                uffd.register(base, length, writeProtect, what);
                 VolatileRange range = new VolatileRange(this, id, handle, base, length, source, fd, file);
                 ranges.put(id, range);
                 return range;

@@ -43,6 +43,8 @@ public final class VolatileRange implements AutoCloseable {
     private volatile boolean freed;
     /** The service was closed: the range is ordinary memory now, unregistered. */
     private volatile boolean detached;
+    /** Registered with the userfaultfd (done at the first mark). */
+    private boolean registered;
     private volatile LockResult settledResult = LockResult.INTACT;
 
     VolatileRange(FaultService service, long id, long handle, long address, long byteSize, RebuildSource source,
@@ -121,6 +123,10 @@ public final class VolatileRange implements AutoCloseable {
             service.checkOpen("mark " + this);
             if (detached || service.lib().serviceAlive(service.handle()) != 1) {
                 throw new IllegalStateException("cannot mark " + this + ": its fault service is not running");
+            }
+            if (!registered) {
+                service.uffd().register(address, byteSize, service.writeProtect(), toString());
+                registered = true;
             }
             int r = service.lib().rangeMark(service.handle(), handle);
             if (r < 0) {
@@ -254,7 +260,9 @@ public final class VolatileRange implements AutoCloseable {
                 throw failure("settle", -r);
             }
             settledResult = r == ServiceLibrary.PURGED ? LockResult.PURGED : LockResult.INTACT;
-            service.uffd().unregister(address, byteSize);
+            if (registered) {
+                service.uffd().unregister(address, byteSize);
+            }
             service.lib().rangeRemove(service.handle(), handle);
             detached = true;
         } finally {
@@ -276,7 +284,9 @@ public final class VolatileRange implements AutoCloseable {
                     if (r < 0 && r != -Errno.EBADF) {
                         throw failure("remove", -r);
                     }
-                    service.uffd().unregister(address, byteSize); // wakes a waiter, if any
+                    if (registered) {
+                        service.uffd().unregister(address, byteSize); // wakes a waiter, if any
+                    }
                 }
             } finally {
                 service.lifecycle().readLock().unlock();
