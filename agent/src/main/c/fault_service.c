@@ -19,8 +19,10 @@
  *   hit the WP in between; that write lands after MADV_FREE, so the kernel keeps it.
  *   Pages inside a marker's hold window stay write-protected (the marker clears them).
  *
- * The loop never ends on its own except when the descriptor becomes unusable (someone
- * closed it: the kernel then wakes every waiter itself); jr_service_stop ends it.
+ * The loop never ends on its own, because a thread waiting on a fault would then wait for
+ * ever: transient errors are retried. The one exception is a descriptor that is gone
+ * (someone closed it), and then the kernel has already woken every waiter and unregistered
+ * the ranges. jr_service_stop ends the loop.
  */
 #define _GNU_SOURCE
 #include "jr_internal.h"
@@ -382,9 +384,19 @@ static void *service_main(void *arg)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno != EAGAIN) {
+		if (n < 0 && errno == EBADF) {
+			/* The descriptor is gone: the kernel released the context, unregistered its
+			 * ranges and woke every waiter, so nobody can wait on us any more. */
 			__atomic_store_n(&svc->fatal_errno, errno, __ATOMIC_RELEASE);
 			break;
+		}
+		if (n < 0 && errno != EAGAIN) {
+			/* Anything else may be transient (ENOMEM): ending the loop would leave faulting
+			 * threads blocked for ever, so wait a little and try again. */
+			jr_add(&svc->c[JR_C_COPY_ERRORS], 1);
+			struct timespec ts = {0, 1000000};
+			nanosleep(&ts, NULL);
+			continue;
 		}
 		if (svc->need_flush) {
 			jr_flush_lazyfree(svc);
@@ -394,12 +406,13 @@ static void *service_main(void *arg)
 			break;
 		int r = poll(pfd, 2, -1);
 		if (r < 0 && errno != EINTR) {
-			__atomic_store_n(&svc->fatal_errno, errno, __ATOMIC_RELEASE);
-			break;
+			struct timespec ts = {0, 1000000}; /* ENOMEM: transient, see above */
+			nanosleep(&ts, NULL);
+			continue;
 		}
 		if (r > 0 && (pfd[1].revents & POLLIN))
 			break;
-		if (r > 0 && (pfd[0].revents & (POLLERR | POLLNVAL))) {
+		if (r > 0 && (pfd[0].revents & POLLNVAL)) {
 			__atomic_store_n(&svc->fatal_errno, EBADF, __ATOMIC_RELEASE);
 			break;
 		}
