@@ -363,7 +363,6 @@ static void *service_main(void *arg)
 
 	struct uffd_msg msgs[MAX_MSGS];
 	struct pollfd pfd[2] = {{.fd = svc->uffd, .events = POLLIN}, {.fd = svc->stop_efd, .events = POLLIN}};
-	__atomic_store_n(&svc->running, 1, __ATOMIC_RELEASE);
 	for (;;) {
 		ssize_t n = read(svc->uffd, msgs, sizeof(msgs));
 		if (n > 0) {
@@ -449,6 +448,9 @@ JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uin
 		err = -errno;
 		goto fail;
 	}
+	/* Running from now on: events that arrive before the thread reaches its loop wait in the
+	 * descriptor, so callers may mark ranges as soon as this returns. */
+	svc->running = 1;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);

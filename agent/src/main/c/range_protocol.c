@@ -180,8 +180,8 @@ static int mark_snapshot(struct jr_service *svc, struct jr_slot *sl, int wp)
 			unsigned char *dst = buf + p * ps;
 			if (vec[p] & 1) {
 				memcpy(dst, (const void *)(uintptr_t)(w0 + p * ps), ps);
-			} else if (!prev || !sl->ever_marked) {
-				memset(dst, 0, ps); /* never touched */
+			} else if (!prev) {
+				memset(dst, 0, ps); /* never touched, or all zero at the last mark */
 			} else {
 				if (!old_ready) {
 					if (jr_chunk_decode(prev, old, wlen) != 0) {
@@ -243,6 +243,20 @@ JR_API int jr_range_mark(struct jr_service *svc, int64_t handle)
 		return prev;
 	int wp = (svc->flags & JR_SVC_WP) != 0;
 	int err = 0;
+	if (sl->source == JR_SOURCE_POISON && prev == JR_STATE_VOLATILE) {
+		/* Nothing to refresh, and populating would zero-fill purged pages unseen: a POISON
+		 * range stays marked until lock() has said whether it lost anything. */
+		pthread_mutex_lock(&sl->lock);
+		set_state(sl, JR_STATE_VOLATILE);
+		pthread_mutex_unlock(&sl->lock);
+		return 0;
+	}
+	/* Set before the first chunk is freed: from then on a missing page may be a purged one,
+	 * and the service must rebuild it from the snapshot (a chunk not snapshotted yet was
+	 * never touched, so its absent chunk correctly means zeros). */
+	pthread_mutex_lock(&sl->lock);
+	sl->ever_marked = 1;
+	pthread_mutex_unlock(&sl->lock);
 	switch (sl->source) {
 	case JR_SOURCE_SNAPSHOT:
 		if (!wp) {
@@ -265,7 +279,6 @@ JR_API int jr_range_mark(struct jr_service *svc, int64_t handle)
 	if (err) {
 		set_state(sl, prev);
 	} else {
-		sl->ever_marked = 1;
 		__atomic_store_n(&sl->st[JR_RS_PURGED_SINCE_MARK], 0, __ATOMIC_RELAXED);
 		jr_add(&sl->st[JR_RS_MARKS], 1);
 		set_state(sl, JR_STATE_VOLATILE);
