@@ -80,7 +80,7 @@ class ContentPatternTest {
     @Test
     void snapshotsCompressItAtLeastTwentyTimes() {
         try (FaultService service = FaultService.start();
-                VolatileRange r = service.allocate(16 << 20, RebuildSource.SNAPSHOT)) {
+                VolatileRange r = service.allocate(2 << 20, RebuildSource.SNAPSHOT)) {
             ContentPattern.fill(r.segment(), 42);
             r.mark();
             long snapshot = r.stats().snapshotBytes();
