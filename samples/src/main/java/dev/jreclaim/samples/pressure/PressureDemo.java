@@ -62,7 +62,11 @@ public final class PressureDemo {
     }
 
     private static void both(String label, RunOutcome a, RunOutcome b, Function<WorkingSetReport, String> f) {
-        row(label, a.report().map(f).orElse("-"), b.report().map(f).orElse("-"));
+        row(label, a.report().map(f).orElse(noReport(a)), b.report().map(f).orElse(noReport(b)));
+    }
+
+    private static String noReport(RunOutcome o) {
+        return o.oomKilled() ? "- (killed before reporting)" : "-";
     }
 
     private static void row(String label, String a, String b) {
