@@ -103,7 +103,13 @@ public final class MemoryCgroup implements AutoCloseable {
         try {
             if (cg.version == Version.V1) {
                 Files.writeString(child.resolve("memory.limit_in_bytes"), Long.toString(limitBytes));
-                writeIfPresent(child.resolve("memory.memsw.limit_in_bytes"), Long.toString(limitBytes));
+                // With swap, memsw caps memory + swap, so that the limit cannot be dodged by swapping.
+                // Without swap it only hides the limit hits: with equal limits the memsw charge fails
+                // first, so memory.failcnt stays 0, and Linux 6.18 left memsw.failcnt at 0 too
+                // (measured: 0 and 0 under a 1 GiB working set in 256 MiB; 506,692 without memsw).
+                if (swapTotalBytes() > 0) {
+                    writeIfPresent(child.resolve("memory.memsw.limit_in_bytes"), Long.toString(limitBytes));
+                }
                 writeIfPresent(child.resolve("memory.swappiness"), "0");
             } else {
                 if (!Files.exists(child.resolve("memory.max"))) {
@@ -118,6 +124,16 @@ public final class MemoryCgroup implements AutoCloseable {
             throw e;
         }
         return cg;
+    }
+
+    private static long swapTotalBytes() {
+        for (String line : readLines(Path.of("/proc/meminfo"))) {
+            String[] f = line.split("\\s+");
+            if (f.length >= 2 && f[0].equals("SwapTotal:")) {
+                return Long.parseLong(f[1]) * 1024;
+            }
+        }
+        return 0;
     }
 
     private static void writeIfPresent(Path file, String value) {
@@ -150,9 +166,10 @@ public final class MemoryCgroup implements AutoCloseable {
                 : read("memory.peak").map(Long::parseLong).orElse(-1L);
     }
 
-    /** How often the limit was hit (v1 failcnt, v2 the "max" event). */
+    /** How often the limit was hit (v1 failcnt of memory or memory+swap, v2 the "max" event). */
     public long limitHits() {
-        return version == Version.V1 ? readLong("memory.failcnt") : keyed("memory.events", "max");
+        return version == Version.V1 ? Math.max(readLong("memory.failcnt"), readLong("memory.memsw.failcnt"))
+                : keyed("memory.events", "max");
     }
 
     /** Processes the kernel's OOM killer killed in this cgroup. */
