@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -170,7 +169,6 @@ class DoctorIT {
         assertEquals("doctor: OK", r.last());
         assertEquals("enabled", r.value("native access"));
         assertEquals("available", r.value("userfaultfd syscall"));
-        assertEquals("yes", r.value("CAP_SYS_PTRACE"));
         assertTrue(r.value("mode").startsWith("full (userfaultfd system call)"), r.value("mode"));
         assertEquals("yes", r.value("feature PAGEFAULT_FLAG_WP"));
         assertEveryProbeReadCorrectBytes(r);
@@ -261,6 +259,6 @@ class DoctorIT {
         r.assertOnlyDoctorLines();
         assertEquals(Doctor.EXIT_HUNG, r.exit(), r.toString());
         assertTrue(r.last().startsWith("doctor: UNAVAILABLE: the live probe did not finish within 2 s"), r.last());
-        assertTrue(Optional.of(r.value("mode")).isPresent());
+        assertTrue(r.lines().stream().noneMatch(l -> l.equals("doctor: OK")), r.toString());
     }
 }
