@@ -116,6 +116,7 @@ public final class Doctor {
             verdict("UNAVAILABLE: the live probe did not finish within " + timeout.toSeconds() + " s (it was "
                     + probe.step() + "): a fault on one of its pages was not answered, which would hang an"
                     + " application the same way. Report it with the lines above; doctor ended the JVM with _exit");
+            probe.discardFiles();
             Libc.exitImmediately(EXIT_HUNG);
             throw new AssertionError("_exit returned");
         }

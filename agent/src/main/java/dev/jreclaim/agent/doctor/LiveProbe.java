@@ -47,6 +47,7 @@ final class LiveProbe {
     private final Consumer<CheckLine> out;
     private final Duration testFaultDelay;
     private volatile String step = "not started";
+    private volatile Path dir;
 
     /**
      * @param testFaultDelay fault injection for the watchdog's test: the service waits this long
@@ -62,11 +63,20 @@ final class LiveProbe {
         return step;
     }
 
+    /** Removes the probe's files, for the watchdog before it ends the process (no finally block will run then). */
+    void discardFiles() {
+        Path d = dir;
+        if (d != null) {
+            deleteTree(d);
+        }
+    }
+
     /** Runs every check; returns what failed, empty when everything held. */
     Optional<String> run(boolean lz4) throws IOException, InterruptedException {
         step = "starting the fault service";
         List<String> failures = new ArrayList<>();
         Path dir = Files.createTempDirectory("jreclaim-doctor-");
+        this.dir = dir;
         try (FaultService svc = FaultService.start()) {
             out.accept(new CheckLine("mode", UserfaultfdChecks.meaning(svc.mode())));
             if (!testFaultDelay.isZero()) {
