@@ -48,6 +48,8 @@ public final class Libc {
     private static final MethodHandle SYSCONF = plainHandle("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
     private static final MethodHandle GETEUID = plainHandle("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle STRERROR = plainHandle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle EXIT_NOW = plainHandle("_exit", FunctionDescriptor.ofVoid(JAVA_INT));
+    private static final MethodHandle ALARM = plainHandle("alarm", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private static final long PAGE_SIZE = sysconf(Mman.SC_PAGESIZE);
 
@@ -224,6 +226,33 @@ public final class Libc {
         try {
             MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
             return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code _exit(2)}: ends the process at once. Unlike {@code Runtime.halt}, which waits for a
+     * safepoint (measured: it waited for as long as a thread stayed blocked in a userfaultfd fault),
+     * it needs nothing from the JVM, so it ends a JVM whose safepoints are blocked.
+     */
+    public static void exitImmediately(int status) {
+        try {
+            EXIT_NOW.invokeExact(status);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code alarm(2)}: SIGALRM after {@code seconds} (0 cancels), returns the seconds left of the
+     * previous alarm. HotSpot installs no SIGALRM handler, so its default action ends the process
+     * (exit status 142) without needing any JVM thread: a backstop that works even where no Java
+     * thread can run any more.
+     */
+    public static int alarm(int seconds) {
+        try {
+            return (int) ALARM.invokeExact(seconds);
         } catch (Throwable t) {
             throw rethrow(t);
         }
