@@ -225,10 +225,14 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 		int volatile_now = sl->ever_marked && state == JR_STATE_VOLATILE;
 		if (sl->ever_marked && (state == JR_STATE_VOLATILE || state == JR_STATE_LOCKING))
 			jr_add(&sl->st[JR_RS_PURGED_SINCE_MARK], 1);
+		/* Counted before the answer wakes the toucher, so whoever it tells sees the count. */
+		uint64_t dt = now_ns() - t0;
+		count_source(svc, source, 1, dt);
+		record_latency(svc, dt);
 		if (volatile_now) {
 			/* Under the slot lock, so a locker that read the poison count sees this one. */
-			poison_page(svc, page);
 			jr_add(&sl->st[JR_RS_PAGES_POISONED], 1);
+			poison_page(svc, page);
 		}
 		pthread_mutex_unlock(&sl->lock);
 		if (!volatile_now) {
@@ -238,9 +242,6 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 			jr_wake(svc, page, ps);
 		}
 		__atomic_store_n(&svc->current_slot, JR_NO_SLOT, __ATOMIC_SEQ_CST);
-		uint64_t dt = now_ns() - t0;
-		count_source(svc, source, 1, dt);
-		record_latency(svc, dt);
 		return;
 	}
 
@@ -296,6 +297,13 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 		}
 	}
 
+	/* Counted before the answer wakes the faulter, so whoever it tells sees the count. */
+	uint64_t dt = now_ns() - t0;
+	count_source(svc, source, installed / ps, dt);
+	record_latency(svc, dt);
+	if (installed)
+		jr_add(&sl->st[JR_RS_PAGES_RESTORED], installed / ps);
+
 	/* Clear WP (and wake) outside a marker's hold window; inside it, only wake. */
 	int covered = 0;
 	pthread_mutex_lock(&sl->lock);
@@ -319,16 +327,10 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 			jr_wp(svc, a, b - a, 0);
 		}
 	}
-	if (installed)
-		jr_add(&sl->st[JR_RS_PAGES_RESTORED], installed / ps);
 	pthread_mutex_unlock(&sl->lock);
 	__atomic_store_n(&svc->current_slot, JR_NO_SLOT, __ATOMIC_SEQ_CST);
 	if (!covered)
 		jr_wake(svc, page, ps);
-
-	uint64_t dt = now_ns() - t0;
-	count_source(svc, source, installed / ps, dt);
-	record_latency(svc, dt);
 }
 
 static void serve_wp(struct jr_service *svc, uint64_t addr)

@@ -87,6 +87,11 @@ JR_API int jr_service_histogram(struct jr_service *svc, uint64_t *out, int n);
 JR_API int jr_service_set_test_delay(struct jr_service *svc, uint64_t ns);
 JR_API int jr_service_live_ranges(struct jr_service *svc);
 
+/* watchdog.c: ends the process with _exit(status) after millis unless disarmed. */
+JR_API int jr_watchdog_arm(uint64_t millis, int status, const char *message);
+JR_API int jr_watchdog_message(const char *message);
+JR_API int jr_watchdog_disarm(void);
+
 JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t base, uint64_t len, int source, int file_fd,
 			    uint64_t file_off);
 JR_API int jr_range_remove(struct jr_service *svc, int64_t handle);

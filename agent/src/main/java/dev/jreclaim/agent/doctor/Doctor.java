@@ -19,9 +19,11 @@ import java.util.concurrent.TimeoutException;
  * under a watchdog: a fault that nobody answers would hang the JVM for good (a thread waiting in
  * the kernel's handle_userfault blocks every safepoint), so on timeout doctor prints its verdict
  * and ends the process with {@code _exit} (exit 3). Not Runtime.halt: halt itself waits for a
- * safepoint, so it waits for the stuck thread too. Should the watchdog thread itself be held at a
- * safepoint, an {@code alarm(2)} armed a little later ends the process from the kernel (exit 142,
- * no verdict line).
+ * safepoint, so it waits for the stuck thread too; and a Java thread may not even get to its exit
+ * (returning from a wait, or a downcall's first call, can need a safepoint or handshake). So the
+ * deadline is also kept by libjreclaim's native watchdog thread, never attached to the JVM, which
+ * prints the verdict itself if Java could not and ends the process the same way; an
+ * {@code alarm(2)} after that is the kernel's last word (exit 142).
  */
 public final class Doctor {
     public static final int EXIT_OK = 0;
@@ -34,6 +36,8 @@ public final class Doctor {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     /** How much later than the watchdog the kernel's SIGALRM backstop fires. */
     static final int BACKSTOP_GRACE_SECONDS = 10;
+    /** How much later than the Java watchdog the native one fires. */
+    static final int NATIVE_GRACE_SECONDS = 2;
 
     private final PrintStream out;
 
@@ -95,6 +99,11 @@ public final class Doctor {
 
     private Optional<String> underWatchdog(LiveProbe probe, boolean lz4) throws InterruptedException {
         Duration timeout = Duration.ofSeconds(Long.getLong(TIMEOUT_PROPERTY, DEFAULT_TIMEOUT.toSeconds()));
+        ServiceLibrary native_ = ServiceLibrary.get();
+        native_.watchdogArm(timeout.plusSeconds(NATIVE_GRACE_SECONDS), EXIT_HUNG, CheckLine.PREFIX
+                + "UNAVAILABLE: the live probe did not finish within " + timeout.toSeconds() + " s: a fault on one of"
+                + " its pages was not answered, which would hang an application the same way; the JVM could not even"
+                + " run its own watchdog (safepoints blocked), so libjreclaim's native watchdog ended it with _exit\n");
         Libc.alarm((int) Math.min(Integer.MAX_VALUE, timeout.toSeconds() + BACKSTOP_GRACE_SECONDS));
         CompletableFuture<Optional<String>> result = new CompletableFuture<>();
         // A daemon: if it hangs in a fault, nothing must wait for it.
@@ -107,12 +116,15 @@ public final class Doctor {
         });
         try {
             Optional<String> outcome = result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            native_.watchdogDisarm();
             Libc.alarm(0);
             return outcome;
         } catch (ExecutionException e) {
+            native_.watchdogDisarm();
             Libc.alarm(0);
             return Optional.of("the live probe failed: " + e.getCause());
         } catch (TimeoutException e) {
+            native_.watchdogMessage(""); // the verdict is ours to print; the native watchdog only ends the process
             verdict("UNAVAILABLE: the live probe did not finish within " + timeout.toSeconds() + " s (it was "
                     + probe.step() + "): a fault on one of its pages was not answered, which would hang an"
                     + " application the same way. Report it with the lines above; doctor ended the JVM with _exit");

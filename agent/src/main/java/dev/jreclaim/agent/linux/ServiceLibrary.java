@@ -48,7 +48,7 @@ public final class ServiceLibrary {
 
     private final MethodHandle version, lz4Available, serviceStart, serviceStop, serviceAlive, serviceCounters,
             serviceHistogram, serviceSetTestDelay, serviceLiveRanges, rangeAdd, rangeRemove, rangeMark, rangeLock,
-            rangeSettle, rangePin, rangeStats;
+            rangeSettle, rangePin, rangeStats, watchdogArm, watchdogMessage, watchdogDisarm;
 
     private ServiceLibrary(SymbolLookup lib) {
         Linker l = Linker.nativeLinker();
@@ -74,6 +74,10 @@ public final class ServiceLibrary {
         rangeSettle = l.downcallHandle(find(lib, "jr_range_settle"), FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
         rangePin = l.downcallHandle(find(lib, "jr_range_pin"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+        watchdogArm = l.downcallHandle(find(lib, "jr_watchdog_arm"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS));
+        watchdogMessage = l.downcallHandle(find(lib, "jr_watchdog_message"), FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        watchdogDisarm = l.downcallHandle(find(lib, "jr_watchdog_disarm"), FunctionDescriptor.of(JAVA_INT));
         rangeStats = l.downcallHandle(find(lib, "jr_range_stats"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT));
     }
@@ -252,6 +256,38 @@ public final class ServiceLibrary {
                 throw new NativeCallException("jr_range_stats", "range handle " + handle, -r);
             }
             return out.toArray(JAVA_LONG);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Arms the native watchdog (watchdog.c): after {@code timeout} it writes {@code message} to stdout
+     * and ends the process with {@code _exit(status)}, needing nothing from the JVM.
+     */
+    public void watchdogArm(java.time.Duration timeout, int status, String message) {
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) watchdogArm.invokeExact(timeout.toMillis(), status, arena.allocateFrom(message));
+            if (r < 0) {
+                throw new NativeCallException("jr_watchdog_arm", "watchdog thread", -r);
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Replaces the message the watchdog writes when it fires ("" for none). */
+    public void watchdogMessage(String message) {
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) watchdogMessage.invokeExact(arena.allocateFrom(message));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public void watchdogDisarm() {
+        try {
+            int r = (int) watchdogDisarm.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
