@@ -34,6 +34,10 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
         return new AgentConfig(true, LogLevel.INFO, UffdMode.AUTO, DEFAULT_CAPACITY, DEFAULT_CHUNK, List.of());
     }
 
+    public AgentConfig withRules(List<SiteRule> newRules) {
+        return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, newRules);
+    }
+
     public int snapshotChunkPages() {
         return (int) (snapshotChunk / PAGE_SIZE);
     }

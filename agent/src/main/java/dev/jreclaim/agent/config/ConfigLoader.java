@@ -40,6 +40,8 @@ public final class ConfigLoader {
     private record Setting(String written, String value, Origin origin) {}
 
     private final List<ConfigProblem> problems = new ArrayList<>();
+    /** Rules already disabled by a problem found while reading (a key set twice). */
+    private final Set<String> disabledRules = new HashSet<>();
 
     private ConfigLoader() {}
 
@@ -167,9 +169,12 @@ public final class ConfigLoader {
             if (earlier != null) {
                 String message = "set twice in the file (first to " + ConfigProblem.escape(earlier.value)
                         + "); remove one";
-                problems.add(parseKey(e.getKey()) instanceof RuleKey r && ConfigKeys.RULE_ID.matcher(r.id).matches()
-                        ? ConfigProblem.rule(r.id, s.written, s.origin, s.value, message)
-                        : ConfigProblem.agent(s.written, s.origin, s.value, message));
+                if (parseKey(e.getKey()) instanceof RuleKey r && ConfigKeys.RULE_ID.matcher(r.id).matches()) {
+                    problems.add(ConfigProblem.rule(r.id, s.written, s.origin, s.value, message));
+                    disabledRules.add(r.id);
+                } else {
+                    problems.add(ConfigProblem.agent(s.written, s.origin, s.value, message));
+                }
             }
         }
         return file;
@@ -340,6 +345,7 @@ public final class ConfigLoader {
             this.id = id;
             this.settings = settings;
             this.allIds = allIds;
+            this.bad = disabledRules.contains(id);
         }
 
         Optional<SiteRule> build() {
@@ -371,7 +377,8 @@ public final class ConfigLoader {
             SiteMatcher site = parse(SITE, SiteMatcher::parse, SiteMatcher.ANY);
             long minSize = parse(MIN_SIZE, ByteSize::parse, SiteRule.DEFAULT_MIN_SIZE);
             MarkMode mark = parse(MARK, MarkMode::parse, new MarkMode.OnReturn());
-            if (!settings.containsKey(SITE)) {
+            if (!settings.containsKey(SITE) && settings.containsKey(KIND)) {
+                // (Without kind, the rule is likely a misspelt id: one line about that is enough.)
                 // on-return marks when the site method returns; without a site there is no such method.
                 if (!settings.containsKey(MARK)) {
                     missing(MARK, "required when site is omitted; use idle:<duration> or explicit");

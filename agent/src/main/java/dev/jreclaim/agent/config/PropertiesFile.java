@@ -55,8 +55,7 @@ record PropertiesFile(List<Map.Entry<String, String>> entries, Optional<String> 
             }
             return new PropertiesFile(List.copyOf(entries), Optional.empty());
         } catch (NoSuchFileException e) {
-            return failed(path.isAbsolute() ? "no such file"
-                    : "no such file (relative to the working directory " + Path.of("").toAbsolutePath() + ")");
+            return failed(missing(path));
         } catch (AccessDeniedException e) {
             return failed("cannot read: permission denied");
         } catch (CharacterCodingException e) {
@@ -69,6 +68,20 @@ record PropertiesFile(List<Map.Entry<String, String>> entries, Optional<String> 
             // Properties.load on a malformed \\uXXXX escape
             return failed("cannot read: " + e.getMessage());
         }
+    }
+
+    /** "no such file", and why when a parent is a file (ENOTDIR) or the path is relative. */
+    private static String missing(Path path) {
+        for (Path p = path.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p)) {
+                    return "no such file: " + p + " is not a directory";
+                }
+                break;
+            }
+        }
+        return path.isAbsolute() ? "no such file"
+                : "no such file (relative to the working directory " + Path.of("").toAbsolutePath() + ")";
     }
 
     private static PropertiesFile failed(String error) {
