@@ -98,12 +98,12 @@ public final class ConfigLoader {
             }
             switch (parseKey(k)) {
                 case GlobalKey g -> globals.set(g.key, s);
-                case ConfigKey c -> problems.add(ConfigProblem.agent(s.written, s.origin, s.value,
+                case ConfigKey _ -> problems.add(ConfigProblem.agent(s.written, s.origin, s.value,
                         "a file cannot name another file; give the file with the agent option config=<file>, "
                                 + "-Djreclaim.config or JRECLAIM_CONFIG"));
                 case RuleKey r -> (idsFromFile.contains(r.id) ? fileRules : laterRules)
                         .computeIfAbsent(r.id, id -> new LinkedHashMap<>()).put(r.property, s);
-                case UnknownKey u -> problems.add(ConfigProblem.agent(s.written, s.origin, s.value,
+                case UnknownKey _ -> problems.add(ConfigProblem.agent(s.written, s.origin, s.value,
                         "unknown key" + DidYouMean.closest(k, suggestionsFor(k))));
             }
         }
