@@ -1,0 +1,42 @@
+package dev.jreclaim.agent.config;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/** The keys jreclaim reads and how their names map to environment variables. */
+public final class ConfigKeys {
+    public static final String PREFIX = "jreclaim.";
+    public static final String ENABLED = "jreclaim.enabled";
+    public static final String LOG_LEVEL = "jreclaim.log.level";
+    public static final String UFFD_MODE = "jreclaim.uffd.mode";
+    public static final String SERVICE_CAPACITY = "jreclaim.service.capacity";
+    public static final String SNAPSHOT_CHUNK = "jreclaim.snapshot.chunk";
+    /** Where the file is; only from the agent options, a system property or the environment. */
+    public static final String CONFIG = "jreclaim.config";
+    public static final String RULE_PREFIX = "jreclaim.rule.";
+
+    /** Keys a file may set besides rules, in documentation order. */
+    public static final List<String> GLOBAL = List.of(ENABLED, LOG_LEVEL, UFFD_MODE, SERVICE_CAPACITY, SNAPSHOT_CHUNK);
+
+    public static final String KIND = "kind";
+    public static final String SITE = "site";
+    public static final String MIN_SIZE = "min-size";
+    public static final String MARK = "mark";
+    public static final String ON_PURGE = "on-purge";
+    /** Properties of a rule ({@code jreclaim.rule.<id>.<property>}), in documentation order. */
+    public static final List<String> RULE_PROPERTIES = List.of(KIND, SITE, MIN_SIZE, MARK, ON_PURGE);
+
+    static final Pattern RULE_ID = Pattern.compile("[A-Za-z0-9_-]+");
+
+    private ConfigKeys() {}
+
+    public static String ruleKey(String id, String property) {
+        return RULE_PREFIX + id + "." + property;
+    }
+
+    /** UPPER_SNAKE: {@code jreclaim.rule.cache.min-size} -> {@code JRECLAIM_RULE_CACHE_MIN_SIZE}. */
+    public static String envName(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+}
