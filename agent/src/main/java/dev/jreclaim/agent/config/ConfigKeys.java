@@ -15,6 +15,8 @@ public final class ConfigKeys {
     /** Where the file is; only from the agent options, a system property or the environment. */
     public static final String CONFIG = "jreclaim.config";
     public static final String RULE_PREFIX = "jreclaim.rule.";
+    /** System properties of the doctor command (docs/doctor.md), not of the agent: the agent ignores them. */
+    public static final String DOCTOR_PREFIX = "jreclaim.doctor.";
 
     /** Keys a file may set besides rules, in documentation order. */
     public static final List<String> GLOBAL = List.of(ENABLED, LOG_LEVEL, UFFD_MODE, SERVICE_CAPACITY, SNAPSHOT_CHUNK);

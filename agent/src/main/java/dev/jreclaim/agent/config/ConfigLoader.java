@@ -69,7 +69,7 @@ public final class ConfigLoader {
         Map<String, Setting> file = readFile(location(options, sysIn, envIn));
         Map<String, Setting> sys = new TreeMap<>();
         sysIn.forEach((k, v) -> {
-            if (k.startsWith(PREFIX) && !k.equals(CONFIG)) {
+            if (k.startsWith(PREFIX) && !k.equals(CONFIG) && !k.startsWith(ConfigKeys.DOCTOR_PREFIX)) {
                 sys.put(k, new Setting(k, v.strip(), Origin.SYSTEM_PROPERTY));
             }
         });

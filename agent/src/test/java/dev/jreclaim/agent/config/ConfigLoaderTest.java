@@ -731,4 +731,10 @@ class ConfigLoaderTest {
             System.clearProperty(key);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void doctorPropertiesAreNotTheAgents() {
+        LoadedConfig c = ConfigLoader.load("", java.util.Map.of("jreclaim.doctor.timeoutSeconds", "5"), java.util.Map.of());
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), c.problems());
+    }
 }

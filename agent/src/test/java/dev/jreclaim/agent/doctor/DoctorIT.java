@@ -119,7 +119,7 @@ class DoctorIT {
     }
 
     static String denyUserfaultfd() {
-        Path d = Path.of(System.getProperty("jreclaim.test.native"), "deny-userfaultfd");
+        Path d = Path.of(System.getProperty("test.jreclaim.native"), "deny-userfaultfd");
         assertTrue(Files.isExecutable(d), "the seccomp test helper was not built: " + d);
         return d.toString();
     }
