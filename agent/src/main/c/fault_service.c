@@ -17,7 +17,8 @@
  *   COPY(MODE_WP|MODE_DONTWAKE) -> MADV_FREE exactly the pages installed ->
  *   UFFDIO_WRITEPROTECT(mode 0), which clears WP and wakes the faulter and any writer that
  *   hit the WP in between; that write lands after MADV_FREE, so the kernel keeps it.
- *   Pages inside a marker's hold window stay write-protected (the marker clears them).
+ *   Pages inside a marker's hold window stay write-protected (the marker clears them). The
+ *   slot lock is held from COPY to the WP clear, so no hold can begin or end in between.
  *
  * The loop never ends on its own except when the descriptor becomes unusable (someone
  * closed it: the kernel then wakes every waiter itself); jr_service_stop ends it.
@@ -246,11 +247,14 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 	int err = 0;
 	if (!use_zeropage && source == JR_SOURCE_SNAPSHOT)
 		err = produce(svc, sl, w0, wlen);
-	pthread_mutex_unlock(&sl->lock);
-	if (!use_zeropage && source == JR_SOURCE_FILE)
+	if (!use_zeropage && source == JR_SOURCE_FILE) {
+		pthread_mutex_unlock(&sl->lock); /* pread may block */
 		err = produce(svc, sl, w0, wlen); /* fd stays open: removal waits for current_slot */
+		pthread_mutex_lock(&sl->lock);
+	}
 
 	if (err) {
+		pthread_mutex_unlock(&sl->lock);
 		/* Never hand out wrong bytes: poison the page, count the failure. */
 		jr_add(&svc->c[JR_C_REBUILD_FAILURES], 1);
 		jr_add(&sl->st[JR_RS_REBUILD_FAILURES], 1);
@@ -260,7 +264,10 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 		return;
 	}
 
-	/* Find the missing runs of the chunk and install them. */
+	/* Find the missing runs of the chunk and install them. The slot lock stays held until WP is
+	 * cleared: otherwise a marker's hold over these pages could end between our COPY and our
+	 * MADV_FREE, and its WP clear would let a write land before the MADV_FREE that then makes it
+	 * droppable. Nothing here can fault on a registered range. */
 	unsigned char vec[4096];
 	uint64_t npages = wlen / ps;
 	if (npages > sizeof(vec))
@@ -296,7 +303,6 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 
 	/* Clear WP (and wake) outside a marker's hold window; inside it, only wake. */
 	int covered = 0;
-	pthread_mutex_lock(&sl->lock);
 	uint64_t h0 = sl->hold_start, h1 = sl->hold_end;
 	for (int r = 0; r < nruns; r++) {
 		uint64_t a = runs[r].start, b = runs[r].start + runs[r].len;
