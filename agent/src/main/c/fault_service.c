@@ -7,7 +7,8 @@
  * Answer per source (the whole chunk around the fault is restored in as few ioctls as the
  * present pages allow):
  *   ZERO      UFFDIO_ZEROPAGE of the missing pages of the chunk.
- *   SNAPSHOT  decompress the chunk, UFFDIO_COPY the missing runs (write-protect protocol).
+ *   SNAPSHOT  decompress the chunk (zeros if it has no snapshot yet), UFFDIO_COPY the missing
+ *             runs (write-protect protocol).
  *   FILE      pread the chunk, UFFDIO_COPY the missing runs (write-protect protocol).
  *   POISON    volatile: UFFDIO_POISON the page (the toucher gets SIGBUS) and count it purged;
  *             otherwise a zero page (never marked, or being settled by lock/close).
@@ -243,7 +244,12 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 		return;
 	}
 
-	int use_zeropage = source == JR_SOURCE_ZERO || (source == JR_SOURCE_SNAPSHOT && !sl->ever_marked);
+	/* SNAPSHOT is restored from its chunk even before the first mark completes: the chunks that
+	 * mark has done are lazyfree already, and a chunk without a snapshot yields zeros. Those zeros
+	 * go in with COPY under the write-protect protocol too: a ZEROPAGE is never write-protected,
+	 * so inside a marker's hold window a write could land before the marker's MADV_FREE and be
+	 * dropped with the page. Without WP a SNAPSHOT range is never marked: zeros are right. */
+	int use_zeropage = source == JR_SOURCE_ZERO || (source == JR_SOURCE_SNAPSHOT && !(svc->flags & JR_SVC_WP));
 	int err = 0;
 	if (!use_zeropage && source == JR_SOURCE_SNAPSHOT)
 		err = produce(svc, sl, w0, wlen);
