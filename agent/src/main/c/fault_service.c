@@ -7,7 +7,8 @@
  * Answer per source (the whole chunk around the fault is restored in as few ioctls as the
  * present pages allow):
  *   ZERO      UFFDIO_ZEROPAGE of the missing pages of the chunk.
- *   SNAPSHOT  decompress the chunk, UFFDIO_COPY the missing runs (write-protect protocol).
+ *   SNAPSHOT  decompress the chunk (zeros if it has no snapshot yet), UFFDIO_COPY the missing
+ *             runs (write-protect protocol).
  *   FILE      pread the chunk, UFFDIO_COPY the missing runs (write-protect protocol).
  *   POISON    volatile: UFFDIO_POISON the page (the toucher gets SIGBUS) and count it purged;
  *             otherwise a zero page (never marked, or being settled by lock/close).
@@ -17,7 +18,8 @@
  *   COPY(MODE_WP|MODE_DONTWAKE) -> MADV_FREE exactly the pages installed ->
  *   UFFDIO_WRITEPROTECT(mode 0), which clears WP and wakes the faulter and any writer that
  *   hit the WP in between; that write lands after MADV_FREE, so the kernel keeps it.
- *   Pages inside a marker's hold window stay write-protected (the marker clears them).
+ *   Pages inside a marker's hold window stay write-protected (the marker clears them). The
+ *   slot lock is held from COPY to the WP clear, so no hold can begin or end in between.
  *
  * The loop never ends on its own, because a thread waiting on a fault would then wait for
  * ever: transient errors are retried. The one exception is a descriptor that is gone
@@ -245,15 +247,23 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 		return;
 	}
 
-	int use_zeropage = source == JR_SOURCE_ZERO || (source == JR_SOURCE_SNAPSHOT && !sl->ever_marked);
+	/* SNAPSHOT is restored from its chunk even before the first mark completes: the chunks that
+	 * mark has done are lazyfree already, and a chunk without a snapshot yields zeros. Those zeros
+	 * go in with COPY under the write-protect protocol too: a ZEROPAGE is never write-protected,
+	 * so inside a marker's hold window a write could land before the marker's MADV_FREE and be
+	 * dropped with the page. Without WP a SNAPSHOT range is never marked: zeros are right. */
+	int use_zeropage = source == JR_SOURCE_ZERO || (source == JR_SOURCE_SNAPSHOT && !(svc->flags & JR_SVC_WP));
 	int err = 0;
 	if (!use_zeropage && source == JR_SOURCE_SNAPSHOT)
 		err = produce(svc, sl, w0, wlen);
-	pthread_mutex_unlock(&sl->lock);
-	if (!use_zeropage && source == JR_SOURCE_FILE)
+	if (!use_zeropage && source == JR_SOURCE_FILE) {
+		pthread_mutex_unlock(&sl->lock); /* pread may block */
 		err = produce(svc, sl, w0, wlen); /* fd stays open: removal waits for current_slot */
+		pthread_mutex_lock(&sl->lock);
+	}
 
 	if (err) {
+		pthread_mutex_unlock(&sl->lock);
 		/* Never hand out wrong bytes: poison the page, count the failure. */
 		jr_add(&svc->c[JR_C_REBUILD_FAILURES], 1);
 		jr_add(&sl->st[JR_RS_REBUILD_FAILURES], 1);
@@ -263,7 +273,10 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 		return;
 	}
 
-	/* Find the missing runs of the chunk and install them. */
+	/* Find the missing runs of the chunk and install them. The slot lock stays held until WP is
+	 * cleared: otherwise a marker's hold over these pages could end between our COPY and our
+	 * MADV_FREE, and its WP clear would let a write land before the MADV_FREE that then makes it
+	 * droppable. Nothing here can fault on a registered range. */
 	unsigned char vec[4096];
 	uint64_t npages = wlen / ps;
 	if (npages > sizeof(vec))
@@ -306,7 +319,6 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 
 	/* Clear WP (and wake) outside a marker's hold window; inside it, only wake. */
 	int covered = 0;
-	pthread_mutex_lock(&sl->lock);
 	uint64_t h0 = sl->hold_start, h1 = sl->hold_end;
 	for (int r = 0; r < nruns; r++) {
 		uint64_t a = runs[r].start, b = runs[r].start + runs[r].len;

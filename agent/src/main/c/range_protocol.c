@@ -16,8 +16,8 @@
  *             service rebuilds it on touch. This holds because of the invariant below.
  *   MARKING   One marker thread owns the range (mark/lock/remove from others get -EBUSY).
  *             For each chunk it write-protects the chunk and records it as the slot's hold
- *             window, copies the pages, compresses them, MADV_FREEs the chunk, swaps in the
- *             new snapshot chunk and clears WP, which wakes any writer that waited.
+ *             window, copies the pages, compresses them, swaps in the new snapshot chunk,
+ *             MADV_FREEs the chunk and clears WP, which wakes any writer that waited.
  *             Writers are therefore never lost: a write either lands before WP (and is in
  *             the copy) or after the MADV_FREE (and the kernel keeps the dirty page).
  *   VOLATILE  The kernel may drop any clean page. A purged page is restored by the service
@@ -130,14 +130,9 @@ static void hold(struct jr_service *svc, struct jr_slot *sl, uint64_t w0, uint64
 }
 
 /* Clears WP on the hold window (waking every writer that waited) and ends the hold. */
-static void release(struct jr_service *svc, struct jr_slot *sl, uint64_t w0, uint64_t wlen, int wp,
-		    struct jr_chunk *new_chunk, uint32_t ci, struct jr_chunk **old_chunk)
+static void release(struct jr_service *svc, struct jr_slot *sl, uint64_t w0, uint64_t wlen, int wp)
 {
 	pthread_mutex_lock(&sl->lock);
-	if (old_chunk) {
-		*old_chunk = sl->chunks[ci];
-		sl->chunks[ci] = new_chunk;
-	}
 	if (wp)
 		jr_wp(svc, w0, wlen, 0);
 	else
@@ -186,7 +181,7 @@ static int mark_snapshot(struct jr_service *svc, struct jr_slot *sl, int wp)
 				if (!old_ready) {
 					if (jr_chunk_decode(prev, old, wlen) != 0) {
 						err = -EIO;
-						release(svc, sl, w0, wlen, wp, NULL, ci, NULL);
+						release(svc, sl, w0, wlen, wp);
 						goto out;
 					}
 					old_ready = 1;
@@ -202,7 +197,7 @@ static int mark_snapshot(struct jr_service *svc, struct jr_slot *sl, int wp)
 			next = malloc(sizeof(struct jr_chunk) + stored);
 			if (!next) {
 				err = -ENOMEM;
-				release(svc, sl, w0, wlen, wp, NULL, ci, NULL);
+				release(svc, sl, w0, wlen, wp);
 				goto out;
 			}
 			next->stored_len = (uint32_t)stored;
@@ -210,9 +205,15 @@ static int mark_snapshot(struct jr_service *svc, struct jr_slot *sl, int wp)
 			memcpy(next->data, raw ? buf : cbuf->data, stored);
 			total += sizeof(struct jr_chunk) + stored;
 		}
+		/* The new snapshot goes in before MADV_FREE: from then on the kernel may drop a page and a
+		 * reader refault it at once, and the service must rebuild it from this copy. The previous
+		 * one lacks every write made since the last mark. */
+		pthread_mutex_lock(&sl->lock);
+		struct jr_chunk *replaced = sl->chunks[ci];
+		sl->chunks[ci] = next;
+		pthread_mutex_unlock(&sl->lock);
 		madvise((void *)(uintptr_t)w0, wlen, MADV_FREE);
-		struct jr_chunk *replaced = NULL;
-		release(svc, sl, w0, wlen, wp, next, ci, &replaced);
+		release(svc, sl, w0, wlen, wp);
 		free(replaced);
 	}
 	__atomic_store_n(&sl->st[JR_RS_SNAPSHOT_BYTES], total, __ATOMIC_RELAXED);
@@ -231,7 +232,7 @@ static void mark_plain(struct jr_service *svc, struct jr_slot *sl, int wp)
 		uint64_t wlen = sl->base + sl->len - w0 < step ? sl->base + sl->len - w0 : step;
 		hold(svc, sl, w0, wlen, wp);
 		madvise((void *)(uintptr_t)w0, wlen, MADV_FREE);
-		release(svc, sl, w0, wlen, wp, NULL, 0, NULL);
+		release(svc, sl, w0, wlen, wp);
 	}
 }
 
