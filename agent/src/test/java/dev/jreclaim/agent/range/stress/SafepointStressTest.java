@@ -70,8 +70,8 @@ class SafepointStressTest {
     }
 
     static List<String> command(Path log) {
-        String classes = System.getProperty("jreclaim.test.classes");
-        assertNotNull(classes, "system property jreclaim.test.classes (set by the agent's pom)");
+        String classes = System.getProperty("test.jreclaim.classes");
+        assertNotNull(classes, "system property test.jreclaim.classes (set by the agent's pom)");
         String testClasses = Path.of(SafepointStressChild.class.getProtectionDomain().getCodeSource().getLocation()
                 .getPath()).toString();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -110,6 +110,9 @@ class WriteAfterMarkTest {
             long seed = 12;
             fillAroundSlots(s, seed); // slots are 0, so they read 0 whether their page was purged or not
             r.mark();
+            // Purge once before the writers start, so their first writes land on purged pages (faults the
+            // service must answer), not only on pages that writes keep dirty from then on.
+            r.purge();
             StressRun run = new StressRun();
             List<SlotWriter> writers = startWriters(run, s);
             run.start("purger", r::purge);
