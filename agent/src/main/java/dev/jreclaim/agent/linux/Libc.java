@@ -74,7 +74,8 @@ public final class Libc {
         return (int) ERRNO.get(state, 0L);
     }
 
-    private static RuntimeException rethrow(Throwable t) {
+    /** What a downcall threw, as an unchecked exception (Errors pass through). */
+    static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) {
             return r;
         }

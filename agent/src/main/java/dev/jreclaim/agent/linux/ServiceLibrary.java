@@ -125,13 +125,7 @@ public final class ServiceLibrary {
     }
 
     private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
+        return Libc.rethrow(t);
     }
 
     public int version() {
