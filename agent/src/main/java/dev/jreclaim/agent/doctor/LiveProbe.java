@@ -393,6 +393,9 @@ final class LiveProbe {
     }
 
     private static String micros(long nanos) {
+        if (nanos < 10_000) {
+            return String.format(java.util.Locale.ROOT, "%.1f us", nanos / 1000.0);
+        }
         return nanos < 10_000_000 ? (nanos / 1000) + " us" : (nanos / 1_000_000) + " ms";
     }
 
