@@ -25,8 +25,12 @@ public final class Libc {
     private static final VarHandle ERRNO =
             CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
-    private static final ThreadLocal<MemorySegment> STATE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
+    /**
+     * Per thread, freed once the thread is gone. Not {@code Arena.ofAuto().allocate}: that reserves direct
+     * memory and shows in the JDK's "direct" buffer pool, which under the agent must count the
+     * application's buffers only.
+     */
+    private static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(Libc::newCallState);
 
     private static final MethodHandle MMAP = errnoHandle("mmap",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
@@ -48,6 +52,8 @@ public final class Libc {
     private static final MethodHandle SYSCONF = plainHandle("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
     private static final MethodHandle GETEUID = plainHandle("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle STRERROR = plainHandle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle MALLOC = plainHandle("malloc", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle FREE = plainHandle("free", FunctionDescriptor.ofVoid(JAVA_LONG));
     private static final MethodHandle EXIT_NOW = plainHandle("_exit", FunctionDescriptor.ofVoid(JAVA_INT));
     private static final MethodHandle ALARM = plainHandle("alarm", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
@@ -68,6 +74,28 @@ public final class Libc {
 
     private static MemorySegment symbol(String name) {
         return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
+    }
+
+    private static MemorySegment newCallState() {
+        long size = CALL_STATE.byteSize();
+        long a;
+        try {
+            a = (long) MALLOC.invokeExact(size);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (a == 0) {
+            throw new OutOfMemoryError("malloc(" + size + ") for the errno capture state failed");
+        }
+        return MemorySegment.ofAddress(a).reinterpret(size, Arena.ofAuto(), s -> freeCallState(s.address()));
+    }
+
+    private static void freeCallState(long address) {
+        try {
+            FREE.invokeExact(address);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     private static int errno(MemorySegment state) {

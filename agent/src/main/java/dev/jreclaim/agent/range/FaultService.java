@@ -137,7 +137,19 @@ public final class FaultService implements AutoCloseable {
         if (source == RebuildSource.FILE) {
             throw new IllegalArgumentException("a FILE range needs its file: use allocateFromFile(size, file, offset)");
         }
-        return allocate(size, source, -1, 0, null);
+        return allocate(size, source, -1, 0, null, true);
+    }
+
+    /**
+     * Like {@link #allocate}, for memory whose owner guards access itself: the JDK buffer or arena
+     * segment the agent gives it to. The range has no {@link VolatileRange#segment()}, and so no shared
+     * arena whose close, at every free, would handshake with every thread of the JVM.
+     */
+    public VolatileRange allocateUnscoped(long size, RebuildSource source) {
+        if (source == null || source == RebuildSource.FILE) {
+            throw new IllegalArgumentException("an unscoped range needs a rebuild source other than FILE, got " + source);
+        }
+        return allocate(size, source, -1, 0, null, false);
     }
 
     /** Allocates a range whose purged pages are read back from {@code file} at {@code offset}. */
@@ -151,14 +163,14 @@ public final class FaultService implements AutoCloseable {
             throw new NativeCallException("open", file.toString(), -fd);
         }
         try {
-            return allocate(size, RebuildSource.FILE, fd, offset, file);
+            return allocate(size, RebuildSource.FILE, fd, offset, file, true);
         } catch (RuntimeException e) {
             Libc.close(fd);
             throw e;
         }
     }
 
-    private VolatileRange allocate(long size, RebuildSource source, int fd, long offset, Path file) {
+    private VolatileRange allocate(long size, RebuildSource source, int fd, long offset, Path file, boolean scoped) {
         if (size <= 0) {
             throw new IllegalArgumentException("range size must be positive, got " + size);
         }
@@ -186,7 +198,7 @@ public final class FaultService implements AutoCloseable {
                             : handle == -Errno.ENOPKG ? " (liblz4.so.1 is not installed: apt-get install liblz4-1)" : "";
                     throw new NativeCallException("jr_range_add" + why, what, (int) -handle);
                 }
-                VolatileRange range = new VolatileRange(this, id, handle, base, length, source, fd, file);
+                VolatileRange range = new VolatileRange(this, id, handle, base, length, source, fd, file, scoped);
                 ranges.put(id, range);
                 return range;
             } catch (RuntimeException e) {

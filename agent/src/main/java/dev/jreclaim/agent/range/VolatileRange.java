@@ -48,7 +48,7 @@ public final class VolatileRange implements AutoCloseable {
     private volatile LockResult settledResult = LockResult.INTACT;
 
     VolatileRange(FaultService service, long id, long handle, long address, long byteSize, RebuildSource source,
-            int fileFd, Path file) {
+            int fileFd, Path file, boolean scoped) {
         this.service = service;
         this.id = id;
         this.handle = handle;
@@ -57,8 +57,8 @@ public final class VolatileRange implements AutoCloseable {
         this.source = source;
         this.fileFd = fileFd;
         this.file = file;
-        this.scope = Arena.ofShared();
-        this.segment = MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null);
+        this.scope = scoped ? Arena.ofShared() : null;
+        this.segment = scoped ? MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null) : null;
     }
 
     static long nextId() {
@@ -81,14 +81,27 @@ public final class VolatileRange implements AutoCloseable {
         return source;
     }
 
-    /** The range's memory; invalid (every access throws) once the range is freed. */
+    /**
+     * The range's memory; invalid (every access throws) once the range is freed.
+     *
+     * @throws IllegalStateException for an unscoped range ({@link FaultService#allocateUnscoped})
+     */
     public MemorySegment segment() {
+        if (segment == null) {
+            throw new IllegalStateException(this + " is unscoped: its memory is reached through the JDK buffer or"
+                    + " segment that owns it, whose own lifetime guards every access");
+        }
         return segment;
     }
 
     /** A direct ByteBuffer over the range, bound to its lifetime like {@link #segment()}. */
     public ByteBuffer asByteBuffer() {
-        return segment.asByteBuffer();
+        return segment().asByteBuffer();
+    }
+
+    /** Whether the range has its own scope ({@link #segment()}), as ranges from {@link FaultService#allocate} do. */
+    public boolean isScoped() {
+        return scope != null;
     }
 
     private void checkLive(String action) {
@@ -276,7 +289,9 @@ public final class VolatileRange implements AutoCloseable {
         try {
             checkLive("free");
             freed = true;
-            scope.close(); // waits until no thread is inside an access to the segment
+            if (scope != null) {
+                scope.close(); // waits until no thread is inside an access to the segment
+            }
             service.lifecycle().readLock().lock();
             try {
                 if (!detached) {
