@@ -31,6 +31,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,40 @@ void jr_flush_lazyfree(struct jr_service *svc)
 	/* A page freed last can sit in this CPU's lazyfree batch and escape a purge from
 	 * another CPU; MADV_FREE of a never-touched page drains the batch (notes section 9). */
 	madvise(svc->dummy, svc->page_size, MADV_FREE);
+}
+
+/*
+ * Drains the per-CPU page batches of every CPU this thread may run on, by moving to each in
+ * turn and draining there (MADV_FREE starts with lru_add_drain() of the current CPU). A page
+ * faulted in shortly before a mark may still sit in another CPU's lru_add batch, off the LRU:
+ * MADV_FREE then cannot make it lazyfree, and the page stays resident (safe, but never
+ * reclaimed); a page just marked may sit in a lazyfree batch that MADV_PAGEOUT cannot see.
+ * Costs one migration per CPU, so only mark and purge use it, not the fault path.
+ */
+void jr_drain_all_cpus(struct jr_service *svc)
+{
+	cpu_set_t allowed, one;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
+		jr_flush_lazyfree(svc);
+		return;
+	}
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &allowed))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) == 0)
+			jr_flush_lazyfree(svc);
+	}
+	sched_setaffinity(0, sizeof(allowed), &allowed);
+}
+
+JR_API int jr_service_drain_cpus(struct jr_service *svc)
+{
+	if (!svc)
+		return -EBADF;
+	jr_drain_all_cpus(svc);
+	return 0;
 }
 
 struct run {

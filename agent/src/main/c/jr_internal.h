@@ -84,6 +84,7 @@ struct jr_slot *jr_slot_of(struct jr_service *svc, int64_t handle, int *err);
 
 /* fault_service.c */
 void jr_flush_lazyfree(struct jr_service *svc);
+void jr_drain_all_cpus(struct jr_service *svc);
 
 /* range_protocol.c */
 int jr_wp(struct jr_service *svc, uint64_t start, uint64_t len, int protect);

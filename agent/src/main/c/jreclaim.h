@@ -86,6 +86,7 @@ JR_API int jr_service_counters(struct jr_service *svc, uint64_t *out, int n);
 JR_API int jr_service_histogram(struct jr_service *svc, uint64_t *out, int n);
 JR_API int jr_service_set_test_delay(struct jr_service *svc, uint64_t ns);
 JR_API int jr_service_live_ranges(struct jr_service *svc);
+JR_API int jr_service_drain_cpus(struct jr_service *svc);
 
 /* watchdog.c: ends the process with _exit(status) after millis unless disarmed. */
 JR_API int jr_watchdog_arm(uint64_t millis, int status, const char *message);

@@ -258,6 +258,7 @@ JR_API int jr_range_mark(struct jr_service *svc, int64_t handle)
 	pthread_mutex_lock(&sl->lock);
 	sl->ever_marked = 1;
 	pthread_mutex_unlock(&sl->lock);
+	jr_drain_all_cpus(svc); /* pages just written must be on the LRU for MADV_FREE to take them */
 	switch (sl->source) {
 	case JR_SOURCE_SNAPSHOT:
 		if (!wp) {
@@ -275,7 +276,7 @@ JR_API int jr_range_mark(struct jr_service *svc, int64_t handle)
 		mark_plain(svc, sl, wp);
 		break;
 	}
-	jr_flush_lazyfree(svc);
+	jr_drain_all_cpus(svc);
 	pthread_mutex_lock(&sl->lock);
 	if (err) {
 		set_state(sl, prev);

@@ -47,7 +47,7 @@ public final class ServiceLibrary {
     private static volatile ServiceLibrary instance;
 
     private final MethodHandle version, lz4Available, serviceStart, serviceStop, serviceAlive, serviceCounters,
-            serviceHistogram, serviceSetTestDelay, serviceLiveRanges, rangeAdd, rangeRemove, rangeMark, rangeLock,
+            serviceHistogram, serviceSetTestDelay, serviceLiveRanges, serviceDrainCpus, rangeAdd, rangeRemove, rangeMark, rangeLock,
             rangeSettle, rangePin, rangeStats, watchdogArm, watchdogMessage, watchdogDisarm;
 
     private ServiceLibrary(SymbolLookup lib) {
@@ -65,6 +65,8 @@ public final class ServiceLibrary {
         serviceSetTestDelay = l.downcallHandle(find(lib, "jr_service_set_test_delay"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
         serviceLiveRanges = l.downcallHandle(find(lib, "jr_service_live_ranges"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+        serviceDrainCpus = l.downcallHandle(find(lib, "jr_service_drain_cpus"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         rangeAdd = l.downcallHandle(find(lib, "jr_range_add"),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG));
@@ -196,6 +198,15 @@ public final class ServiceLibrary {
     public int serviceSetTestDelay(long svc, long nanos) {
         try {
             return (int) serviceSetTestDelay.invokeExact(svc, nanos);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Drains every CPU's page batches (see jr_drain_all_cpus in fault_service.c). */
+    public int serviceDrainCpus(long svc) {
+        try {
+            return (int) serviceDrainCpus.invokeExact(svc);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -217,6 +217,14 @@ public final class VolatileRange implements AutoCloseable {
         op.lock();
         try {
             checkLive("purge");
+            service.lifecycle().readLock().lock();
+            try {
+                if (!service.isClosed()) {
+                    service.lib().serviceDrainCpus(service.handle()); // pages parked in other CPUs' batches
+                }
+            } finally {
+                service.lifecycle().readLock().unlock();
+            }
             Libc.madviseOrThrow(address, byteSize, Mman.MADV_PAGEOUT, toString());
         } finally {
             op.unlock();

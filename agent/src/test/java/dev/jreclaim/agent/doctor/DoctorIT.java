@@ -70,7 +70,7 @@ class DoctorIT {
 
     @BeforeAll
     static void copyJarWhereNobodyCanReadIt() throws IOException {
-        Path built = Path.of(System.getProperty("jreclaim.test.jar"));
+        Path built = Path.of(System.getProperty("test.jreclaim.jar"));
         assertTrue(Files.isRegularFile(built), "the agent jar is not built: " + built);
         // The build tree may sit under a directory nobody cannot enter; /tmp (java.io.tmpdir) is open to all.
         dir = Files.createTempDirectory(Path.of("/tmp"), "jreclaim-doctor-it-");

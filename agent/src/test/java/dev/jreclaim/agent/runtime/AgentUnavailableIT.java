@@ -110,7 +110,7 @@ class AgentUnavailableIT {
     void noUserfaultfdGetsOneLineAndTheApplicationRuns() throws Exception {
         assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root") && Files.isExecutable(SETPRIV),
                 "needs root and " + SETPRIV + " to run as uid 65534");
-        Path deny = Path.of(System.getProperty("jreclaim.test.native"), "deny-userfaultfd");
+        Path deny = Path.of(System.getProperty("test.jreclaim.native"), "deny-userfaultfd");
         assertTrue(Files.isExecutable(deny), "the seccomp test helper was not built: " + deny);
         List<String> wrappers = List.of(SETPRIV.toString(), "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
                 deny.toString());

@@ -33,13 +33,13 @@ final class ChildJvm {
     }
 
     static Path agentJar() {
-        Path jar = Path.of(System.getProperty("jreclaim.test.jar"));
+        Path jar = Path.of(System.getProperty("test.jreclaim.jar"));
         assertTrue(Files.isRegularFile(jar), "the agent jar is not built: " + jar);
         return jar;
     }
 
     static Path testClasses() {
-        return Path.of(System.getProperty("jreclaim.test.testClasses"));
+        return Path.of(System.getProperty("test.jreclaim.testClasses"));
     }
 
     static Result run(List<String> command) throws IOException, InterruptedException {

@@ -65,7 +65,9 @@ class RangeConcurrencyTest {
             assertEquals(0, c.copyErrors(), "ioctl errors: " + c);
             String diff = "mappings before: " + before + ", after: " + after + "\nonly before:\n"
                     + String.join("\n", before.linesNotIn(after)) + "\nonly after:\n" + String.join("\n", after.linesNotIn(before));
-            assertEquals(before.maps().size(), after.maps().size(), diff);
+            // Every range is an MADV_NOHUGEPAGE mapping (and, once marked, a userfaultfd one): a leaked range
+            // shows in those counts exactly. The total may shrink as the JVM trims its own mappings, never grow.
+            assertTrue(after.maps().size() <= before.maps().size(), diff);
             assertEquals(before.userfaultfd(), after.userfaultfd(), diff);
             assertEquals(before.noHugePage(), after.noHugePage(), diff);
             assertTrue(c.faultEvents() > 0, "no purged page was touched: the test proved nothing; " + c);
