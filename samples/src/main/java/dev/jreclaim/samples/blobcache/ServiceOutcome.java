@@ -1,0 +1,29 @@
+package dev.jreclaim.samples.blobcache;
+
+import java.util.List;
+
+/**
+ * What one run of the blob-cache service under load came to.
+ *
+ * @param withAgent   whether the service ran with {@code -javaagent}
+ * @param load        the load driver's result (responses served and checked)
+ * @param exitCode    the service's exit code once stopped (137: SIGKILL, which the OOM killer sends)
+ * @param oomKills    the cgroup's OOM-kill count
+ * @param peakBytes   the cgroup's peak memory
+ * @param limitBytes  the cgroup's limit
+ * @param agentLines  the lines the agent printed ({@code jreclaim: ...})
+ */
+public record ServiceOutcome(boolean withAgent, LoadDriver.Result load, int exitCode, long oomKills, long peakBytes,
+        long limitBytes, List<String> agentLines) {
+    public static final int SIGKILL_EXIT = 128 + 9;
+
+    public boolean oomKilled() {
+        return oomKills > 0 || exitCode == SIGKILL_EXIT;
+    }
+
+    public String describe() {
+        return (withAgent ? "with the agent" : "plain JDK") + ": " + load.line() + ", "
+                + (oomKilled() ? "OOM-killed" : "exit " + exitCode) + ", cgroup peak " + (peakBytes >> 20) + " MiB of "
+                + (limitBytes >> 20) + " MiB";
+    }
+}

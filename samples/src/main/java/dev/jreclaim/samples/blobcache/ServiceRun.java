@@ -1,0 +1,87 @@
+package dev.jreclaim.samples.blobcache;
+
+import dev.jreclaim.agent.cgroup.MemoryCgroup;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs {@link BlobCacheServer} as a child JVM inside a memory cgroup of its own (with or without the
+ * agent), drives load at it from this JVM over loopback, then stops it and reads the cgroup's figures.
+ * Every wait is bounded.
+ */
+public final class ServiceRun {
+    /** Where the child's java, the agent jar and the sample classes are, and how hard to push. */
+    public record Settings(Path java, Path agentJar, Path configFile, String classPath, long limitBytes, int blobs,
+            long blobBytes, int passes, int threads, Duration timeout) {}
+
+    private ServiceRun() {}
+
+    public static ServiceOutcome run(Settings s, boolean withAgent, Consumer<String> echo)
+            throws IOException, InterruptedException {
+        String name = "jreclaim-service-" + ProcessHandle.current().pid() + "-" + (withAgent ? "agent" : "plain");
+        try (MemoryCgroup cg = MemoryCgroup.createChild(name, s.limitBytes())) {
+            List<String> cmd = new ArrayList<>(List.of(s.java().toString(), "-Xmx64m", "-XX:+UseSerialGC",
+                    "-XX:MaxDirectMemorySize=2g", "--enable-native-access=ALL-UNNAMED"));
+            if (withAgent) {
+                cmd.add("-javaagent:" + s.agentJar() + "=config=" + s.configFile());
+            }
+            cmd.addAll(List.of("-cp", s.classPath(), BlobCacheServer.class.getName(), "0", Long.toString(s.blobBytes())));
+            Process p = new ProcessBuilder(cg.wrap(cmd)).redirectErrorStream(true).start();
+            List<String> agentLines = new ArrayList<>();
+            CompletableFuture<Integer> port = new CompletableFuture<>();
+            Thread reader = Thread.ofPlatform().daemon().start(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        echo.accept(line);
+                        if (line.startsWith("jreclaim:")) {
+                            synchronized (agentLines) {
+                                agentLines.add(line);
+                            }
+                        }
+                        if (line.startsWith("listening on ")) {
+                            port.complete(Integer.parseInt(line.substring("listening on ".length()).trim()));
+                        }
+                    }
+                } catch (IOException e) {
+                    // the child is gone; its exit code tells why
+                }
+                port.complete(-1);
+            });
+            LoadDriver.Result load;
+            try {
+                int listening = port.get(s.timeout().toSeconds(), TimeUnit.SECONDS);
+                if (listening < 0) {
+                    load = new LoadDriver.Result(0, 0, 1, 0);
+                } else {
+                    load = LoadDriver.run(listening, s.blobs(), s.blobs() * s.passes(), s.threads(), s.blobBytes(),
+                            s.timeout());
+                }
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                load = new LoadDriver.Result(0, 0, 1, 0);
+            } finally {
+                p.destroy(); // SIGTERM: a service that survived ends normally
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(30, TimeUnit.SECONDS);
+                }
+                reader.join(Duration.ofSeconds(10));
+            }
+            int exit = p.exitValue();
+            // A JVM that ends on SIGTERM exits 143; 137 is SIGKILL, the OOM killer's signal.
+            synchronized (agentLines) {
+                return new ServiceOutcome(withAgent, load, exit, cg.oomKills(), cg.peakBytes(), s.limitBytes(),
+                        List.copyOf(agentLines));
+            }
+        }
+    }
+}
