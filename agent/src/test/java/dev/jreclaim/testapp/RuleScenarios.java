@@ -14,10 +14,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongFunction;
 
 /**
- * A child program (AgentRulesIT, AgentConfigIT), run with the agent and a rules file: calls the site
+ * A child program (AgentRulesIT), run with the agent and a rules file: calls the site
  * methods of {@link Sites} and prints, per allocation, whose memory it is and its state, and what a
  * deterministic purge ({@code range.purge()}) leaves of it, read back through the JDK's own API.
- * Argument: {@code rules}, {@code idle} or {@code plain} (no agent needed; prints what the application sees).
+ * Argument: {@code rules} or {@code idle}.
  */
 public final class RuleScenarios {
     private static ReclaimRuntime runtime;
@@ -29,7 +29,6 @@ public final class RuleScenarios {
         switch (args[0]) {
             case "rules" -> rules();
             case "idle" -> idle();
-            case "plain" -> plain();
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -154,15 +153,5 @@ public final class RuleScenarios {
         System.out.println("idle, marked again once writes to purged pages stopped: "
                 + waitFor(() -> r.stats().marks() > marks));
         System.out.println("idle, purged again: wrong bytes " + wrongAfterPurge(b, i -> Sites.value(i, 2)));
-    }
-
-    /** What the application sees, with or without the agent: must not change with a bad configuration. */
-    static void plain() {
-        ByteBuffer b = Sites.directSite(1, x -> {});
-        long sum = 0;
-        for (int i = 0; i < b.capacity(); i++) {
-            sum += b.get(i);
-        }
-        System.out.println("plain: direct " + b.isDirect() + ", capacity " + b.capacity() + ", sum " + sum);
-    }
+    }}
 }
