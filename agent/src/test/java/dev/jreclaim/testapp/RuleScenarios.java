@@ -153,5 +153,5 @@ public final class RuleScenarios {
         System.out.println("idle, marked again once writes to purged pages stopped: "
                 + waitFor(() -> r.stats().marks() > marks));
         System.out.println("idle, purged again: wrong bytes " + wrongAfterPurge(b, i -> Sites.value(i, 2)));
-    }}
+    }
 }
