@@ -1,19 +1,29 @@
 package dev.jreclaim.agent.runtime;
 
+import dev.jreclaim.agent.config.AgentConfig;
+import dev.jreclaim.agent.config.ConfigLoader;
+import dev.jreclaim.agent.config.LoadedConfig;
 import dev.jreclaim.agent.linux.UserfaultfdUnavailableException;
 import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.rules.RulePolicy;
+import dev.jreclaim.agent.rules.RuleSet;
+import dev.jreclaim.agent.rules.SiteTracker;
 import dev.jreclaim.instrumentation.api.JdkInstrumentation;
 import dev.jreclaim.instrumentation.api.MemoryHook;
+import dev.jreclaim.instrumentation.api.SiteHook;
 import dev.jreclaim.instrumentation.directbuffer.DirectBufferInstrumentation;
 import dev.jreclaim.instrumentation.ffmarena.ArenaInstrumentation;
 import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
  * Starts the agent, from {@code dev.jreclaim.bootstrap.AgentPremain} once the JDK is known to be new
- * enough. Prints exactly one line, to stderr: how it started, or why it did not, in which case the
- * application runs exactly as without it. Never throws: an exception from premain would stop the JVM.
+ * enough. Prints, to stderr, one line per configuration problem, then one line: how it started, or why it
+ * did not, in which case the application runs exactly as without it. A problem that disables the agent
+ * says so in its own line; {@code jreclaim.enabled=false} prints nothing. Never throws: an exception from
+ * premain would stop the JVM.
  */
 public final class AgentStart {
     static final String PREFIX = "jreclaim: ";
@@ -21,58 +31,74 @@ public final class AgentStart {
     private AgentStart() {}
 
     public static void start(String args, Instrumentation inst, boolean attached) {
-        String line;
+        List<String> lines;
         try {
-            line = startOrExplain(args, inst, attached);
+            lines = startOrExplain(args, inst, attached);
         } catch (Throwable t) {
-            line = disabled("internal error: " + t);
+            lines = List.of(disabled("internal error: " + t));
         }
-        System.err.println(line);
+        lines.forEach(System.err::println);
     }
 
     private static String disabled(String why) {
         return PREFIX + "WARN agent disabled: " + why + "; the application runs without it";
     }
 
-    private static synchronized String startOrExplain(String args, Instrumentation inst, boolean attached) {
+    private static synchronized List<String> startOrExplain(String args, Instrumentation inst, boolean attached) {
         if (ReclaimRuntime.current() != null) {
-            return PREFIX + "WARN agent already running (" + ReclaimRuntime.current().policy().describe()
-                    + "); this second start is ignored";
+            return List.of(PREFIX + "WARN agent already running (" + ReclaimRuntime.current().policy().describe()
+                    + "); this second start is ignored");
         }
+        LoadedConfig loaded = ConfigLoader.load(args);
+        List<String> lines = new ArrayList<>(loaded.lines());
+        if (loaded.active()) {
+            lines.add(startLine(loaded.config(), inst, attached, lines));
+        }
+        return lines;
+    }
+
+    /** Starts with a valid configuration; rules that cannot run yet add their line to {@code problems}. */
+    private static String startLine(AgentConfig config, Instrumentation inst, boolean attached, List<String> problems) {
         NativeAccess access = NativeAccess.probe();
         if (access == NativeAccess.DENIED) {
             return disabled("native access is denied (--illegal-native-access=deny); add"
                     + " --enable-native-access=ALL-UNNAMED to use it");
         }
-        AllocationPolicy policy;
-        try {
-            policy = AgentArguments.policy(args);
-        } catch (IllegalArgumentException e) {
-            return disabled(e.getMessage());
-        }
         FaultService service;
         try {
-            service = FaultService.start();
+            service = FaultService.start(ServiceOptions.of(config));
         } catch (UserfaultfdUnavailableException e) {
             return disabled(e.getMessage() + " (java -jar jreclaim-agent.jar doctor says what to change)");
         } catch (RuntimeException | LinkageError e) {
             return disabled("the fault service cannot start: " + e.getMessage());
         }
+        RuleSet rules = RuleSet.of(config.rules(), service.writeProtect());
+        problems.addAll(rules.problems());
         List<JdkInstrumentation> all = List.of(new DirectBufferInstrumentation(), new ArenaInstrumentation());
-        List<String> problems = InstrumentationInstaller.install(inst, all);
-        if (problems.isEmpty()) {
-            problems = SubstitutionProbe.verify(all);
+        List<String> failed = InstrumentationInstaller.install(inst, all);
+        if (failed.isEmpty()) {
+            failed = SubstitutionProbe.verify(all);
         }
-        if (!problems.isEmpty()) {
+        if (!failed.isEmpty()) {
             service.close();
-            return disabled(String.join("; ", problems));
+            return disabled(String.join("; ", failed));
+        }
+        SiteTracker sites = new SiteTracker(rules.rules());
+        RulePolicy policy = new RulePolicy(rules.rules(), sites);
+        String siteNote = "";
+        if (rules.hasSites()) {
+            SiteHook.install(sites); // before the advice: an entry it reports is never missed
+            List<String> siteErrors = InstrumentationInstaller.installSites(inst, sites);
+            siteNote = siteErrors.isEmpty() ? ", application site methods"
+                    : ", application site methods (not in " + siteErrors.size() + " classes: " + siteErrors.getFirst() + ")";
         }
         ReclaimRuntime runtime = new ReclaimRuntime(service, policy);
         ReclaimRuntime.setCurrent(runtime);
+        policy.start();
         MemoryHook.install(runtime);
         return PREFIX + "agent started" + (attached ? " (attached)" : "") + ": userfaultfd "
                 + service.mode().description() + "; reclaimable: " + policy.describe() + "; instrumented: "
-                + all.stream().map(JdkInstrumentation::name).collect(Collectors.joining(", "))
+                + all.stream().map(JdkInstrumentation::name).collect(Collectors.joining(", ")) + siteNote
                 + (access == NativeAccess.WARNED ? "; native access is not enabled, hence the JDK's warning:"
                         + " add --enable-native-access=ALL-UNNAMED" : "");
     }

@@ -3,6 +3,8 @@ package dev.jreclaim.agent.runtime;
 import static net.bytebuddy.matcher.ElementMatchers.none;
 
 import dev.jreclaim.instrumentation.api.JdkInstrumentation;
+import dev.jreclaim.instrumentation.sitescope.SiteInstrumentation;
+import dev.jreclaim.instrumentation.sitescope.SiteTable;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +68,24 @@ final class InstrumentationInstaller {
             problems.add("retransformation failed: " + e);
         }
         return problems;
+    }
+
+    /**
+     * Installs the advice on the rules' site methods; classes already loaded (before premain, or before a late
+     * attach) are retransformed now, later ones as they load.
+     *
+     * @return the errors seen while installing (a class that cannot be transformed keeps its sites untracked)
+     */
+    static List<String> installSites(Instrumentation inst, SiteTable table) {
+        List<String> problems = new ArrayList<>();
+        try {
+            SiteInstrumentation.builder(inst, table, new ErrorListener(problems)).installOn(inst);
+        } catch (RuntimeException e) {
+            problems.add("site retransformation failed: " + e);
+        }
+        synchronized (problems) {
+            return List.copyOf(problems);
+        }
     }
 
     /** Collects Byte Buddy's errors, which it otherwise drops. */

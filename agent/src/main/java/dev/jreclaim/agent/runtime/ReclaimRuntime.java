@@ -2,8 +2,9 @@ package dev.jreclaim.agent.runtime;
 
 import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.range.FaultService;
-import dev.jreclaim.agent.range.RebuildSource;
 import dev.jreclaim.agent.range.VolatileRange;
+import dev.jreclaim.agent.rules.ActiveRule;
+import dev.jreclaim.agent.rules.AllocationPolicy;
 import dev.jreclaim.instrumentation.api.AllocationKind;
 import dev.jreclaim.instrumentation.api.ReclaimableMemory;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,9 +15,9 @@ import java.util.concurrent.atomic.LongAdder;
  * gave to the JDK, by address. The substituted JDK calls reach it through
  * {@link dev.jreclaim.instrumentation.api.MemoryHook}.
  *
- * <p>Cost where the policy says no: the policy's decision on allocation; a page-alignment test on zeroing
- * and free (malloc'd blocks are rarely page-aligned; when one is, a map lookup). No thread-local is read:
- * a zeroing is skipped only for the base of a live agent range, which at the zeroing call right after
+ * <p>Cost where the policy says no: the policy's decision on allocation (one ThreadLocal read outside
+ * every site); a page-alignment test on zeroing and free (malloc'd blocks are rarely page-aligned; when
+ * one is, a map lookup). Zeroing and free read no thread-local: a zeroing is skipped only for the base of a live agent range, which at the zeroing call right after
  * the allocation can only be the memory just allocated, so no per-thread "last address" can go stale.
  */
 public final class ReclaimRuntime implements ReclaimableMemory {
@@ -62,26 +63,31 @@ public final class ReclaimRuntime implements ReclaimableMemory {
 
     @Override
     public long allocate(AllocationKind kind, long size) {
-        RebuildSource source;
+        ActiveRule rule;
         try {
-            source = policy.sourceFor(kind, size);
+            rule = policy.ruleFor(kind, size);
         } catch (Throwable t) {
             fail(t);
             return 0;
         }
-        return source == null ? 0 : allocateRange(size, source);
+        return rule == null || rule.source() == null ? 0 : allocateRange(size, rule);
     }
 
-    private long allocateRange(long size, RebuildSource source) {
+    private long allocateRange(long size, ActiveRule rule) {
         if (MAKING_RANGE.get() != null) {
             return 0;
         }
         MAKING_RANGE.set(Boolean.TRUE);
         try {
-            VolatileRange r = service.allocateUnscoped(size, source);
+            VolatileRange r = service.allocateUnscoped(size, rule.source());
             live.put(r.address(), r);
             liveBytes.add(r.byteSize());
             allocations.increment();
+            try {
+                policy.taken(rule, r); // its mark mode starts
+            } catch (Throwable t) { // the range stays LOCKED: plain memory in effect
+                lastFailure = t;
+            }
             return r.address();
         } catch (Throwable t) { // range table full, mmap refused, service closed: the JDK's malloc instead
             fail(t);
@@ -113,6 +119,7 @@ public final class ReclaimRuntime implements ReclaimableMemory {
         liveBytes.add(-r.byteSize());
         frees.increment();
         try {
+            policy.freeing(r);
             r.free();
         } catch (Throwable t) { // never into the JDK's cleaner; the mapping may leak, counted
             freeFailures.increment();

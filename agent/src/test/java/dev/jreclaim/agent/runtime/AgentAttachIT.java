@@ -12,7 +12,7 @@ class AgentAttachIT {
     void attachedAgentTakesLaterAllocationsOnly() throws Exception {
         ChildJvm.Result r = ChildJvm.run(ChildJvm.java(null,
                 List.of("-Djdk.attach.allowAttachSelf=true", "-XX:+EnableDynamicAgentLoading"), LateAttach.class,
-                ChildJvm.agentJar().toString(), "min-size=65536,source=ZERO"));
+                ChildJvm.agentJar().toString(), ConfigFile.option(ConfigFile.EVERYTHING_64K.formatted("zero"))));
         assertEquals(0, r.exit(), r.toString());
         assertEquals(1, r.agentLines().size(), r.toString());
         assertTrue(r.agentLines().getFirst().startsWith("jreclaim: agent started (attached)"), r.toString());

@@ -19,7 +19,7 @@ class AgentPurgeIT {
 
     @Test
     void everyByteComesBackThroughTheJdkBuffer() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(ChildJvm.java("min-size=65536,source=SNAPSHOT", List.of(),
+        ChildJvm.Result r = ChildJvm.run(ChildJvm.java(ConfigFile.option(ConfigFile.EVERYTHING_64K.formatted("rebuild:snapshot")), List.of(),
                 PurgeThroughJdkMemory.class));
         assertEquals(0, r.exit(), r.toString());
         List<String> cases = r.out().stream().filter(l -> LINE.matcher(l).matches()).toList();

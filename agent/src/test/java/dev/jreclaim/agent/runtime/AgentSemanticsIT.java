@@ -27,7 +27,7 @@ class AgentSemanticsIT {
     @Test
     void reportIsTheSameWithAndWithoutTheAgent() throws Exception {
         ChildJvm.Result plain = ChildJvm.run(ChildJvm.java(null, JVM_ARGS, JdkSemanticsReport.class));
-        ChildJvm.Result agent = ChildJvm.run(ChildJvm.java("min-size=" + MIN_SIZE + ",source=SNAPSHOT", JVM_ARGS,
+        ChildJvm.Result agent = ChildJvm.run(ChildJvm.java(ConfigFile.option(ConfigFile.EVERYTHING_64K.formatted("rebuild:snapshot")), JVM_ARGS,
                 JdkSemanticsReport.class));
         assertEquals(0, plain.exit(), plain.toString());
         assertEquals(0, agent.exit(), agent.toString());

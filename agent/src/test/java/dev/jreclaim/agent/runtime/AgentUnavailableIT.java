@@ -39,6 +39,7 @@ class AgentUnavailableIT {
 
     static Path dir;
     static Path jar;
+    static Path config;
     static List<String> expectedOutput;
 
     @BeforeAll
@@ -52,6 +53,7 @@ class AgentUnavailableIT {
         assertEquals(0, rc, "javac TinyApp");
         jar = dir.resolve("jreclaim-agent.jar");
         Files.copy(ChildJvm.agentJar(), jar);
+        config = Files.writeString(dir.resolve("jreclaim.properties"), ConfigFile.EVERYTHING_64K.formatted("zero"));
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.toList()) {
                 Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
@@ -94,13 +96,13 @@ class AgentUnavailableIT {
     @Test
     void jdk17GetsOneLineAndTheApplicationRuns() throws Exception {
         assumeTrue(Files.isExecutable(ChildJvm.JAVA_17), "needs a JDK 17 at " + ChildJvm.JAVA_17);
-        String line = ranUnchangedWithOneLine(ChildJvm.run(app(List.of(), ChildJvm.JAVA_17, "min-size=65536")));
+        String line = ranUnchangedWithOneLine(ChildJvm.run(app(List.of(), ChildJvm.JAVA_17, "config=" + config)));
         assertTrue(line.startsWith("jreclaim: WARN agent disabled: ") && line.contains("Java 22"), line);
     }
 
     @Test
     void deniedNativeAccessGetsOneLineAndTheApplicationRuns() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(app(List.of(), ChildJvm.JAVA, "min-size=65536", "--illegal-native-access=deny"));
+        ChildJvm.Result r = ChildJvm.run(app(List.of(), ChildJvm.JAVA, "config=" + config, "--illegal-native-access=deny"));
         String line = ranUnchangedWithOneLine(r);
         assertTrue(line.startsWith("jreclaim: WARN agent disabled: native access is denied"), line);
         assertTrue(line.contains("--enable-native-access=ALL-UNNAMED"), line);
@@ -114,7 +116,7 @@ class AgentUnavailableIT {
         assertTrue(Files.isExecutable(deny), "the seccomp test helper was not built: " + deny);
         List<String> wrappers = List.of(SETPRIV.toString(), "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
                 deny.toString());
-        ChildJvm.Result r = ChildJvm.run(app(wrappers, ChildJvm.JAVA, "min-size=65536", "--enable-native-access=ALL-UNNAMED"));
+        ChildJvm.Result r = ChildJvm.run(app(wrappers, ChildJvm.JAVA, "config=" + config, "--enable-native-access=ALL-UNNAMED"));
         String line = ranUnchangedWithOneLine(r);
         assertTrue(line.startsWith("jreclaim: WARN agent disabled: no userfaultfd is available"), line);
         assertTrue(line.contains("doctor"), line);
@@ -122,14 +124,15 @@ class AgentUnavailableIT {
 
     @Test
     void badOptionGetsOneLineAndTheApplicationRuns() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(app(List.of(), ChildJvm.JAVA, "min-size=lots", "--enable-native-access=ALL-UNNAMED"));
+        ChildJvm.Result r = ChildJvm.run(app(List.of(), ChildJvm.JAVA, "min-size=65536", "--enable-native-access=ALL-UNNAMED"));
         String line = ranUnchangedWithOneLine(r);
-        assertTrue(line.startsWith("jreclaim: WARN agent disabled: min-size must be a number of bytes"), line);
+        assertEquals("jreclaim: agent options 'min-size=65536': unknown option 'min-size'; the only option is"
+                + " config=<file>; agent disabled", line);
     }
 
     @Test
     void nativeAccessNotEnabledIsSaidInTheStartLine() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(app(List.of(), ChildJvm.JAVA, "min-size=65536"));
+        ChildJvm.Result r = ChildJvm.run(app(List.of(), ChildJvm.JAVA, "config=" + config));
         String line = ranUnchangedWithOneLine(r);
         assertTrue(line.startsWith("jreclaim: agent started") && line.contains("--enable-native-access=ALL-UNNAMED"), line);
         assertTrue(r.err().stream().anyMatch(l -> l.startsWith("WARNING: A restricted method")), "the JDK's own warning: " + r);

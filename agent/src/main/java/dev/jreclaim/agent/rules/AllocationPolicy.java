@@ -1,0 +1,45 @@
+package dev.jreclaim.agent.rules;
+
+import dev.jreclaim.agent.range.VolatileRange;
+import dev.jreclaim.instrumentation.api.AllocationKind;
+
+/**
+ * Decides, for one off-heap allocation on the current thread, which rule it belongs to, and follows the
+ * ranges made for it: a rule's mark mode starts at {@link #taken} and ends at {@link #freeing}.
+ *
+ * <p>Asked inside the JDK's allocation and free paths, for every direct buffer and arena segment: keep it
+ * cheap for allocations it does not take, and never throw.
+ */
+public interface AllocationPolicy {
+
+    /** @return the rule this allocation belongs to, or null: plain JDK memory */
+    ActiveRule ruleFor(AllocationKind kind, long size);
+
+    /** The agent made {@code range} for an allocation of {@code rule} (whose source is not null). */
+    void taken(ActiveRule rule, VolatileRange range);
+
+    /** {@code range} is about to be unmapped: nothing may touch it after this returns. */
+    void freeing(VolatileRange range);
+
+    /** One phrase for the agent's start-up line. */
+    String describe();
+
+    /** Takes nothing. */
+    AllocationPolicy NONE = new AllocationPolicy() {
+        @Override
+        public ActiveRule ruleFor(AllocationKind kind, long size) {
+            return null;
+        }
+
+        @Override
+        public void taken(ActiveRule rule, VolatileRange range) {}
+
+        @Override
+        public void freeing(VolatileRange range) {}
+
+        @Override
+        public String describe() {
+            return "no rules (every allocation stays plain JDK memory)";
+        }
+    };
+}

@@ -1,0 +1,144 @@
+package dev.jreclaim.agent.rules;
+
+import dev.jreclaim.agent.range.RangeState;
+import dev.jreclaim.agent.range.RangeStats;
+import dev.jreclaim.agent.range.VolatileRange;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Marks the ranges of idle rules once they have not been written for the rule's idle time, from one daemon
+ * thread that looks at each range every quarter of the shortest idle time (10 ms to 1 s).
+ *
+ * <p>Without the kernel's help "not written" can only be guessed, and a wrong guess must cost memory, never
+ * data. Marking never loses a racing write (the write-protect protocol), so guessing early is safe.
+ * <ul>
+ * <li>A LOCKED range is marked when its {@link RangeFingerprint} has not changed for the idle time.
+ * <li>A VOLATILE range is marked again when purged pages of it were touched since the last mark (the fault
+ *     service rebuilt pages, or its resident size grew above its lowest since the mark) and then neither
+ *     changed for the idle time: a touched page may have been written, and a written page is dirty, so the
+ *     kernel keeps it (no write is lost) but cannot reclaim it until the range is marked again. A write to
+ *     a page never purged does not show: that page just stays unreclaimable until the next mark. A read of
+ *     a purged page shows as a touch too and costs one needless mark (a fresh snapshot).
+ * </ul>
+ * A range being freed waits until the marker has let go of it ({@link #forget}), so the marker never reads
+ * unmapped memory.
+ */
+final class IdleMarker {
+    private final ConcurrentHashMap<Long, Watched> watched = new ConcurrentHashMap<>();
+    private final SiteTracker sites;
+    private final long tickNanos;
+    private final LongAdder marks = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+
+    private static final class Watched {
+        final VolatileRange range;
+        final long idleNanos;
+        boolean gone;
+        boolean marked;
+        long fingerprint;
+        long residentLow;
+        long residentLast;
+        long restoredAtMark;
+        long restoredLast;
+        long since;
+
+        Watched(VolatileRange range, long idleNanos, long now) {
+            this.range = range;
+            this.idleNanos = idleNanos;
+            this.since = now;
+        }
+    }
+
+    IdleMarker(SiteTracker sites, Duration shortestIdle) {
+        this.sites = sites;
+        this.tickNanos = Math.clamp(shortestIdle.toNanos() / 4, 10_000_000L, 1_000_000_000L);
+    }
+
+    void start() {
+        Thread t = new Thread(this::run, "jreclaim-idle-marker");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    void watch(VolatileRange range, Duration idle) {
+        watched.put(range.address(), new Watched(range, idle.toNanos(), System.nanoTime()));
+    }
+
+    /** Called before {@code range} is unmapped; returns once the marker no longer touches it. */
+    void forget(VolatileRange range) {
+        Watched w = watched.remove(range.address());
+        if (w != null) {
+            synchronized (w) {
+                w.gone = true;
+            }
+        }
+    }
+
+    long marks() {
+        return marks.sum();
+    }
+
+    private void run() {
+        sites.markAgentThread(); // its own allocations (mincore vectors, ioctl arguments) stay plain
+        while (true) {
+            try {
+                Thread.sleep(Duration.ofNanos(tickNanos));
+                for (Watched w : watched.values()) {
+                    synchronized (w) {
+                        if (!w.gone) {
+                            look(w, System.nanoTime());
+                        }
+                    }
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Throwable t) { // never end the thread: count and go on
+                failures.increment();
+            }
+        }
+    }
+
+    private void look(Watched w, long now) {
+        VolatileRange r = w.range;
+        if (r.state() != RangeState.VOLATILE) {
+            long f = RangeFingerprint.of(r.address(), r.byteSize());
+            if (w.marked || f != w.fingerprint) { // first look after a mark undone, or written
+                w.marked = false;
+                w.fingerprint = f;
+                w.since = now;
+            } else if (now - w.since >= w.idleNanos) {
+                mark(w, now);
+            }
+            return;
+        }
+        RangeStats s = r.stats();
+        long resident = s.residentBytes();
+        if (resident != w.residentLast || s.pagesRestored() != w.restoredLast) {
+            w.residentLast = resident;
+            w.restoredLast = s.pagesRestored();
+            w.since = now;
+        }
+        w.residentLow = Math.min(w.residentLow, resident);
+        boolean touched = resident > w.residentLow || s.pagesRestored() > w.restoredAtMark;
+        if (touched && now - w.since >= w.idleNanos) {
+            mark(w, now);
+        }
+    }
+
+    private void mark(Watched w, long now) {
+        try {
+            w.range.mark();
+            marks.increment();
+        } catch (RuntimeException e) {
+            failures.increment();
+            return;
+        }
+        w.marked = true;
+        RangeStats s = w.range.stats();
+        w.residentLast = w.residentLow = s.residentBytes();
+        w.restoredLast = w.restoredAtMark = s.pagesRestored();
+        w.since = now;
+    }
+}

@@ -1,0 +1,32 @@
+package dev.jreclaim.agent.rules;
+
+import dev.jreclaim.agent.config.SiteRule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The configuration's valid rules made ready to run: indexed in rule order, on-purge resolved against
+ * what this fault service can do. A rule that cannot run yet is left out with one line saying why.
+ */
+public record RuleSet(List<ActiveRule> rules, List<String> problems) {
+
+    public static RuleSet of(List<SiteRule> configured, boolean writeProtect) {
+        List<ActiveRule> rules = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (SiteRule r : configured) {
+            String method = r.site().methodGlob().toString();
+            if (method.equals("<init>") || method.equals("<clinit>")) {
+                problems.add("jreclaim: jreclaim.rule." + r.id() + ".site=" + r.site() + ": constructors and static"
+                        + " initialisers cannot be sites yet; name a method; rule '" + r.id() + "' disabled");
+                continue;
+            }
+            rules.add(new ActiveRule(rules.size(), r, PurgeResolution.resolve(r.onPurge(), writeProtect)));
+        }
+        return new RuleSet(List.copyOf(rules), List.copyOf(problems));
+    }
+
+    /** Whether any rule needs the site advice (has a site). */
+    public boolean hasSites() {
+        return rules.stream().anyMatch(r -> !r.anySite());
+    }
+}

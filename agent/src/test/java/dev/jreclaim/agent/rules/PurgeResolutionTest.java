@@ -1,0 +1,38 @@
+package dev.jreclaim.agent.rules;
+
+import static dev.jreclaim.agent.config.PurgePolicy.REBUILD_APP;
+import static dev.jreclaim.agent.config.PurgePolicy.REBUILD_FILE;
+import static dev.jreclaim.agent.config.PurgePolicy.REBUILD_SNAPSHOT;
+import static dev.jreclaim.agent.config.PurgePolicy.THROW;
+import static dev.jreclaim.agent.config.PurgePolicy.ZERO;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.jreclaim.agent.range.RebuildSource;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PurgeResolutionTest {
+    @Test
+    void firstEntryThatCanServeWins() {
+        assertEquals(RebuildSource.SNAPSHOT, PurgeResolution.resolve(List.of(REBUILD_SNAPSHOT, ZERO), true).source());
+        assertEquals(RebuildSource.ZERO, PurgeResolution.resolve(List.of(ZERO), true).source());
+        assertEquals(RebuildSource.POISON, PurgeResolution.resolve(List.of(THROW), true).source());
+    }
+
+    @Test
+    void laterIssuesAndMissingWriteProtectAreSkipped() {
+        PurgeResolution r = PurgeResolution.resolve(List.of(REBUILD_FILE, REBUILD_APP, THROW), true);
+        assertEquals(RebuildSource.POISON, r.source());
+        assertEquals("POISON (rebuild:file is not supported yet, rebuild:app is not supported yet)", r.describe());
+        PurgeResolution noWp = PurgeResolution.resolve(List.of(REBUILD_SNAPSHOT, ZERO), false);
+        assertEquals("ZERO (rebuild:snapshot needs userfaultfd write-protect)", noWp.describe());
+    }
+
+    @Test
+    void noneLeftMeansPlainMemory() {
+        PurgeResolution r = PurgeResolution.resolve(List.of(REBUILD_SNAPSHOT, REBUILD_APP), false);
+        assertEquals(null, r.source());
+        assertEquals("plain JDK memory (rebuild:snapshot needs userfaultfd write-protect, rebuild:app is not"
+                + " supported yet)", r.describe());
+    }
+}

@@ -1,0 +1,11 @@
+package dev.jreclaim.instrumentation.sitescope;
+
+/** Which application methods are sites, as the agent's rules say; asked while classes are transformed. */
+public interface SiteTable {
+
+    /** Whether any method of this class (binary name) can be a site; lets other classes pass untouched. */
+    boolean mayHaveSites(String className);
+
+    /** The site id of {@code className#methodName} (both as in the rules' globs), or -1 when it is no site. */
+    int siteOf(String className, String methodName);
+}
