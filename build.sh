@@ -2,7 +2,8 @@
 # jreclaim's entry point for developers and CI. It finds a JDK >= 22 by itself and runs Maven with it.
 #
 #   ./build.sh test      build everything and run every test (what CI runs)
-#   ./build.sh demo      build the agent (no tests) and run the demo
+#   ./build.sh demo      build the agent (no tests) and run the demo: a service with and without -javaagent
+#   ./build.sh demo-ranges  the fault-path demo: VolatileRanges under a memory cgroup
 #   ./build.sh package   build agent/target/jreclaim-agent.jar without running tests
 #   ./build.sh mvn ARGS  run Maven with the JDK it found
 #   ./build.sh java ARGS run that JDK's java
@@ -69,6 +70,15 @@ case "$cmd" in
     echo "build.sh: built agent/target/jreclaim-agent.jar"
     ;;
   demo)
+    # The unmodified blob-cache service in a memory cgroup, with -javaagent and a properties file, then without.
+    "${MVN[@]}" -q -DskipTests package
+    exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx256m \
+      -cp "samples/target/jreclaim-samples.jar:agent/target/jreclaim-agent.jar" \
+      dev.jreclaim.samples.blobcache.ServiceDemo agent/target/jreclaim-agent.jar \
+      samples/blobcache-jreclaim.properties samples/target/jreclaim-samples.jar
+    ;;
+  demo-ranges)
+    # The fault path alone: 1 GiB of VolatileRanges in a 256 MiB cgroup vs plain allocateDirect.
     "${MVN[@]}" -q -DskipTests package
     exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx256m \
       -cp "samples/target/jreclaim-samples.jar:agent/target/jreclaim-agent.jar" \
@@ -76,5 +86,5 @@ case "$cmd" in
     ;;
   mvn) exec "${MVN[@]}" "$@" ;;
   java) exec "$JAVA_HOME/bin/java" "$@" ;;
-  *) echo "usage: ./build.sh test|demo|package|mvn ARGS|java ARGS" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh test|demo|demo-ranges|package|mvn ARGS|java ARGS" >&2; exit 2 ;;
 esac

@@ -13,7 +13,7 @@ import java.util.function.Predicate;
  *                        {@link #PAGE_SIZE}
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
-        long snapshotChunk, List<SiteRule> rules) {
+        long snapshotChunk, boolean exitSummary, List<SiteRule> rules) {
     /** Page size of the only platform the native library is built for (linux-x86_64). */
     public static final int PAGE_SIZE = 4096;
     public static final int DEFAULT_CAPACITY = 1 << 18;
@@ -31,11 +31,11 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     }
 
     public static AgentConfig defaults() {
-        return new AgentConfig(true, LogLevel.INFO, UffdMode.AUTO, DEFAULT_CAPACITY, DEFAULT_CHUNK, List.of());
+        return new AgentConfig(true, LogLevel.INFO, UffdMode.AUTO, DEFAULT_CAPACITY, DEFAULT_CHUNK, false, List.of());
     }
 
     public AgentConfig withRules(List<SiteRule> newRules) {
-        return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, newRules);
+        return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules);
     }
 
     public int snapshotChunkPages() {

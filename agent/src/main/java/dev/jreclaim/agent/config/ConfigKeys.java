@@ -12,6 +12,7 @@ public final class ConfigKeys {
     public static final String UFFD_MODE = "jreclaim.uffd.mode";
     public static final String SERVICE_CAPACITY = "jreclaim.service.capacity";
     public static final String SNAPSHOT_CHUNK = "jreclaim.snapshot.chunk";
+    public static final String EXIT_SUMMARY = "jreclaim.exit-summary";
     /** Where the file is; only from the agent options, a system property or the environment. */
     public static final String CONFIG = "jreclaim.config";
     public static final String RULE_PREFIX = "jreclaim.rule.";
@@ -19,7 +20,7 @@ public final class ConfigKeys {
     public static final String DOCTOR_PREFIX = "jreclaim.doctor.";
 
     /** Keys a file may set besides rules, in documentation order. */
-    public static final List<String> GLOBAL = List.of(ENABLED, LOG_LEVEL, UFFD_MODE, SERVICE_CAPACITY, SNAPSHOT_CHUNK);
+    public static final List<String> GLOBAL = List.of(ENABLED, LOG_LEVEL, UFFD_MODE, SERVICE_CAPACITY, SNAPSHOT_CHUNK, EXIT_SUMMARY);
 
     public static final String KIND = "kind";
     public static final String SITE = "site";

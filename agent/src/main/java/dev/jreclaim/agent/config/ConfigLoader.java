@@ -127,7 +127,7 @@ public final class ConfigLoader {
         }
 
         AgentConfig config = new AgentConfig(globals.enabled, globals.logLevel, globals.uffdMode, globals.capacity,
-                globals.chunk, valid);
+                globals.chunk, globals.exitSummary, valid);
         List<String> agentKeys = problems.stream()
                 .filter(p -> p.scope() == ConfigProblem.Scope.AGENT)
                 .map(p -> p.key() == null ? "agent options" : p.key())
@@ -286,6 +286,7 @@ public final class ConfigLoader {
         UffdMode uffdMode = UffdMode.AUTO;
         int capacity = AgentConfig.DEFAULT_CAPACITY;
         long chunk = AgentConfig.DEFAULT_CHUNK;
+        boolean exitSummary;
 
         void set(String key, Setting s) {
             try {
@@ -295,6 +296,7 @@ public final class ConfigLoader {
                     case ConfigKeys.UFFD_MODE -> uffdMode = UffdMode.parse(s.value);
                     case ConfigKeys.SERVICE_CAPACITY -> capacity = parseCapacity(s.value);
                     case ConfigKeys.SNAPSHOT_CHUNK -> chunk = parseChunk(s.value);
+                    case ConfigKeys.EXIT_SUMMARY -> exitSummary = parseBoolean(s.value);
                     default -> throw new AssertionError(key);
                 }
             } catch (InvalidValueException e) {

@@ -94,6 +94,9 @@ public final class AgentStart {
         }
         ReclaimRuntime runtime = new ReclaimRuntime(service, policy);
         ReclaimRuntime.setCurrent(runtime);
+        if (config.exitSummary()) {
+            ExitSummary.register(runtime);
+        }
         policy.start();
         MemoryHook.install(runtime);
         return PREFIX + "agent started" + (attached ? " (attached)" : "") + ": userfaultfd "

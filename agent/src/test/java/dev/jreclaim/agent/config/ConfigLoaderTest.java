@@ -96,7 +96,7 @@ class ConfigLoaderTest {
         assertEquals(List.of(), c.lines());
         assertTrue(c.active());
         AgentConfig a = c.config();
-        assertEquals(new AgentConfig(true, LogLevel.DEBUG, UffdMode.USER_MODE_ONLY, 1024, 128 * 1024, a.rules()), a);
+        assertEquals(new AgentConfig(true, LogLevel.DEBUG, UffdMode.USER_MODE_ONLY, 1024, 128 * 1024, false, a.rules()), a);
         assertEquals(32, a.snapshotChunkPages());
         SiteRule cache = a.rules().get(0);
         assertEquals("cache", cache.id());
@@ -278,6 +278,19 @@ class ConfigLoaderTest {
     @Test
     void badEnabled() throws IOException {
         assertAgentProblem("jreclaim.enabled=yes\n", "jreclaim: jreclaim.enabled=yes: not a boolean; use true or false; agent disabled");
+    }
+
+    @Test
+    void badExitSummary() throws IOException {
+        assertAgentProblem("jreclaim.exit-summary=on\n",
+                "jreclaim: jreclaim.exit-summary=on: not a boolean; use true or false; agent disabled");
+    }
+
+    @Test
+    void exitSummaryIsOffUnlessAsked() throws IOException {
+        assertEquals(false, ConfigLoader.load("", java.util.Map.of(), java.util.Map.of()).config().exitSummary());
+        assertEquals(true, ConfigLoader.load("", java.util.Map.of("jreclaim.exit-summary", "true"), java.util.Map.of())
+                .config().exitSummary());
     }
 
     @Test

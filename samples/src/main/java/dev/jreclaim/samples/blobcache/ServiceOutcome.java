@@ -17,6 +17,17 @@ public record ServiceOutcome(boolean withAgent, LoadDriver.Result load, int exit
         long limitBytes, List<String> agentLines) {
     public static final int SIGKILL_EXIT = 128 + 9;
 
+    /** The agent's line at exit ({@code jreclaim.exit-summary=true}), or "" when there is none. */
+    public String exitSummary() {
+        return agentLines.stream().filter(l -> l.startsWith("jreclaim: at exit:")).findFirst().orElse("");
+    }
+
+    /** Pages the agent rebuilt on touch, from its exit line; -1 without one. */
+    public long pagesRebuilt() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) pages rebuilt").matcher(exitSummary());
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
     public boolean oomKilled() {
         return oomKills > 0 || exitCode == SIGKILL_EXIT;
     }
@@ -24,6 +35,6 @@ public record ServiceOutcome(boolean withAgent, LoadDriver.Result load, int exit
     public String describe() {
         return (withAgent ? "with the agent" : "plain JDK") + ": " + load.line() + ", "
                 + (oomKilled() ? "OOM-killed" : "exit " + exitCode) + ", cgroup peak " + (peakBytes >> 20) + " MiB of "
-                + (limitBytes >> 20) + " MiB";
+                + (limitBytes >> 20) + " MiB" + (pagesRebuilt() >= 0 ? ", " + pagesRebuilt() + " pages purged and rebuilt" : "");
     }
 }

@@ -69,7 +69,9 @@ public final class ServiceRun {
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 load = new LoadDriver.Result(0, 0, 1, 0);
             } finally {
-                p.destroy(); // SIGTERM: a service that survived ends normally
+                // SIGTERM through the handle: Process.destroy() would also close our end of the child's
+                // output, and lose what it prints while it shuts down (the agent's exit summary).
+                p.toHandle().destroy();
                 if (!p.waitFor(30, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     p.waitFor(30, TimeUnit.SECONDS);

@@ -66,10 +66,10 @@ class RangeConcurrencyTest {
             String diff = "mappings before: " + before + ", after: " + after + "\nonly before:\n"
                     + String.join("\n", before.linesNotIn(after)) + "\nonly after:\n" + String.join("\n", after.linesNotIn(before));
             // Every range is an MADV_NOHUGEPAGE mapping (and, once marked, a userfaultfd one): a leaked range
-            // shows in those counts exactly. The total may shrink as the JVM trims its own mappings, never grow.
-            assertTrue(after.maps().size() <= before.maps().size(), diff);
+            // shows in those, exactly. The JVM's own mappings come and go meanwhile, so the total line count
+            // (in the message above) says nothing either way.
             assertEquals(before.userfaultfd(), after.userfaultfd(), diff);
-            assertEquals(before.noHugePage(), after.noHugePage(), diff);
+            assertEquals(before.noHugePageBytes(), after.noHugePageBytes(), diff);
             assertTrue(c.faultEvents() > 0, "no purged page was touched: the test proved nothing; " + c);
             assertTrue(t.freed.get() > OPERATORS && t.marks.get() > 0 && t.locks.get() > 0, t.toString());
         }

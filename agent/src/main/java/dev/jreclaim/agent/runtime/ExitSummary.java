@@ -1,0 +1,41 @@
+package dev.jreclaim.agent.runtime;
+
+import dev.jreclaim.agent.range.FaultCounters;
+import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RebuildSource;
+
+/**
+ * One line at JVM exit with what the agent did: allocations taken, what is live and purged now, faults
+ * served and pages rebuilt. It is what a demo or an operator without JMX can read afterwards (the
+ * {@code jreclaim} MBean and {@code stat} give the same figures live).
+ */
+final class ExitSummary {
+    private ExitSummary() {}
+
+    static void register(ReclaimRuntime runtime) {
+        Thread hook = new Thread(() -> System.err.println(line(runtime)), "jreclaim-exit-summary");
+        hook.setDaemon(true);
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    static String line(ReclaimRuntime runtime) {
+        try {
+            ReclaimRuntime.Totals t = runtime.totals();
+            FaultService svc = runtime.service();
+            FaultService.Accounting a = svc.accounting();
+            FaultCounters c = svc.counters();
+            long snapshotPages = c.perSource().get(RebuildSource.SNAPSHOT).pages();
+            return "jreclaim: at exit: " + t.allocations() + " allocations taken, " + t.frees() + " freed, "
+                    + a.ranges() + " live (" + mib(a.bytes()) + " MiB, " + mib(a.volatileBytes()) + " MiB volatile, "
+                    + mib(a.residentBytes()) + " MiB resident, " + mib(a.purgedBytes()) + " MiB purged now); "
+                    + c.faultEvents() + " faults served, " + c.pagesRestored() + " pages rebuilt ("
+                    + snapshotPages + " from snapshots), " + c.rebuildFailures() + " rebuild failures";
+        } catch (RuntimeException e) {
+            return "jreclaim: at exit: figures unavailable (" + e + ")";
+        }
+    }
+
+    private static long mib(long bytes) {
+        return bytes >> 20;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.jreclaim.samples.blobcache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.jreclaim.agent.cgroup.MemoryCgroup;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * End to end: the unmodified sample service, with -javaagent and a properties file, in a memory cgroup
+ * smaller than its cache, under load: every response's bytes are right and it is not OOM-killed; the
+ * same service and load on the plain JDK is OOM-killed.
+ */
+class BlobCacheUnderPressureTest {
+    static final int BLOBS = 384;
+    static final int PASSES = 3;
+
+    @Test
+    @Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES)
+    void theAgentKeepsTheServiceAliveWhereThePlainJdkIsKilled() throws Exception {
+        try (MemoryCgroup probe = MemoryCgroup.createChild("jreclaim-test-probe-" + ProcessHandle.current().pid(), 1 << 30)) {
+            // a writable memory cgroup exists
+        } catch (IOException e) {
+            assumeTrue(false, "needs a writable memory cgroup (root, or a delegated cgroup v2 subtree): " + e.getMessage());
+        }
+        Path jar = Path.of(System.getProperty("test.jreclaim.jar"));
+        assertTrue(Files.isReadable(jar), "agent jar not built: " + jar);
+        ServiceRun.Settings s = new ServiceRun.Settings(Path.of(System.getProperty("java.home"), "bin", "java"), jar,
+                Path.of(System.getProperty("test.jreclaim.samplesConfig")), System.getProperty("java.class.path"),
+                256L << 20, BLOBS, 1 << 20, PASSES, 4, Duration.ofMinutes(3));
+
+        ServiceOutcome agent = ServiceRun.run(s, true, line -> System.out.println("[agent run] " + line));
+        System.out.println(agent.describe());
+        assertTrue(agent.agentLines().stream().anyMatch(l -> l.contains("agent started")), "agent lines: " + agent.agentLines());
+        assertFalse(agent.oomKilled(), agent.describe());
+        assertEquals(new LoadDriver.Result((long) BLOBS * PASSES, 0, 0, agent.load().millis()), agent.load(), agent.describe());
+        assertTrue(agent.peakBytes() <= s.limitBytes(), agent.describe());
+        // It survived because the kernel took marked pages and the agent rebuilt them, not by luck.
+        assertTrue(agent.pagesRebuilt() > 0, "no page was purged and rebuilt: " + agent.exitSummary());
+
+        ServiceOutcome plain = ServiceRun.run(s, false, line -> System.out.println("[plain run] " + line));
+        System.out.println(plain.describe());
+        assertTrue(plain.oomKilled(), "the control run was not OOM-killed, so the test proves nothing: its cache of "
+                + BLOBS + " MiB did not reach the " + (s.limitBytes() >> 20) + " MiB limit? " + plain.describe());
+    }
+}
