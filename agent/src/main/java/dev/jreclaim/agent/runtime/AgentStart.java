@@ -1,6 +1,9 @@
 package dev.jreclaim.agent.runtime;
 
+import dev.jreclaim.agent.config.ConfigLoader;
+import dev.jreclaim.agent.config.LogLevel;
 import dev.jreclaim.agent.linux.UserfaultfdUnavailableException;
+import dev.jreclaim.agent.log.AgentLog;
 import dev.jreclaim.agent.range.FaultService;
 import dev.jreclaim.instrumentation.api.JdkInstrumentation;
 import dev.jreclaim.instrumentation.api.MemoryHook;
@@ -12,32 +15,40 @@ import java.util.stream.Collectors;
 
 /**
  * Starts the agent, from {@code dev.jreclaim.bootstrap.AgentPremain} once the JDK is known to be new
- * enough. Prints exactly one line, to stderr: how it started, or why it did not, in which case the
- * application runs exactly as without it. Never throws: an exception from premain would stop the JVM.
+ * enough. Writes exactly one line to its log ({@link AgentLog}): how it started, or why it did not,
+ * in which case the application runs exactly as without it. Never throws: an exception from premain
+ * would stop the JVM.
  */
 public final class AgentStart {
-    static final String PREFIX = "jreclaim: ";
+    private record Line(LogLevel level, String text) {}
 
     private AgentStart() {}
 
     public static void start(String args, Instrumentation inst, boolean attached) {
-        String line;
+        Line line;
         try {
+            // Only the log level for now (-Djreclaim.log.level, JRECLAIM_LOG_LEVEL, jreclaim.config's file);
+            // the options are still the temporary min-size/source until the configuration is wired in.
+            AgentLog.setLevel(ConfigLoader.load(null).config().logLevel());
             line = startOrExplain(args, inst, attached);
         } catch (Throwable t) {
             line = disabled("internal error: " + t);
         }
-        System.err.println(line);
+        if (line.level() == LogLevel.WARN) {
+            AgentLog.warn(line.text());
+        } else {
+            AgentLog.info(line.text());
+        }
     }
 
-    private static String disabled(String why) {
-        return PREFIX + "WARN agent disabled: " + why + "; the application runs without it";
+    private static Line disabled(String why) {
+        return new Line(LogLevel.WARN, "agent disabled: " + why + "; the application runs without it");
     }
 
-    private static synchronized String startOrExplain(String args, Instrumentation inst, boolean attached) {
+    private static synchronized Line startOrExplain(String args, Instrumentation inst, boolean attached) {
         if (ReclaimRuntime.current() != null) {
-            return PREFIX + "WARN agent already running (" + ReclaimRuntime.current().policy().describe()
-                    + "); this second start is ignored";
+            return new Line(LogLevel.WARN, "agent already running (" + ReclaimRuntime.current().policy().describe()
+                    + "); this second start is ignored");
         }
         NativeAccess access = NativeAccess.probe();
         if (access == NativeAccess.DENIED) {
@@ -70,10 +81,10 @@ public final class AgentStart {
         ReclaimRuntime runtime = new ReclaimRuntime(service, policy);
         ReclaimRuntime.setCurrent(runtime);
         MemoryHook.install(runtime);
-        return PREFIX + "agent started" + (attached ? " (attached)" : "") + ": userfaultfd "
+        return new Line(LogLevel.INFO, "agent started" + (attached ? " (attached)" : "") + ": userfaultfd "
                 + service.mode().description() + "; reclaimable: " + policy.describe() + "; instrumented: "
                 + all.stream().map(JdkInstrumentation::name).collect(Collectors.joining(", "))
                 + (access == NativeAccess.WARNED ? "; native access is not enabled, hence the JDK's warning:"
-                        + " add --enable-native-access=ALL-UNNAMED" : "");
+                        + " add --enable-native-access=ALL-UNNAMED" : ""));
     }
 }
