@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
  * from inside the JDK's allocation paths.
  */
 public final class AgentLog {
-    static final String PREFIX = "jreclaim: ";
     /** How often one kind of rate-limited warning may be written. */
     static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
@@ -122,7 +121,7 @@ public final class AgentLog {
     }
 
     private static void plain(LogLevel level, String message, Throwable cause) {
-        System.err.println(PREFIX + (level == LogLevel.INFO ? "" : level + " ") + message);
+        System.err.println(AgentLayout.PREFIX + (level == LogLevel.INFO ? "" : level + " ") + message);
         if (cause != null) {
             cause.printStackTrace();
         }

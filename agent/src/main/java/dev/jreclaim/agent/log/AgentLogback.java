@@ -3,11 +3,11 @@ package dev.jreclaim.agent.log;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 
 /**
  * The agent's own Logback, relocated into the agent jar and built here by hand. Never through
@@ -16,8 +16,6 @@ import ch.qos.logback.core.OutputStreamAppender;
  * context class loader, and make this copy a candidate SLF4J provider beside the host's own.
  */
 final class AgentLogback {
-    /** INFO lines carry no level, as the agent's one start-up line always has; the others do. */
-    static final String PATTERN = "jreclaim: %replace(%level ){'^INFO $', ''}%msg%n";
     static final String LOGGER_NAME = "jreclaim";
 
     private AgentLogback() {}
@@ -36,9 +34,12 @@ final class AgentLogback {
         // Logback's SLF4J provider would set this; every event reads it (prepareForDeferredProcessing).
         context.setMDCAdapter(new LogbackMDCAdapter());
 
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        AgentLayout layout = new AgentLayout();
+        layout.setContext(context);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(context);
-        encoder.setPattern(PATTERN);
+        encoder.setLayout(layout);
         encoder.start();
 
         appender.setContext(context);
