@@ -4,6 +4,7 @@ import dev.jreclaim.agent.config.AgentConfig;
 import dev.jreclaim.agent.config.ConfigLoader;
 import dev.jreclaim.agent.config.LoadedConfig;
 import dev.jreclaim.agent.linux.UserfaultfdUnavailableException;
+import dev.jreclaim.agent.log.AgentLog;
 import dev.jreclaim.agent.range.FaultService;
 import dev.jreclaim.agent.rules.RulePolicy;
 import dev.jreclaim.agent.rules.RuleSet;
@@ -37,7 +38,24 @@ public final class AgentStart {
         } catch (Throwable t) {
             lines = List.of(disabled("internal error: " + t));
         }
-        lines.forEach(System.err::println);
+        lines.forEach(AgentStart::emit);
+    }
+
+    /**
+     * The agent's own lines go through its log ({@link AgentLog}, whose layout prints the same
+     * {@code jreclaim: [LEVEL] text}), so {@code jreclaim.log.level} applies to them. A configuration
+     * problem is printed as the configuration renders it, whatever the level: it is what the operator
+     * must fix.
+     */
+    private static void emit(String line) {
+        String warn = PREFIX + "WARN ";
+        if (line.startsWith(warn)) {
+            AgentLog.warn(line.substring(warn.length()));
+        } else if (line.startsWith(PREFIX + "agent started")) {
+            AgentLog.info(line.substring(PREFIX.length()));
+        } else {
+            System.err.println(line);
+        }
     }
 
     private static String disabled(String why) {
@@ -50,6 +68,7 @@ public final class AgentStart {
                     + "); this second start is ignored");
         }
         LoadedConfig loaded = ConfigLoader.load(args);
+        AgentLog.setLevel(loaded.config().logLevel());
         List<String> lines = new ArrayList<>(loaded.lines());
         if (loaded.active()) {
             lines.add(startLine(loaded.config(), inst, attached, lines));

@@ -9,7 +9,10 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 
-/** The agent jar is self-contained, with Byte Buddy relocated everywhere, multi-release entries included. */
+/**
+ * The agent jar is self-contained, with Byte Buddy, Logback and SLF4J relocated everywhere, multi-release
+ * entries included, and nothing a host's ServiceLoader could find.
+ */
 class AgentJarIT {
     @Test
     void byteBuddyIsBundledAndRelocated() throws Exception {
@@ -27,6 +30,16 @@ class AgentJarIT {
                 assertTrue(n.matches("META-INF/versions/\\d+/dev/jreclaim/shaded/bytebuddy/.+"), n);
             }
             assertTrue(names.stream().noneMatch(n -> n.endsWith("module-info.class")), "no module descriptor");
+
+            List<String> unrelocatedLogging = names.stream()
+                    .filter(n -> n.contains("ch/qos/") || n.contains("org/slf4j/") || n.contains("ch.qos.logback"))
+                    .toList();
+            assertEquals(List.of(), unrelocatedLogging, "unrelocated Logback or SLF4J entries");
+            assertTrue(names.contains("dev/jreclaim/shaded/logback/classic/LoggerContext.class"), "Logback is bundled");
+            assertTrue(names.contains("dev/jreclaim/shaded/slf4j/Logger.class"), "SLF4J's API is bundled");
+            assertEquals(List.of(), names.stream().filter(n -> n.startsWith("META-INF/services/")).toList(),
+                    "service files: on the boot class path every ServiceLoader of the host would read them");
+            assertTrue(names.stream().noneMatch(n -> n.equals("META-INF/INDEX.LIST")), "no stale jar index");
 
             Attributes main = jar.getManifest().getMainAttributes();
             assertEquals("dev.jreclaim.bootstrap.AgentPremain", main.getValue("Premain-Class"));
