@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 /** jreclaim.log.level silences the agent's log, not the agent. */
 class AgentLogLevelIT {
     static ChildJvm.Result run(String level) throws Exception {
-        ChildJvm.Result r = ChildJvm.run(ChildJvm.java("min-size=65536", List.of("-Djreclaim.log.level=" + level),
+        ChildJvm.Result r = ChildJvm.run(ChildJvm.java(ConfigFile.option(ConfigFile.EVERYTHING_64K.formatted("rebuild:snapshot")), List.of("-Djreclaim.log.level=" + level),
                 AgentOwnsABuffer.class));
         assertEquals(0, r.exit(), r.toString());
         assertEquals(List.of("agent's: true"), r.out(), r.toString());

@@ -123,7 +123,7 @@ class HostIsolationIT {
     @Test
     void hostLibrariesAndTheAgentStayApart() throws Exception {
         List<String> command = List.of(ChildJvm.JAVA.toString(), "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
-                "-javaagent:" + ChildJvm.agentJar() + "=min-size=65536", "-cp", classPath(List.of(dir)), "HostApp");
+                "-javaagent:" + ChildJvm.agentJar() + "=" + ConfigFile.option(ConfigFile.EVERYTHING_64K.formatted("rebuild:snapshot")), "-cp", classPath(List.of(dir)), "HostApp");
         ChildJvm.Result r = ChildJvm.run(command);
         assertEquals(0, r.exit(), r.toString());
 
@@ -139,7 +139,7 @@ class HostIsolationIT {
         // The agent's log: its one line in its own format, untouched by the host's logback.xml.
         assertEquals(1, r.agentLines().size(), r.toString());
         assertTrue(r.agentLines().getFirst().startsWith("jreclaim: agent started: userfaultfd "), r.toString());
-        assertTrue(r.agentLines().getFirst().contains("reclaimable: allocations of 65536 bytes or more"), r.toString());
+        assertTrue(r.agentLines().getFirst().contains("reclaimable: rule 'all' (any anywhere, >= 65536 bytes"), r.toString());
 
         // Nothing else on stderr: no "SLF4J: Class path contains multiple SLF4J providers", no Logback status.
         assertEquals(r.agentLines(), r.err(), r.toString());
