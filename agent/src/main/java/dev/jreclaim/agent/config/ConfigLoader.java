@@ -384,7 +384,9 @@ public final class ConfigLoader {
                 // on-return marks when the site method returns; without a site there is no such method.
                 if (!settings.containsKey(MARK)) {
                     missing(MARK, "required when site is omitted; use idle:<duration> or explicit");
-                } else if (mark instanceof MarkMode.OnReturn) {
+                } else if (mark instanceof MarkMode.OnReturn
+                        && settings.get(MARK).value.toLowerCase(java.util.Locale.ROOT).equals("on-return")) {
+                    // (A bad mark value fell back to on-return; its own line says what is wrong.)
                     Setting s = settings.get(MARK);
                     problems.add(ConfigProblem.rule(id, s.written, s.origin, s.value,
                             "on-return needs a site method to return from; set " + ruleKey(id, SITE)

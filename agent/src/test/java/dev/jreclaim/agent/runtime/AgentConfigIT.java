@@ -79,4 +79,43 @@ class AgentConfigIT {
         assertEquals(List.of(), r.agentLines(), r.toString());
         assertEquals(List.of(), r.err(), "not even the JDK's native access warning: " + r);
     }
+
+    /** A rule problem: its line names key and value and disables the rule; the good rule still starts. */
+    static void assertRuleProblem(String rule, String key, String value) throws Exception {
+        ChildJvm.Result r = runWith(ConfigFile.option(GOOD_RULE + rule));
+        List<String> lines = r.agentLines();
+        assertEquals(2, lines.size(), r.toString());
+        assertTrue(lines.get(0).startsWith("jreclaim: " + key + "=" + value + ": ")
+                && lines.get(0).endsWith("; rule 'x' disabled"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("jreclaim: agent started: ") && lines.get(1).contains("rule 'cache' (")
+                && !lines.get(1).contains("rule 'x'"), lines.get(1));
+    }
+
+    @Test
+    void badDurationDisablesOnlyItsRule() throws Exception {
+        assertRuleProblem("jreclaim.rule.x.kind=any\njreclaim.rule.x.mark=idle:0s\n", "jreclaim.rule.x.mark", "idle:0s");
+    }
+
+    @Test
+    void unknownPolicyDisablesOnlyItsRule() throws Exception {
+        assertRuleProblem("jreclaim.rule.x.kind=any\njreclaim.rule.x.site=a.B#c\njreclaim.rule.x.on-purge=rebuild:magic\n",
+                "jreclaim.rule.x.on-purge", "rebuild:magic");
+    }
+
+    /** /proc/self/mem is a regular file that cannot be read, even by root (EIO). */
+    @Test
+    void unreadableFileDisablesTheAgentWithItsLine() throws Exception {
+        ChildJvm.Result r = runWith("config=/proc/self/mem");
+        assertEquals(1, r.agentLines().size(), r.toString());
+        assertTrue(r.agentLines().getFirst().startsWith("jreclaim: agent option config=/proc/self/mem: ")
+                && r.agentLines().getFirst().endsWith("; agent disabled"), r.toString());
+    }
+
+    @Test
+    void directoryInsteadOfAFileDisablesTheAgentWithItsLine() throws Exception {
+        ChildJvm.Result r = runWith("config=/tmp");
+        assertEquals(1, r.agentLines().size(), r.toString());
+        assertTrue(r.agentLines().getFirst().startsWith("jreclaim: agent option config=/tmp: ")
+                && r.agentLines().getFirst().endsWith("; agent disabled"), r.toString());
+    }
 }
