@@ -3,6 +3,8 @@ package dev.jreclaim.agent.runtime;
 import dev.jreclaim.agent.config.AgentConfig;
 import dev.jreclaim.agent.config.ConfigLoader;
 import dev.jreclaim.agent.config.LoadedConfig;
+import dev.jreclaim.agent.config.UffdMode;
+import dev.jreclaim.agent.linux.Userfaultfd;
 import dev.jreclaim.agent.linux.UserfaultfdUnavailableException;
 import dev.jreclaim.agent.log.AgentLog;
 import dev.jreclaim.agent.range.FaultService;
@@ -90,6 +92,16 @@ public final class AgentStart {
             return disabled(e.getMessage() + " (java -jar jreclaim-agent.jar doctor says what to change)");
         } catch (RuntimeException | LinkageError e) {
             return disabled("the fault service cannot start: " + e.getMessage());
+        }
+        if (service.mode() == Userfaultfd.Mode.USER_MODE_ONLY && config.uffdMode() == UffdMode.AUTO) {
+            // Loads and stores would be served, but the kernel's own access (FileChannel, socket I/O on a
+            // direct buffer) to a purged page fails with EFAULT: the application's I/O would fail. Only an
+            // operator who knows the service does no such I/O on its reclaimable buffers may opt in.
+            service.close();
+            return disabled("only a user-mode-only userfaultfd is available to this process, and with it FileChannel"
+                    + " or socket I/O on a purged buffer fails with EFAULT (Bad address); grant CAP_SYS_PTRACE, set"
+                    + " vm.unprivileged_userfaultfd=1 or give access to /dev/userfaultfd, or accept it with"
+                    + " jreclaim.uffd.mode=user-mode-only (java -jar jreclaim-agent.jar doctor explains)");
         }
         RuleSet rules = RuleSet.of(config.rules(), service.writeProtect());
         problems.addAll(rules.problems());

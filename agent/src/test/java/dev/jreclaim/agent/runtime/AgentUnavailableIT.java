@@ -108,6 +108,25 @@ class AgentUnavailableIT {
         assertTrue(line.contains("--enable-native-access=ALL-UNNAMED"), line);
     }
 
+    /** Unprivileged, the process gets only a user-mode-only userfaultfd: off by default, on when asked for. */
+    @Test
+    void userModeOnlyIsOffUnlessAskedFor() throws Exception {
+        assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root") && Files.isExecutable(SETPRIV),
+                "needs root and " + SETPRIV + " to run as uid 65534");
+        List<String> asNobody = List.of(SETPRIV.toString(), "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups");
+        ChildJvm.Result r = ChildJvm.run(app(asNobody, ChildJvm.JAVA, "config=" + config, "--enable-native-access=ALL-UNNAMED"));
+        String line = ranUnchangedWithOneLine(r);
+        assertTrue(line.startsWith("jreclaim: WARN agent disabled: only a user-mode-only userfaultfd"), line);
+        assertTrue(line.contains("jreclaim.uffd.mode=user-mode-only"), line);
+
+        Path optIn = dir.resolve("user-mode-only.properties");
+        Files.writeString(optIn, Files.readString(config) + "jreclaim.uffd.mode=user-mode-only\n");
+        optIn.toFile().setReadable(true, false);
+        ChildJvm.Result on = ChildJvm.run(app(asNobody, ChildJvm.JAVA, "config=" + optIn, "--enable-native-access=ALL-UNNAMED"));
+        String started = ranUnchangedWithOneLine(on);
+        assertTrue(started.startsWith("jreclaim: agent started: userfaultfd user-mode-only"), started);
+    }
+
     @Test
     void noUserfaultfdGetsOneLineAndTheApplicationRuns() throws Exception {
         assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root") && Files.isExecutable(SETPRIV),
