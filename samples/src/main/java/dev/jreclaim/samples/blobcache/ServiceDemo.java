@@ -37,6 +37,8 @@ public final class ServiceDemo {
         System.out.println("  => " + agent.describe() + "\n");
         ServiceOutcome plain = ServiceRun.run(s, false, line -> System.out.println("  | " + line));
         System.out.println("  => " + plain.describe() + "\n");
+        DemoReport.Written w = DemoReport.write(Path.of("samples", "target", "demo"), agent, plain);
+        System.out.println("service demo: chart " + w.chart().toAbsolutePath() + " (data: " + w.data().toAbsolutePath() + ")");
         boolean ok = agent.load().served() == (long) s.blobs() * s.passes() && agent.load().wrong() == 0
                 && agent.load().errors() == 0 && !agent.oomKilled() && plain.oomKilled();
         System.out.println("service demo: " + (ok ? "OK: with the agent every response was right and nothing was killed;"

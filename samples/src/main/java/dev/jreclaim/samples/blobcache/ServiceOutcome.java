@@ -12,9 +12,10 @@ import java.util.List;
  * @param peakBytes   the cgroup's peak memory
  * @param limitBytes  the cgroup's limit
  * @param agentLines  the lines the agent printed ({@code jreclaim: ...})
+ * @param timeline    the cgroup's memory sampled while the service ran
  */
 public record ServiceOutcome(boolean withAgent, LoadDriver.Result load, int exitCode, long oomKills, long peakBytes,
-        long limitBytes, List<String> agentLines) {
+        long limitBytes, List<String> agentLines, MemoryTimeline timeline) {
     public static final int SIGKILL_EXIT = 128 + 9;
 
     /** The agent's line at exit ({@code jreclaim.exit-summary=true}), or "" when there is none. */

@@ -36,6 +36,7 @@ public final class ServiceRun {
             }
             cmd.addAll(List.of("-cp", s.classPath(), BlobCacheServer.class.getName(), "0", Long.toString(s.blobBytes())));
             Process p = new ProcessBuilder(cg.wrap(cmd)).redirectErrorStream(true).start();
+            MemoryTimeline timeline = MemoryTimeline.start(cg, p, Duration.ofMillis(100));
             List<String> agentLines = new ArrayList<>();
             CompletableFuture<Integer> port = new CompletableFuture<>();
             Thread reader = Thread.ofPlatform().daemon().start(() -> {
@@ -81,8 +82,9 @@ public final class ServiceRun {
             int exit = p.exitValue();
             // A JVM that ends on SIGTERM exits 143; 137 is SIGKILL, the OOM killer's signal.
             synchronized (agentLines) {
+                timeline.stop();
                 return new ServiceOutcome(withAgent, load, exit, cg.oomKills(), cg.peakBytes(), s.limitBytes(),
-                        List.copyOf(agentLines));
+                        List.copyOf(agentLines), timeline);
             }
         }
     }

@@ -49,5 +49,20 @@ class BlobCacheUnderPressureTest {
         System.out.println(plain.describe());
         assertTrue(plain.oomKilled(), "the control run was not OOM-killed, so the test proves nothing: its cache of "
                 + BLOBS + " MiB did not reach the " + (s.limitBytes() >> 20) + " MiB limit? " + plain.describe());
+
+        // The demo's chart and data: they exist, the chart is an SVG with both runs, the data file's
+        // figures are the ones printed, and its samples are the memory the cgroup reported.
+        Path dir = Files.createTempDirectory("jreclaim-demo-report");
+        DemoReport.Written w = DemoReport.write(dir, agent, plain);
+        String svg = Files.readString(w.chart());
+        assertTrue(svg.startsWith("<svg") && svg.contains("with the agent") && svg.contains("plain JDK: OOM-killed")
+                && svg.contains("<path"), "chart " + w.chart());
+        javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(w.chart().toFile());
+        var summary = DemoReport.readSummary(w.data());
+        assertEquals(DemoReport.figures(agent), summary.get("agent"), "data file vs printed figures");
+        assertEquals(DemoReport.figures(plain), summary.get("plain"), "data file vs printed figures");
+        var usage = DemoReport.readSamples(w.data(), "agent", "cgroup usage");
+        assertTrue(usage.size() > 10, "samples of the agent run: " + usage.size());
+        assertTrue(usage.stream().allMatch(p -> p[1] <= (s.limitBytes() >> 20) + 1), "usage above the limit?");
     }
 }
