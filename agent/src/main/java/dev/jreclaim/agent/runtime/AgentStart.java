@@ -4,6 +4,7 @@ import dev.jreclaim.agent.config.AgentConfig;
 import dev.jreclaim.agent.config.ConfigLoader;
 import dev.jreclaim.agent.config.LoadedConfig;
 import dev.jreclaim.agent.config.UffdMode;
+import dev.jreclaim.agent.linux.UffdAbi;
 import dev.jreclaim.agent.linux.Userfaultfd;
 import dev.jreclaim.agent.linux.UserfaultfdUnavailableException;
 import dev.jreclaim.agent.log.AgentLog;
@@ -57,6 +58,22 @@ public final class AgentStart {
             AgentLog.info(line.substring(PREFIX.length()));
         } else {
             System.err.println(line);
+        }
+    }
+
+    /** The userfaultfd features the agent uses, named on its start-up line. */
+    private static final long USED_FEATURES = UffdAbi.UFFD_FEATURE_PAGEFAULT_FLAG_WP | UffdAbi.UFFD_FEATURE_POISON;
+
+    private static String version() {
+        String v = AgentStart.class.getPackage().getImplementationVersion();
+        return v != null ? v : "(development build)";
+    }
+
+    private static String kernel() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/osrelease")).strip();
+        } catch (java.io.IOException | RuntimeException e) {
+            return System.getProperty("os.version");
         }
     }
 
@@ -134,6 +151,8 @@ public final class AgentStart {
                 + service.mode().description() + "; reclaimable: " + policy.describe() + "; instrumented: "
                 + all.stream().map(JdkInstrumentation::name).collect(Collectors.joining(", ")) + siteNote
                 + (access == NativeAccess.WARNED ? "; native access is not enabled, hence the JDK's warning:"
-                        + " add --enable-native-access=ALL-UNNAMED" : "");
+                        + " add --enable-native-access=ALL-UNNAMED" : "")
+                + "; jreclaim " + version() + " on Linux " + kernel() + ", userfaultfd features "
+                + String.join(" ", UffdAbi.featureNames(service.features() & USED_FEATURES));
     }
 }
