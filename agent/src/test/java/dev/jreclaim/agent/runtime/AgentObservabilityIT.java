@@ -75,6 +75,19 @@ class AgentObservabilityIT {
     }
 
     @Test
+    void attachedLateThePoolAndMBeanJoinTheExistingServer() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(ChildJvm.java(null,
+                List.of("-Djdk.attach.allowAttachSelf=true", "-XX:+EnableDynamicAgentLoading"), LateAttachObserved.class,
+                ChildJvm.agentJar().toString(), ConfigFile.option(ConfigFile.EVERYTHING_64K.formatted("zero"))));
+        assertEquals(0, r.exit(), r.toString());
+        List<String> before = List.of(r.out().getFirst().substring("before: ".length()).split(", "));
+        List<String> after = List.of(r.out().get(1).substring("after: ".length()).split(", "));
+        assertTrue(before.containsAll(List.of("direct", "mapped")) && !before.contains("jreclaim"), r.toString());
+        assertTrue(after.containsAll(List.of("direct", "mapped", "jreclaim")), r.toString()); // order: the JDK's map
+        assertEquals(List.of("pool registered: true", "agent registered: true"), r.out().subList(2, 4), r.toString());
+    }
+
+    @Test
     void badPidIsOneLine() throws Exception {
         ChildJvm.Result r = ChildJvm.run(cli("stat", "999999999"));
         assertEquals(1, r.exit(), r.toString());
