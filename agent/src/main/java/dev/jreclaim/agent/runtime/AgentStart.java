@@ -7,6 +7,7 @@ import dev.jreclaim.agent.config.UffdMode;
 import dev.jreclaim.agent.linux.UffdAbi;
 import dev.jreclaim.agent.linux.Userfaultfd;
 import dev.jreclaim.agent.linux.UserfaultfdUnavailableException;
+import dev.jreclaim.agent.jmx.ManagementHook;
 import dev.jreclaim.agent.log.AgentLog;
 import dev.jreclaim.agent.range.FaultService;
 import dev.jreclaim.agent.rules.RulePolicy;
@@ -147,6 +148,10 @@ public final class AgentStart {
         }
         policy.start();
         MemoryHook.install(runtime);
+        String noPool = ManagementHook.install(inst, runtime);
+        if (noPool != null) {
+            AgentLog.warn("no jreclaim buffer pool or MBean in JMX: " + noPool);
+        }
         return PREFIX + "agent started" + (attached ? " (attached)" : "") + ": userfaultfd "
                 + service.mode().description() + "; reclaimable: " + policy.describe() + "; instrumented: "
                 + all.stream().map(JdkInstrumentation::name).collect(Collectors.joining(", ")) + siteNote

@@ -7,6 +7,7 @@ import dev.jreclaim.agent.rules.ActiveRule;
 import dev.jreclaim.agent.rules.AllocationPolicy;
 import dev.jreclaim.instrumentation.api.AllocationKind;
 import dev.jreclaim.instrumentation.api.ReclaimableMemory;
+import java.util.Collection;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -28,13 +29,16 @@ public final class ReclaimRuntime implements ReclaimableMemory {
     private final FaultService service;
     private final AllocationPolicy policy;
     private final long pageMask = Libc.pageSize() - 1;
-    private final ConcurrentHashMap<Long, VolatileRange> live = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, AgentRange> live = new ConcurrentHashMap<>();
     private final LongAdder liveBytes = new LongAdder();
     private final LongAdder allocations = new LongAdder();
     private final LongAdder frees = new LongAdder();
     private final LongAdder fallbacks = new LongAdder();
     private final LongAdder freeFailures = new LongAdder();
     private volatile Throwable lastFailure;
+
+    /** A live range and the rule it was made for (per-rule figures, purge by rule). */
+    public record AgentRange(VolatileRange range, ActiveRule rule) {}
 
     /** Totals since start: live ranges and their mapped bytes; allocations taken, freed, and left to the JDK after a failure. */
     public record Totals(long liveRanges, long liveBytes, long allocations, long frees, long fallbacks, long freeFailures) {}
@@ -80,7 +84,7 @@ public final class ReclaimRuntime implements ReclaimableMemory {
         MAKING_RANGE.set(Boolean.TRUE);
         try {
             VolatileRange r = service.allocateUnscoped(size, rule.source());
-            live.put(r.address(), r);
+            live.put(r.address(), new AgentRange(r, rule));
             liveBytes.add(r.byteSize());
             allocations.increment();
             try {
@@ -112,10 +116,11 @@ public final class ReclaimRuntime implements ReclaimableMemory {
         if ((address & pageMask) != 0) {
             return false;
         }
-        VolatileRange r = live.remove(address);
-        if (r == null) {
+        AgentRange owned = live.remove(address);
+        if (owned == null) {
             return false;
         }
+        VolatileRange r = owned.range();
         liveBytes.add(-r.byteSize());
         frees.increment();
         try {
@@ -130,7 +135,13 @@ public final class ReclaimRuntime implements ReclaimableMemory {
 
     /** The live range whose memory starts at {@code address} (a direct buffer's or segment's address), or null. */
     public VolatileRange rangeAt(long address) {
-        return live.get(address);
+        AgentRange owned = live.get(address);
+        return owned == null ? null : owned.range();
+    }
+
+    /** The live ranges with their rules, a view (ranges come and go while it is read). */
+    public Collection<AgentRange> ranges() {
+        return java.util.Collections.unmodifiableCollection(live.values());
     }
 
     public Totals totals() {

@@ -1,0 +1,21 @@
+package dev.jreclaim.agent.cli;
+
+import java.io.PrintStream;
+
+/** {@code purge <pid> [rule]}: MADV_PAGEOUT of the volatile ranges of one rule, or of all. */
+final class PurgeCommand {
+    private PurgeCommand() {}
+
+    static void run(String[] args, PrintStream out) throws CliError {
+        if (args.length < 2 || args.length > 3) {
+            throw new CliError("usage: purge <pid> [rule]");
+        }
+        long pid = AgentConnection.pid(args[1]);
+        String rule = args.length > 2 ? args[2] : "*";
+        try (AgentConnection c = AgentConnection.open(pid)) {
+            int n = c.agent().purge(rule);
+            out.println("jreclaim: purged " + n + " volatile ranges" + (rule.equals("*") || rule.isEmpty() ? "" : " of rule '" + rule + "'")
+                    + " in pid " + pid);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.jreclaim.agent.cli;
+
+import dev.jreclaim.agent.jmx.Figures;
+import dev.jreclaim.agent.jmx.ReclaimAgentMXBean;
+import java.io.PrintStream;
+
+/**
+ * {@code stat <pid> [interval-ms] [count]}: one header, then one line per sample, like {@code jstat}.
+ * Rates are per second over the last interval ({@code -} on the first line).
+ */
+final class StatCommand {
+    static final String HEADER = String.format("%8s %10s %10s %10s %10s %10s %10s %10s", "ranges", "alloc-MiB",
+            "vol-MiB", "res-MiB", "purged-MiB", "faults/s", "rebuilt/s", "p99-us");
+
+    private StatCommand() {}
+
+    static void run(String[] args, PrintStream out) throws CliError, InterruptedException {
+        if (args.length < 2 || args.length > 4) {
+            throw new CliError("usage: stat <pid> [interval-ms] [count]");
+        }
+        long pid = AgentConnection.pid(args[1]);
+        long interval = args.length > 2 ? positive(args[2], "interval-ms") : 1000;
+        long count = args.length > 3 ? positive(args[3], "count") : Long.MAX_VALUE;
+        try (AgentConnection c = AgentConnection.open(pid)) {
+            ReclaimAgentMXBean agent = c.agent();
+            out.println(HEADER);
+            Figures previous = null;
+            long previousAt = 0;
+            for (long i = 0; i < count; i++) {
+                if (i > 0) {
+                    Thread.sleep(interval);
+                }
+                Figures f;
+                long p99;
+                try {
+                    f = agent.getTotals();
+                    p99 = agent.getServiceNanosP99();
+                } catch (RuntimeException e) { // the proxy wraps the lost connection
+                    throw new CliError("pid " + pid + " went away");
+                }
+                long at = System.nanoTime();
+                out.println(String.format("%8d %10s %10s %10s %10s %10s %10s %10s", f.getRanges(), mib(f.getAllocatedBytes()),
+                        mib(f.getVolatileBytes()), mib(f.getResidentBytes()), mib(f.getPurgedBytes()),
+                        rate(previous == null ? -1 : f.getFaults() - previous.getFaults(), at - previousAt),
+                        rate(previous == null ? -1 : f.getPagesRebuilt() - previous.getPagesRebuilt(), at - previousAt),
+                        String.format("%.1f", p99 / 1000.0)));
+                out.flush();
+                previous = f;
+                previousAt = at;
+            }
+        }
+    }
+
+    private static String mib(long bytes) {
+        return String.format("%.2f", bytes / 1048576.0);
+    }
+
+    private static String rate(long delta, long nanos) {
+        return delta < 0 ? "-" : String.format("%.0f", delta * 1e9 / Math.max(1, nanos));
+    }
+
+    private static long positive(String s, String what) throws CliError {
+        try {
+            long v = Long.parseLong(s);
+            if (v > 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new CliError(what + " must be a positive number: " + s);
+    }
+}

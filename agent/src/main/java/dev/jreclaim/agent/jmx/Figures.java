@@ -1,0 +1,58 @@
+package dev.jreclaim.agent.jmx;
+
+import javax.management.ConstructorParameters;
+
+/**
+ * A set of live ranges at one moment (all of them, or one rule's), as an open type (CompositeData).
+ *
+ * @param faults       faults answered
+ * @param pagesRebuilt pages the fault service installed (rebuilt from the range's source)
+ */
+public final class Figures {
+    private final long ranges, allocatedBytes, volatileBytes, residentBytes, purgedBytes, faults, pagesRebuilt;
+
+    @ConstructorParameters({"ranges", "allocatedBytes", "volatileBytes", "residentBytes", "purgedBytes", "faults",
+            "pagesRebuilt"})
+    public Figures(long ranges, long allocatedBytes, long volatileBytes, long residentBytes, long purgedBytes,
+            long faults, long pagesRebuilt) {
+        this.ranges = ranges;
+        this.allocatedBytes = allocatedBytes;
+        this.volatileBytes = volatileBytes;
+        this.residentBytes = residentBytes;
+        this.purgedBytes = purgedBytes;
+        this.faults = faults;
+        this.pagesRebuilt = pagesRebuilt;
+    }
+
+    public long getRanges() {
+        return ranges;
+    }
+
+    /** Bytes of the live ranges (page-rounded). */
+    public long getAllocatedBytes() {
+        return allocatedBytes;
+    }
+
+    /** Bytes of the ranges marked now (the kernel may drop their clean pages). */
+    public long getVolatileBytes() {
+        return volatileBytes;
+    }
+
+    /** Bytes present in memory now (mincore). */
+    public long getResidentBytes() {
+        return residentBytes;
+    }
+
+    /** Bytes absent now from ranges that have been marked: dropped by the kernel and not touched since. */
+    public long getPurgedBytes() {
+        return purgedBytes;
+    }
+
+    public long getFaults() {
+        return faults;
+    }
+
+    public long getPagesRebuilt() {
+        return pagesRebuilt;
+    }
+}

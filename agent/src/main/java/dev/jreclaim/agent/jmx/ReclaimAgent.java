@@ -1,0 +1,182 @@
+package dev.jreclaim.agent.jmx;
+
+import dev.jreclaim.agent.log.AgentLog;
+import dev.jreclaim.agent.range.FaultCounters;
+import dev.jreclaim.agent.range.RangeStats;
+import dev.jreclaim.agent.range.VolatileRange;
+import dev.jreclaim.agent.range.RangeState;
+import dev.jreclaim.agent.runtime.ReclaimRuntime;
+import dev.jreclaim.agent.runtime.ReclaimRuntime.AgentRange;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.ToLongFunction;
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.MBeanServer;
+
+/**
+ * {@code dev.jreclaim:type=Agent}. Public with a no-argument constructor so that a JMX client can also
+ * create it in the target ({@code createMBean}) when the platform MBeanServer was made before the pool
+ * could register it; it then reads the running agent, and fails if there is none.
+ */
+public final class ReclaimAgent implements ReclaimAgentMXBean {
+    private final ReclaimRuntime runtime;
+
+    public ReclaimAgent() {
+        this(running());
+    }
+
+    ReclaimAgent(ReclaimRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    private static ReclaimRuntime running() {
+        ReclaimRuntime r = ReclaimRuntime.current();
+        if (r == null) {
+            throw new IllegalStateException("no jreclaim agent runs in this JVM");
+        }
+        return r;
+    }
+
+    /** Registers the agent's MBean in {@code server} once; never throws. */
+    static void registerIn(MBeanServer server) {
+        ReclaimRuntime r = ReclaimRuntime.current();
+        if (server == null || r == null) {
+            return;
+        }
+        try {
+            server.registerMBean(new ReclaimAgent(r), Names.of(Names.AGENT));
+        } catch (InstanceAlreadyExistsException already) {
+            // a client created it first
+        } catch (Exception | LinkageError e) {
+            AgentLog.warn("the jreclaim MBean could not be registered: " + e);
+        }
+    }
+
+    @Override
+    public Figures getTotals() {
+        FaultCounters c = runtime.service().counters();
+        Figures live = sum(runtime.ranges().stream().map(AgentRange::range).toList());
+        return new Figures(live.getRanges(), live.getAllocatedBytes(), live.getVolatileBytes(), live.getResidentBytes(),
+                live.getPurgedBytes(), c.faultEvents(), c.pagesRestored());
+    }
+
+    @Override
+    public Map<String, Figures> getRules() {
+        Map<String, java.util.List<VolatileRange>> byRule = new TreeMap<>();
+        for (AgentRange a : runtime.ranges()) {
+            byRule.computeIfAbsent(a.rule().rule().id(), k -> new java.util.ArrayList<>()).add(a.range());
+        }
+        Map<String, Figures> out = new TreeMap<>();
+        byRule.forEach((id, ranges) -> out.put(id, sum(ranges)));
+        return out;
+    }
+
+    private static Figures sum(Iterable<VolatileRange> ranges) {
+        long n = 0, bytes = 0, vol = 0, res = 0, purged = 0, faults = 0, rebuilt = 0;
+        for (VolatileRange r : ranges) {
+            RangeStats s;
+            try {
+                s = r.stats();
+            } catch (IllegalStateException freedMeanwhile) {
+                continue;
+            }
+            n++;
+            bytes += s.bytes();
+            vol += s.volatileBytes();
+            res += s.residentBytes();
+            purged += s.purgedBytes();
+            faults += s.faults();
+            rebuilt += s.pagesRestored();
+        }
+        return new Figures(n, bytes, vol, res, purged, faults, rebuilt);
+    }
+
+    @Override
+    public long getAllocations() {
+        return runtime.totals().allocations();
+    }
+
+    @Override
+    public long getFrees() {
+        return runtime.totals().frees();
+    }
+
+    @Override
+    public Map<String, Long> getPagesRebuiltBySource() {
+        return bySource(FaultCounters.SourceCounters::pages);
+    }
+
+    @Override
+    public Map<String, Long> getFaultsBySource() {
+        return bySource(FaultCounters.SourceCounters::faults);
+    }
+
+    private Map<String, Long> bySource(ToLongFunction<FaultCounters.SourceCounters> figure) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        runtime.service().counters().perSource().forEach((s, c) -> out.put(s.name(), figure.applyAsLong(c)));
+        return out;
+    }
+
+    @Override
+    public long getServiceNanosP50() {
+        return runtime.service().counters().quantileNanos(0.5);
+    }
+
+    @Override
+    public long getServiceNanosP99() {
+        return runtime.service().counters().quantileNanos(0.99);
+    }
+
+    @Override
+    public long getServiceNanosMax() {
+        return runtime.service().counters().maxNanos();
+    }
+
+    @Override
+    public Map<String, Long> getFailures() {
+        FaultCounters c = runtime.service().counters();
+        ReclaimRuntime.Totals t = runtime.totals();
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put("allocation-fallbacks", t.fallbacks());
+        out.put("free-failures", t.freeFailures());
+        out.put("rebuild-failures", c.rebuildFailures());
+        out.put("copy-errors", c.copyErrors());
+        return out;
+    }
+
+    @Override
+    public int purge(String rule) {
+        boolean all = rule == null || rule.isEmpty() || rule.equals("*");
+        int purged = 0;
+        for (AgentRange a : runtime.ranges()) {
+            if (all || a.rule().rule().id().equals(rule)) {
+                try {
+                    if (a.range().state() == RangeState.VOLATILE) {
+                        a.range().purge();
+                        purged++;
+                    }
+                } catch (IllegalStateException freedMeanwhile) {
+                    // gone since the list was read
+                }
+            }
+        }
+        return purged;
+    }
+
+    @Override
+    public String dumpRanges() {
+        StringBuilder b = new StringBuilder(String.format("%-18s %12s %-16s %-9s %12s %s%n", "address", "bytes", "rule",
+                "state", "resident", "source"));
+        for (AgentRange a : runtime.ranges()) {
+            try {
+                RangeStats s = a.range().stats();
+                b.append(String.format("0x%016x %12d %-16s %-9s %12d %s%n", a.range().address(), s.bytes(),
+                        a.rule().rule().id(), s.state(), s.residentBytes(), s.source()));
+            } catch (IllegalStateException freedMeanwhile) {
+                // gone since the list was read
+            }
+        }
+        return b.toString();
+    }
+}

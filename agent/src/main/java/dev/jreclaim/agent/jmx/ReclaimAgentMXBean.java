@@ -1,0 +1,43 @@
+package dev.jreclaim.agent.jmx;
+
+import java.util.Map;
+
+/**
+ * The agent's MBean, {@code dev.jreclaim:type=Agent}. Open types only, so JConsole, JMC and the
+ * {@code stat} command read it without the agent's classes. What each figure means: docs/observability.md.
+ */
+public interface ReclaimAgentMXBean {
+    /** Live ranges, all rules. Faults and pages rebuilt are the service's counters since start. */
+    Figures getTotals();
+
+    /** Live ranges by rule id; faults and pages rebuilt of the live ranges only. */
+    Map<String, Figures> getRules();
+
+    /** Allocations the agent took since start. */
+    long getAllocations();
+
+    /** Ranges freed since start. */
+    long getFrees();
+
+    /** Pages the fault service rebuilt since start, by source (ZERO, SNAPSHOT, POISON, FILE). */
+    Map<String, Long> getPagesRebuiltBySource();
+
+    /** Faults the fault service answered since start, by source. */
+    Map<String, Long> getFaultsBySource();
+
+    /** Upper bound of the latency bucket holding the median fault answer, ns. */
+    long getServiceNanosP50();
+
+    long getServiceNanosP99();
+
+    long getServiceNanosMax();
+
+    /** Failures since start by reason: allocation-fallbacks, free-failures, rebuild-failures, copy-errors. */
+    Map<String, Long> getFailures();
+
+    /** MADV_PAGEOUT of the volatile ranges of {@code rule} ("" or "*": every rule); returns how many ranges. */
+    int purge(String rule);
+
+    /** One line per live range: address, size, rule, state, resident, source. */
+    String dumpRanges();
+}
