@@ -3,6 +3,7 @@ package dev.jreclaim.agent.runtime;
 import dev.jreclaim.agent.config.AgentConfig;
 import dev.jreclaim.agent.config.ConfigLoader;
 import dev.jreclaim.agent.config.LoadedConfig;
+import dev.jreclaim.agent.jfr.JfrEvents;
 import dev.jreclaim.agent.linux.UserfaultfdUnavailableException;
 import dev.jreclaim.agent.log.AgentLog;
 import dev.jreclaim.agent.range.FaultService;
@@ -116,6 +117,7 @@ public final class AgentStart {
         if (config.exitSummary()) {
             ExitSummary.register(runtime);
         }
+        JfrEvents.install(service);
         policy.start();
         MemoryHook.install(runtime);
         return PREFIX + "agent started" + (attached ? " (attached)" : "") + ": userfaultfd "
