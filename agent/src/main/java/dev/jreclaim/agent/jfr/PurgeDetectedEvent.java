@@ -24,8 +24,8 @@ final class PurgeDetectedEvent extends jdk.jfr.Event {
     @Description("Ranges that lost pages in the interval")
     long ranges;
 
-    @Label("Purged Now")
-    @Description("Bytes of marked ranges absent at the sample, all ranges")
+    @Label("Absent Now")
+    @Description("Bytes of marked ranges not resident at the sample, all ranges")
     @DataAmount
-    long purgedBytes;
+    long absentBytes;
 }

@@ -9,22 +9,24 @@ import java.util.Map;
 
 /**
  * The periodic hook of {@code jreclaim.PurgeDetected}. The kernel does not say when it drops a lazyfree
- * page, so purges are inferred per marked range between two samples:
- * {@code dropped = max(0, Δ absent bytes + Δ pages restored × page size)}, where absent bytes are the
- * range's pages not resident (mincore) since its first mark. Restored pages are added back because a
- * page dropped and rebuilt within one interval shows only as a restore. A page dropped and never touched
- * counts once. A range's first sample starts from zero (ranges marked before the first sample: from this
- * sampler's creation). Cost: one mincore and one native read per live range per sample.
+ * page, so purges are inferred per marked range: its pages lost so far are
+ * {@code absent bytes + pages restored × page size} (absent: not resident by mincore, counted once the
+ * range has been marked; a dropped page moves from absent to restored when touched, so the sum only
+ * grows). An event reports how far that sum rose above its previous high-water mark, summed over the
+ * ranges. The high-water mark, not the last sample, because the service counts a restore just after the
+ * page appears: a sample in between sees the sum dip, and the dip must not be reported again as a purge.
+ * A range's first sample starts from zero (ranges already marked when this sampler is created: from its
+ * creation). Cost per sample: one mincore and one native read per live range.
  */
 final class PurgeSampler implements Runnable {
     private final FaultService service;
     private final long pageSize = Libc.pageSize();
-    /** Per range id: absent bytes and pages restored at the previous sample. */
-    private Map<Long, long[]> previous;
+    /** Per range id: the highest bytes-lost-so-far seen. */
+    private Map<Long, Long> highWater;
 
     PurgeSampler(FaultService service) {
         this.service = service;
-        this.previous = sample(new long[3]);
+        this.highWater = sample(new long[3]);
     }
 
     @Override
@@ -33,19 +35,19 @@ final class PurgeSampler implements Runnable {
             return;
         }
         long[] totals = new long[3];
-        previous = sample(totals);
+        highWater = sample(totals);
         if (totals[0] > 0) {
             PurgeDetectedEvent event = new PurgeDetectedEvent();
             event.bytes = totals[0];
             event.ranges = totals[1];
-            event.purgedBytes = totals[2];
+            event.absentBytes = totals[2];
             event.commit();
         }
     }
 
-    /** Reads every marked range; adds to {@code totals} bytes dropped since {@link #previous}, ranges that lost pages, absent bytes. */
-    private Map<Long, long[]> sample(long[] totals) {
-        Map<Long, long[]> now = new HashMap<>();
+    /** Reads every marked range; adds to {@code totals}: bytes newly lost, ranges that lost some, absent bytes. */
+    private Map<Long, Long> sample(long[] totals) {
+        Map<Long, Long> now = new HashMap<>();
         for (VolatileRange r : service.ranges()) {
             RangeStats s;
             try {
@@ -56,16 +58,14 @@ final class PurgeSampler implements Runnable {
             if (s.marks() == 0) {
                 continue;
             }
-            long[] cur = {s.purgedBytes(), s.pagesRestored()};
-            now.put(r.id(), cur);
-            long[] before = previous == null ? null : previous.get(r.id());
-            long dropped = before == null ? cur[0] + cur[1] * pageSize
-                    : cur[0] - before[0] + (cur[1] - before[1]) * pageSize;
-            if (dropped > 0) {
-                totals[0] += dropped;
+            long lost = s.purgedBytes() + s.pagesRestored() * pageSize;
+            long before = highWater == null ? 0 : highWater.getOrDefault(r.id(), 0L);
+            now.put(r.id(), Math.max(lost, before));
+            if (lost > before) {
+                totals[0] += lost - before;
                 totals[1]++;
             }
-            totals[2] += cur[0];
+            totals[2] += s.purgedBytes();
         }
         return now;
     }

@@ -263,11 +263,14 @@ public final class VolatileRange implements AutoCloseable {
         service.lifecycle().readLock().lock();
         try {
             checkLive("read stats of");
-            long resident = Libc.residentPages(address, byteSize, toString()) * Libc.pageSize();
             if (detached) {
+                long resident = Libc.residentPages(address, byteSize, toString()) * Libc.pageSize();
                 return new RangeStats(RangeState.LOCKED, source, byteSize, resident, 0, 0, 0, 0, 0, 0, 0, 0);
             }
             long[] s = service.lib().rangeStats(service.handle(), handle);
+            // mincore after the counters: a page restored in between then shows as resident and not yet
+            // restored, never as both absent and restored (PurgeSampler relies on it)
+            long resident = Libc.residentPages(address, byteSize, toString()) * Libc.pageSize();
             RangeState st = RangeState.of((int) s[ServiceLibrary.RS_STATE]);
             long marks = s[ServiceLibrary.RS_MARKS];
             return new RangeStats(st, source, byteSize, resident, st == RangeState.VOLATILE ? byteSize : 0,

@@ -51,6 +51,8 @@ class JfrEventsIT {
         List<RecordedEvent> events = RecordingFile.readAllEvents(recording).stream()
                 .filter(e -> e.getEventType().getName().startsWith("jreclaim.")).toList();
         String all = events.toString();
+        System.out.println("jreclaim events: " + events.stream().collect(java.util.stream.Collectors.groupingBy(
+                e -> e.getEventType().getName(), java.util.TreeMap::new, java.util.stream.Collectors.counting())));
 
         List<RecordedEvent> marked = named(events, "jreclaim.RangeMarked");
         assertEquals(1, marked.size(), all);
