@@ -20,11 +20,13 @@ import org.openjdk.jmh.annotations.State;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public abstract class MarkLock {
+    /** Held: the range lives as long as its buffer (the cleaner frees it once the buffer is unreachable). */
+    private ByteBuffer buffer;
     private VolatileRange range;
 
     @Setup
     public void allocate() {
-        ByteBuffer b = ByteBuffer.allocateDirect(64 * 1024);
+        ByteBuffer b = buffer = ByteBuffer.allocateDirect(64 * 1024);
         for (int i = 0; i < b.capacity(); i++) {
             b.put(i, (byte) (i / 64));
         }
