@@ -23,6 +23,7 @@ public final class JfrEventsChild {
         }
         VolatileRange r = ReclaimRuntime.current().rangeAt(MemorySegment.ofBuffer(b).address());
         System.out.println("range " + r.id() + " " + r.byteSize());
+        System.out.println("event classes' loader: " + dev.jreclaim.agent.jfr.RangeEvents.class.getClassLoader());
         r.mark();
         for (int i = 0; i < 20 && r.stats().residentBytes() > 0; i++) {
             r.purge();
