@@ -5,9 +5,10 @@ import jdk.jfr.FlightRecorder;
 import jdk.jfr.FlightRecorderListener;
 
 /**
- * Registers the periodic jreclaim events once JFR is initialized (at once if it already is), so that a
- * JVM that never records pays nothing: no JFR class is touched before a recording starts, and the
- * samplers run only while a recording has their event enabled.
+ * Registers the periodic jreclaim events once JFR is initialized (at once if it already is), and lets
+ * the mark and lock events load then. A JVM that never records loads the listener and a handful of
+ * {@code jdk.jfr} classes at agent start, nothing more; the samplers run only while a recording has
+ * their event enabled.
  */
 public final class JfrEvents {
     private JfrEvents() {}
@@ -21,6 +22,7 @@ public final class JfrEvents {
             FlightRecorder.addListener(new FlightRecorderListener() {
                 @Override
                 public void recorderInitialized(FlightRecorder recorder) {
+                    JfrPresence.initialized = true;
                     FlightRecorder.addPeriodicEvent(FaultBatchEvent.class, new FaultBatchSampler(service));
                     FlightRecorder.addPeriodicEvent(RebuildFailedEvent.class, new RebuildFailureSampler(service));
                     FlightRecorder.addPeriodicEvent(PurgeDetectedEvent.class, new PurgeSampler(service));

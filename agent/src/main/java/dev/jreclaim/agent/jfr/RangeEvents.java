@@ -3,15 +3,15 @@ package dev.jreclaim.agent.jfr;
 /**
  * The mark and lock events, for {@code VolatileRange}. A begin method returns the started event, or null
  * while no recording wants it; the caller hands it back to the matching end method after the operation
- * succeeded. The token is typed Object so that callers never name a {@code jdk.jfr} class. Cost while
- * JFR is off: a constant test and an allocation that escape analysis removes ({@code isEnabled()} is
- * constant-folded by the JIT).
+ * succeeded. The token is typed Object so that callers never name a {@code jdk.jfr} class. Cost before
+ * JFR starts: a constant and a volatile read. Once it has started, while the event is disabled: an
+ * allocation that escape analysis can remove, as {@code isEnabled()} is then a constant to the JIT.
  */
 public final class RangeEvents {
     private RangeEvents() {}
 
     public static Object markBegin() {
-        if (!JfrPresence.AVAILABLE) {
+        if (!JfrPresence.recordable()) {
             return null;
         }
         RangeMarkedEvent e = new RangeMarkedEvent();
@@ -36,7 +36,7 @@ public final class RangeEvents {
     }
 
     public static Object lockBegin() {
-        if (!JfrPresence.AVAILABLE) {
+        if (!JfrPresence.recordable()) {
             return null;
         }
         RangeLockedEvent e = new RangeLockedEvent();
