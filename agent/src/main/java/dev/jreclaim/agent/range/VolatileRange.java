@@ -1,5 +1,6 @@
 package dev.jreclaim.agent.range;
 
+import dev.jreclaim.agent.jfr.RangeEvents;
 import dev.jreclaim.agent.linux.Errno;
 import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.Mman;
@@ -129,6 +130,7 @@ public final class VolatileRange implements AutoCloseable {
      *                               (a range is never marked without a service to answer its faults)
      */
     public void mark() {
+        Object event = RangeEvents.markBegin();
         op.lock();
         service.lifecycle().readLock().lock();
         try {
@@ -145,6 +147,7 @@ public final class VolatileRange implements AutoCloseable {
             if (r < 0) {
                 throw failure("mark", -r);
             }
+            RangeEvents.markEnd(event, id, address, byteSize, source.name());
         } finally {
             service.lifecycle().readLock().unlock();
             op.unlock();
@@ -157,6 +160,13 @@ public final class VolatileRange implements AutoCloseable {
      * resident again; if any was lost the whole range is zeroed and the result is PURGED.
      */
     public LockResult lock() {
+        Object event = RangeEvents.lockBegin();
+        LockResult result = lockNow();
+        RangeEvents.lockEnd(event, id, address, byteSize, source.name(), result.name());
+        return result;
+    }
+
+    private LockResult lockNow() {
         op.lock();
         service.lifecycle().readLock().lock();
         try {
@@ -253,11 +263,14 @@ public final class VolatileRange implements AutoCloseable {
         service.lifecycle().readLock().lock();
         try {
             checkLive("read stats of");
-            long resident = Libc.residentPages(address, byteSize, toString()) * Libc.pageSize();
             if (detached) {
+                long resident = Libc.residentPages(address, byteSize, toString()) * Libc.pageSize();
                 return new RangeStats(RangeState.LOCKED, source, byteSize, resident, 0, 0, 0, 0, 0, 0, 0, 0);
             }
             long[] s = service.lib().rangeStats(service.handle(), handle);
+            // mincore after the counters: a page restored in between then shows as resident and not yet
+            // restored, never as both absent and restored (PurgeSampler relies on it)
+            long resident = Libc.residentPages(address, byteSize, toString()) * Libc.pageSize();
             RangeState st = RangeState.of((int) s[ServiceLibrary.RS_STATE]);
             long marks = s[ServiceLibrary.RS_MARKS];
             return new RangeStats(st, source, byteSize, resident, st == RangeState.VOLATILE ? byteSize : 0,

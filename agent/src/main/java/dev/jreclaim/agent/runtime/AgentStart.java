@@ -6,6 +6,7 @@ import dev.jreclaim.agent.config.LoadedConfig;
 import dev.jreclaim.agent.config.UffdMode;
 import dev.jreclaim.agent.linux.UffdAbi;
 import dev.jreclaim.agent.linux.Userfaultfd;
+import dev.jreclaim.agent.jfr.JfrEvents;
 import dev.jreclaim.agent.linux.UserfaultfdUnavailableException;
 import dev.jreclaim.agent.jmx.ManagementHook;
 import dev.jreclaim.agent.log.AgentLog;
@@ -146,6 +147,7 @@ public final class AgentStart {
         if (config.exitSummary()) {
             ExitSummary.register(runtime);
         }
+        JfrEvents.install(service);
         policy.start();
         MemoryHook.install(runtime);
         String noPool = ManagementHook.install(inst, runtime);
