@@ -27,8 +27,14 @@ public final class DemoReport {
         Path data = dir.resolve("service-demo.csv");
         List<SvgChart.Panel> memory = List.of(panel("with the agent: " + verdict(agent), agent),
                 panel("plain JDK: " + verdict(plain), plain));
+        List<SvgChart.Panel> agentMemory = List.of(
+                new SvgChart.Panel("the agent's ranges (its stat command)", "MiB", agent.agentTimeline().memory()),
+                new SvgChart.Panel("plain JDK: no agent", "MiB", plain.agentTimeline().memory()));
+        List<SvgChart.Panel> faults = List.of(
+                new SvgChart.Panel("faults served by the agent", "faults/s", List.of(agent.agentTimeline().faultsPerSecond())),
+                new SvgChart.Panel("plain JDK: no agent", "faults/s", List.of(plain.agentTimeline().faultsPerSecond())));
         Files.writeString(chart, SvgChart.render("Blob-cache service in a " + (agent.limitBytes() >> 20)
-                + " MiB memory cgroup, same load twice", List.of(memory)));
+                + " MiB memory cgroup, same load twice", List.of(memory, agentMemory, faults)));
         Files.writeString(data, csv(agent, plain));
         return new Written(chart, data);
     }
@@ -65,7 +71,10 @@ public final class DemoReport {
         for (ServiceOutcome o : List.of(agent, plain)) {
             String run = o.withAgent() ? "agent" : "plain";
             MemoryTimeline t = o.timeline();
-            for (Series s : List.of(t.usage(), t.anon(), t.lazyfree())) {
+            List<Series> all = new ArrayList<>(List.of(t.usage(), t.anon(), t.lazyfree()));
+            all.addAll(o.agentTimeline().memory());
+            all.add(o.agentTimeline().faultsPerSecond());
+            for (Series s : all) {
                 for (double[] p : s.points()) {
                     b.append(String.format(Locale.ROOT, "sample,%s,%s,%.3f,%.1f%n", run, s.name(), p[0], p[1]));
                 }

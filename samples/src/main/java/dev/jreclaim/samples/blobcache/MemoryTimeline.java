@@ -19,8 +19,7 @@ public final class MemoryTimeline {
     private final Thread sampler;
     private volatile boolean stopped;
 
-    private MemoryTimeline(MemoryCgroup cg, Process p, Duration every) {
-        long t0 = System.nanoTime();
+    private MemoryTimeline(MemoryCgroup cg, Process p, long t0, Duration every) {
         boolean v1 = cg.version() == MemoryCgroup.Version.V1;
         sampler = Thread.ofPlatform().daemon().name("memory-timeline").start(() -> {
             while (!stopped && p.isAlive()) {
@@ -40,8 +39,8 @@ public final class MemoryTimeline {
         });
     }
 
-    static MemoryTimeline start(MemoryCgroup cg, Process p, Duration every) {
-        return new MemoryTimeline(cg, p, every);
+    static MemoryTimeline start(MemoryCgroup cg, Process p, long t0, Duration every) {
+        return new MemoryTimeline(cg, p, t0, every);
     }
 
     void stop() throws InterruptedException {

@@ -13,9 +13,10 @@ import java.util.List;
  * @param limitBytes  the cgroup's limit
  * @param agentLines  the lines the agent printed ({@code jreclaim: ...})
  * @param timeline    the cgroup's memory sampled while the service ran
+ * @param agentTimeline the agent's own figures over the run ({@code stat}), empty without the agent
  */
 public record ServiceOutcome(boolean withAgent, LoadDriver.Result load, int exitCode, long oomKills, long peakBytes,
-        long limitBytes, List<String> agentLines, MemoryTimeline timeline) {
+        long limitBytes, List<String> agentLines, MemoryTimeline timeline, AgentTimeline agentTimeline) {
     public static final int SIGKILL_EXIT = 128 + 9;
 
     /** The agent's line at exit ({@code jreclaim.exit-summary=true}), or "" when there is none. */

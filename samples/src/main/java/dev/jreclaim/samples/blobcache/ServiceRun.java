@@ -36,7 +36,9 @@ public final class ServiceRun {
             }
             cmd.addAll(List.of("-cp", s.classPath(), BlobCacheServer.class.getName(), "0", Long.toString(s.blobBytes())));
             Process p = new ProcessBuilder(cg.wrap(cmd)).redirectErrorStream(true).start();
-            MemoryTimeline timeline = MemoryTimeline.start(cg, p, Duration.ofMillis(100));
+            long t0 = System.nanoTime();
+            MemoryTimeline timeline = MemoryTimeline.start(cg, p, t0, Duration.ofMillis(100));
+            AgentTimeline agentTimeline = AgentTimeline.none();
             List<String> agentLines = new ArrayList<>();
             CompletableFuture<Integer> port = new CompletableFuture<>();
             Thread reader = Thread.ofPlatform().daemon().start(() -> {
@@ -61,6 +63,9 @@ public final class ServiceRun {
             LoadDriver.Result load;
             try {
                 int listening = port.get(s.timeout().toSeconds(), TimeUnit.SECONDS);
+                if (withAgent && listening >= 0) {
+                    agentTimeline = AgentTimeline.start(s.java(), s.agentJar(), p.pid(), t0, Duration.ofMillis(250));
+                }
                 if (listening < 0) {
                     load = new LoadDriver.Result(0, 0, 1, 0);
                 } else {
@@ -83,8 +88,9 @@ public final class ServiceRun {
             // A JVM that ends on SIGTERM exits 143; 137 is SIGKILL, the OOM killer's signal.
             synchronized (agentLines) {
                 timeline.stop();
+                agentTimeline.stop();
                 return new ServiceOutcome(withAgent, load, exit, cg.oomKills(), cg.peakBytes(), s.limitBytes(),
-                        List.copyOf(agentLines), timeline);
+                        List.copyOf(agentLines), timeline, agentTimeline);
             }
         }
     }

@@ -64,5 +64,10 @@ class BlobCacheUnderPressureTest {
         var usage = DemoReport.readSamples(w.data(), "agent", "cgroup usage");
         assertTrue(usage.size() > 10, "samples of the agent run: " + usage.size());
         assertTrue(usage.stream().allMatch(p -> p[1] <= (s.limitBytes() >> 20) + 1), "usage above the limit?");
+        // The agent's own figures, sampled through its stat command: the kernel purged its ranges.
+        var purged = DemoReport.readSamples(w.data(), "agent", "purged");
+        assertTrue(purged.stream().anyMatch(p -> p[1] > 0), "the agent's stat never showed purged bytes: " + purged.size()
+                + " samples");
+        assertTrue(DemoReport.readSamples(w.data(), "plain", "purged").isEmpty(), "no agent figures without the agent");
     }
 }
