@@ -134,6 +134,13 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
     }
 
     @Override
+    public Map<String, Long> getLockResults() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        runtime.service().lockResults().forEach((k, v) -> out.put(k.name(), v));
+        return out;
+    }
+
+    @Override
     public Map<String, Long> getFailures() {
         FaultCounters c = runtime.service().counters();
         ReclaimRuntime.Totals t = runtime.totals();

@@ -35,6 +35,9 @@ public interface ReclaimAgentMXBean {
     /** Failures since start by reason: allocation-fallbacks, free-failures, rebuild-failures, copy-errors. */
     Map<String, Long> getFailures();
 
+    /** Results of locking (unmarking) ranges: INTACT and PURGED counts since start. */
+    Map<String, Long> getLockResults();
+
     /** MADV_PAGEOUT of the volatile ranges of {@code rule} ("" or "*": every rule); returns how many ranges. */
     int purge(String rule);
 

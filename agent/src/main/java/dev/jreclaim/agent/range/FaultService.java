@@ -58,6 +58,8 @@ public final class FaultService implements AutoCloseable {
     /** Readers: operations that use the native service. Writer: close. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.LongAdder locksIntact = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder locksPurged = new java.util.concurrent.atomic.LongAdder();
 
     private FaultService(ServiceLibrary lib, Userfaultfd uffd, long svc, boolean writeProtect, Options options) {
         this.lib = lib;
@@ -211,6 +213,15 @@ public final class FaultService implements AutoCloseable {
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    void countLock(LockResult r) {
+        (r == LockResult.PURGED ? locksPurged : locksIntact).increment();
+    }
+
+    /** How many {@link VolatileRange#lock()} calls on this service's ranges said INTACT and PURGED. */
+    public java.util.Map<LockResult, Long> lockResults() {
+        return java.util.Map.of(LockResult.INTACT, locksIntact.sum(), LockResult.PURGED, locksPurged.sum());
     }
 
     void checkOpen(String action) {

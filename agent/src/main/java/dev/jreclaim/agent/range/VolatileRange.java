@@ -180,7 +180,9 @@ public final class VolatileRange implements AutoCloseable {
             if (r < 0) {
                 throw failure("lock", -r);
             }
-            return r == ServiceLibrary.PURGED ? LockResult.PURGED : LockResult.INTACT;
+            LockResult result = r == ServiceLibrary.PURGED ? LockResult.PURGED : LockResult.INTACT;
+            service.countLock(result);
+            return result;
         } finally {
             service.lifecycle().readLock().unlock();
             op.unlock();

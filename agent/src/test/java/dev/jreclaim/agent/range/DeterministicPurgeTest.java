@@ -155,7 +155,9 @@ class DeterministicPurgeTest {
                 assertTrue(e.getMessage().contains("unsafe memory access"), e.getMessage());
             }
             assertEquals(16, r.stats().pagesPoisoned());
+            long purgedLocks = service.lockResults().get(LockResult.PURGED);
             assertEquals(LockResult.PURGED, r.lock());
+            assertEquals(purgedLocks + 1, service.lockResults().get(LockResult.PURGED), "lock results are counted");
             for (long i = 0; i < r.byteSize(); i++) {
                 assertEquals(0, r.segment().get(JAVA_BYTE, i), "a PURGED range is handed back zeroed");
             }
