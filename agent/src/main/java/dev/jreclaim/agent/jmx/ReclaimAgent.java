@@ -2,6 +2,7 @@ package dev.jreclaim.agent.jmx;
 
 import dev.jreclaim.agent.log.AgentLog;
 import dev.jreclaim.agent.range.FaultCounters;
+import dev.jreclaim.agent.range.FaultService;
 import dev.jreclaim.agent.range.RangeStats;
 import dev.jreclaim.agent.range.VolatileRange;
 import dev.jreclaim.agent.range.RangeState;
@@ -73,23 +74,9 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
     }
 
     private static Figures sum(Iterable<VolatileRange> ranges) {
-        long n = 0, bytes = 0, vol = 0, res = 0, purged = 0, faults = 0, rebuilt = 0;
-        for (VolatileRange r : ranges) {
-            RangeStats s;
-            try {
-                s = r.stats();
-            } catch (IllegalStateException freedMeanwhile) {
-                continue;
-            }
-            n++;
-            bytes += s.bytes();
-            vol += s.volatileBytes();
-            res += s.residentBytes();
-            purged += s.purgedBytes();
-            faults += s.faults();
-            rebuilt += s.pagesRestored();
-        }
-        return new Figures(n, bytes, vol, res, purged, faults, rebuilt);
+        FaultService.Accounting a = FaultService.Accounting.of(ranges);
+        return new Figures(a.ranges(), a.bytes(), a.volatileBytes(), a.residentBytes(), a.purgedBytes(), a.faults(),
+                a.pagesRestored());
     }
 
     @Override
