@@ -22,6 +22,9 @@ class BlobCacheUnderPressureTest {
     static final int BLOBS = 384;
     static final int PASSES = 3;
 
+    @org.junit.jupiter.api.io.TempDir
+    Path reportDir;
+
     @Test
     @Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES)
     void theAgentKeepsTheServiceAliveWhereThePlainJdkIsKilled() throws Exception {
@@ -52,7 +55,7 @@ class BlobCacheUnderPressureTest {
 
         // The demo's chart and data: they exist, the chart is an SVG with both runs, the data file's
         // figures are the ones printed, and its samples are the memory the cgroup reported.
-        Path dir = Files.createTempDirectory("jreclaim-demo-report");
+        Path dir = reportDir;
         DemoReport.Written w = DemoReport.write(dir, agent, plain);
         String svg = Files.readString(w.chart());
         assertTrue(svg.startsWith("<svg") && svg.contains("with the agent") && svg.contains("plain JDK: OOM-killed")

@@ -29,6 +29,8 @@ class SafepointStressTest {
     void faultsAreServedWhileGcForcesSafepoints() throws Exception {
         Path log = Files.createTempFile("jreclaim-safepoint-", ".log");
         Path stderr = Files.createTempFile("jreclaim-stress-child-", ".err");
+        log.toFile().deleteOnExit();
+        stderr.toFile().deleteOnExit();
         try {
             Process child = new ProcessBuilder(command(log)).redirectError(stderr.toFile()).start();
             ChildProgress progress = new ChildProgress(child.getInputStream());
@@ -76,7 +78,7 @@ class SafepointStressTest {
                 .getPath()).toString();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseG1GC",
-                "-Xlog:safepoint=info:file=" + log + ":uptime,level,tags"));
+                "-Xlog:safepoint=info:file=" + log + ":uptime,level,tags:filecount=0")); // no rotation files left behind
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("jreclaim.stress."))
                 .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
         cmd.addAll(List.of("-cp", testClasses + File.pathSeparator + classes, SafepointStressChild.class.getName()));
