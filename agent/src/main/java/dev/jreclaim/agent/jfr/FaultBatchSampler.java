@@ -6,28 +6,16 @@ import dev.jreclaim.agent.range.FaultService;
 import dev.jreclaim.agent.range.RebuildSource;
 import java.util.Map;
 
-/**
- * The periodic hook of {@code jreclaim.FaultBatch}: the native per-source counters' growth since the
- * previous sample (the first counts from this sampler's creation), one event per source that answered a
- * fault. Runs on JFR's periodic thread, only while a recording has the event enabled.
- */
-final class FaultBatchSampler implements Runnable {
+/** The periodic hook of {@code jreclaim.FaultBatch}: one event per source that answered a fault since the last sample. */
+final class FaultBatchSampler extends CounterSampler {
     private static final SourceCounters NONE = new SourceCounters(0, 0, 0, 0);
 
-    private final FaultService service;
-    private FaultCounters previous;
-
     FaultBatchSampler(FaultService service) {
-        this.service = service;
-        this.previous = ServiceCounters.read(service);
+        super(service);
     }
 
     @Override
-    public synchronized void run() {
-        FaultCounters now = ServiceCounters.read(service);
-        if (now == null) {
-            return;
-        }
+    void emit(FaultCounters previous, FaultCounters now) {
         for (Map.Entry<RebuildSource, SourceCounters> e : now.perSource().entrySet()) {
             SourceCounters c = e.getValue();
             SourceCounters b = previous == null ? NONE : previous.perSource().get(e.getKey());
@@ -42,6 +30,5 @@ final class FaultBatchSampler implements Runnable {
             event.serviceTime = c.nanos() - b.nanos();
             event.commit();
         }
-        previous = now;
     }
 }

@@ -11,35 +11,22 @@ public final class RangeEvents {
     private RangeEvents() {}
 
     public static Object markBegin() {
-        if (!JfrPresence.recordable()) {
-            return null;
-        }
-        RangeMarkedEvent e = new RangeMarkedEvent();
-        if (!e.isEnabled()) {
-            return null;
-        }
-        e.begin();
-        return e;
+        return JfrPresence.recordable() ? begin(new RangeMarkedEvent()) : null;
     }
 
     public static void markEnd(Object token, long rangeId, long address, long bytes, String source) {
-        if (token instanceof RangeMarkedEvent e) {
-            e.end();
-            if (e.shouldCommit()) {
-                e.rangeId = rangeId;
-                e.address = address;
-                e.bytes = bytes;
-                e.source = source;
-                e.commit();
-            }
-        }
+        end(token, rangeId, address, bytes, source, null);
     }
 
     public static Object lockBegin() {
-        if (!JfrPresence.recordable()) {
-            return null;
-        }
-        RangeLockedEvent e = new RangeLockedEvent();
+        return JfrPresence.recordable() ? begin(new RangeLockedEvent()) : null;
+    }
+
+    public static void lockEnd(Object token, long rangeId, long address, long bytes, String source, String result) {
+        end(token, rangeId, address, bytes, source, result);
+    }
+
+    private static Object begin(RangeEvent e) {
         if (!e.isEnabled()) {
             return null;
         }
@@ -47,15 +34,17 @@ public final class RangeEvents {
         return e;
     }
 
-    public static void lockEnd(Object token, long rangeId, long address, long bytes, String source, String result) {
-        if (token instanceof RangeLockedEvent e) {
+    private static void end(Object token, long rangeId, long address, long bytes, String source, String result) {
+        if (token instanceof RangeEvent e) {
             e.end();
             if (e.shouldCommit()) {
                 e.rangeId = rangeId;
                 e.address = address;
                 e.bytes = bytes;
                 e.source = source;
-                e.result = result;
+                if (e instanceof RangeLockedEvent locked) {
+                    locked.result = result;
+                }
                 e.commit();
             }
         }

@@ -1,7 +1,6 @@
 package dev.jreclaim.agent.jfr;
 
 import jdk.jfr.Category;
-import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
@@ -15,20 +14,7 @@ import jdk.jfr.Threshold;
 @Description("A range became non-volatile again; result PURGED means content was lost (POISON only)")
 @Threshold("1 ms")
 @StackTrace(false)
-final class RangeLockedEvent extends jdk.jfr.Event {
-    @Label("Range Id")
-    long rangeId;
-
-    @Label("Address")
-    long address;
-
-    @Label("Size")
-    @DataAmount
-    long bytes;
-
-    @Label("Rebuild Source")
-    String source;
-
+final class RangeLockedEvent extends RangeEvent {
     @Label("Result")
     @Description("INTACT or PURGED")
     String result;

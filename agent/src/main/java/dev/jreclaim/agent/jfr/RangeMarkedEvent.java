@@ -1,7 +1,6 @@
 package dev.jreclaim.agent.jfr;
 
 import jdk.jfr.Category;
-import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
@@ -15,17 +14,4 @@ import jdk.jfr.Threshold;
 @Description("A range became volatile (reclaimable): snapshot taken (SNAPSHOT), then MADV_FREE")
 @Threshold("1 ms")
 @StackTrace(false)
-final class RangeMarkedEvent extends jdk.jfr.Event {
-    @Label("Range Id")
-    long rangeId;
-
-    @Label("Address")
-    long address;
-
-    @Label("Size")
-    @DataAmount
-    long bytes;
-
-    @Label("Rebuild Source")
-    String source;
-}
+final class RangeMarkedEvent extends RangeEvent {}

@@ -7,21 +7,13 @@ import dev.jreclaim.agent.range.FaultService;
  * The periodic hook of {@code jreclaim.RebuildFailed}: pages the service could not rebuild (and
  * poisoned) and install failures since the previous sample; no event when there were none.
  */
-final class RebuildFailureSampler implements Runnable {
-    private final FaultService service;
-    private FaultCounters previous;
-
+final class RebuildFailureSampler extends CounterSampler {
     RebuildFailureSampler(FaultService service) {
-        this.service = service;
-        this.previous = ServiceCounters.read(service);
+        super(service);
     }
 
     @Override
-    public synchronized void run() {
-        FaultCounters now = ServiceCounters.read(service);
-        if (now == null) {
-            return;
-        }
+    void emit(FaultCounters previous, FaultCounters now) {
         long failures = now.rebuildFailures() - (previous == null ? 0 : previous.rebuildFailures());
         long copyErrors = now.copyErrors() - (previous == null ? 0 : previous.copyErrors());
         if (failures > 0 || copyErrors > 0) {
@@ -30,6 +22,5 @@ final class RebuildFailureSampler implements Runnable {
             event.copyErrors = copyErrors;
             event.commit();
         }
-        previous = now;
     }
 }
