@@ -1,10 +1,16 @@
 /*
- * libjreclaim: the fault service and the range table it reads.
+ * libjreclaim: the fault service and the range table it reads. This header is the library's whole
+ * interface; Java (package dev.jreclaim.agent.linux) is the only caller.
  *
- * Java (agent/, package dev.jreclaim.agent.linux) is the only caller. Every function is
- * called through one FFM downcall; none calls back into Java, and the service thread is
- * never attached to the JVM (see shared design notes, section 3: a thread that resolves
- * faults must never need a safepoint).
+ * Every function is called through one FFM downcall; none calls back into Java, and the service
+ * thread is never attached to the JVM (docs/fault-path.md, "Why the fault service never enters the
+ * JVM").
+ *
+ * Ownership, decided once here: the library owns everything about a live range. jr_range_add maps
+ * its memory, jr_range_mark registers it with the userfaultfd at its first mark, jr_range_remove
+ * unregisters, unmaps and closes its file. Java holds only the handle and the base address, and reads
+ * every other fact (state, registration, residency, counters) from here. The one hand-over is
+ * jr_range_detach: afterwards the mapping is ordinary memory that belongs to the caller.
  *
  * Return convention: >= 0 success, -errno on failure.
  */
@@ -15,6 +21,9 @@
 
 #define JR_API __attribute__((visibility("default")))
 
+/* Bumped whenever a function, an enum value or a struct here changes meaning. */
+#define JR_VERSION 2
+
 /* Rebuild sources: what the service installs when a purged page of a range is touched. */
 enum jr_source {
 	JR_SOURCE_ZERO = 0,     /* zero-filled page, chosen by the application */
@@ -24,14 +33,15 @@ enum jr_source {
 	JR_SOURCE_COUNT = 4
 };
 
-/* Range states. The state machine is documented in range_protocol.c. */
+/* Range states. The state machine is documented, and each transition checked, in range_state.c. */
 enum jr_state {
-	JR_STATE_FREE = 0,     /* slot unused */
+	JR_STATE_FREE = 0,     /* slot unused (a stale handle reads as FREE) */
 	JR_STATE_LOCKED = 1,   /* non-volatile: the application owns every byte */
 	JR_STATE_MARKING = 2,  /* a marker thread is taking the snapshot / applying MADV_FREE */
 	JR_STATE_VOLATILE = 3, /* marked: the kernel may drop clean pages */
-	JR_STATE_LOCKING = 4,  /* a locker thread is settling pages (POISON, close) */
-	JR_STATE_DEAD = 5      /* being removed: the service no longer touches it */
+	JR_STATE_LOCKING = 4,  /* a locker thread is settling pages (POISON lock, detach) */
+	JR_STATE_DEAD = 5,     /* being removed: the service no longer touches it */
+	JR_STATE_COUNT = 6
 };
 
 /* Lock results. */
@@ -46,8 +56,11 @@ enum jr_counter {
 	JR_C_RACES,               /* COPY/ZEROPAGE met a page already present (EEXIST/EAGAIN) */
 	JR_C_REBUILD_FAILURES,    /* a source could not produce the bytes; the page was poisoned */
 	JR_C_MAX_NS,              /* slowest single event, ns */
-	JR_C_COPY_ERRORS,         /* ioctl failures other than races */
-	JR_C_SRC_BASE = 8,        /* then per source s: FAULTS, PAGES, BYTES, NS at 8 + 4*s */
+	JR_C_INSTALL_ERRORS,      /* COPY/ZEROPAGE/POISON/WAKE ioctls that failed other than by a race */
+	JR_C_READ_ERRORS,         /* read(2) or poll(2) of the userfaultfd failed and was retried */
+	JR_C_LOCKS_INTACT,        /* jr_range_lock calls that answered JR_INTACT */
+	JR_C_LOCKS_PURGED,        /* jr_range_lock calls that answered JR_PURGED */
+	JR_C_SRC_BASE,            /* then per source s: FAULTS, PAGES, BYTES, NS at JR_C_SRC_BASE + 4*s */
 	JR_C_COUNT = JR_C_SRC_BASE + 4 * JR_SOURCE_COUNT
 };
 #define JR_C_SRC_FAULTS(s) (JR_C_SRC_BASE + 4 * (s) + 0)
@@ -58,8 +71,8 @@ enum jr_counter {
 
 /* Per-range figures, read with jr_range_stats(). */
 enum jr_range_stat {
-	JR_RS_STATE = 0,
-	JR_RS_SOURCE,
+	JR_RS_STATE = 0,         /* enum jr_state */
+	JR_RS_SOURCE,            /* enum jr_source */
 	JR_RS_FAULTS,
 	JR_RS_PAGES_RESTORED,    /* pages installed by the service (any source) */
 	JR_RS_PAGES_POISONED,
@@ -67,16 +80,30 @@ enum jr_range_stat {
 	JR_RS_SNAPSHOT_BYTES,    /* compressed snapshot held for the range */
 	JR_RS_MARKS,
 	JR_RS_REBUILD_FAILURES,
+	JR_RS_REGISTERED,        /* 1 once the range is registered with the userfaultfd (first mark) */
+	JR_RS_BYTES,             /* the mapping's length */
+	JR_RS_RESIDENT_PAGES,    /* pages present now (mincore, read after every other figure) */
 	JR_RS_COUNT
 };
 
 /* Service flags. */
 #define JR_SVC_WP 1u /* the range registrations use UFFDIO_REGISTER_MODE_WP */
 
+/* Limits, each defined here only. */
+#define JR_MAX_CHUNK_PAGES 4096u /* pages per chunk, which is also the most one fault restores */
+
+/* The constants above, by name, for the Java side to check when it loads the library. */
+struct jr_constant {
+	const char *name;
+	int64_t value;
+};
+
 struct jr_service;
 
 JR_API int jr_version(void);
 JR_API int jr_lz4_available(void);
+/* Sets *out to a static table of every constant of this header; returns its length. */
+JR_API int jr_constants(const struct jr_constant **out);
 
 JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uint32_t chunk_pages,
 				struct jr_service **out);
@@ -86,20 +113,37 @@ JR_API int jr_service_counters(struct jr_service *svc, uint64_t *out, int n);
 JR_API int jr_service_histogram(struct jr_service *svc, uint64_t *out, int n);
 JR_API int jr_service_set_test_delay(struct jr_service *svc, uint64_t ns);
 JR_API int jr_service_live_ranges(struct jr_service *svc);
-JR_API int jr_service_drain_cpus(struct jr_service *svc);
+
+/*
+ * Maps len bytes (rounded up to the page size) of private anonymous memory, MADV_NOHUGEPAGE, and adds
+ * them as a LOCKED range of the given source; *base_out gets the mapping's address. A FILE range hands
+ * file_fd to the library, which closes it at remove or detach (on failure the caller keeps it).
+ * Returns the handle, or -errno (-ENOSPC: no free slot; -ENOPKG: no LZ4 for SNAPSHOT).
+ */
+JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t len, int source, int file_fd, uint64_t file_off,
+			    uint64_t *base_out);
+/* Unregisters, removes, unmaps and closes the range's file. A thread waiting on one of its faults is woken. */
+JR_API int jr_range_remove(struct jr_service *svc, int64_t handle);
+/* Registers the range at its first mark, then marks it (snapshot, MADV_FREE). */
+JR_API int jr_range_mark(struct jr_service *svc, int64_t handle);
+/* Makes the range non-volatile; returns JR_INTACT or JR_PURGED and counts it. */
+JR_API int jr_range_lock(struct jr_service *svc, int64_t handle);
+/*
+ * Settles the range (every page resident and non-volatile; POISON pages lost make it PURGED and
+ * zeroed), unregisters it and removes it from the table. The mapping stays: it is the caller's now,
+ * to munmap. Returns JR_INTACT or JR_PURGED.
+ */
+JR_API int jr_range_detach(struct jr_service *svc, int64_t handle);
+/* Makes [offset, offset+len) resident and unreclaimable until the next mark (not for POISON: -EINVAL). */
+JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len);
+/* Drops the range's lazyfree pages now (every CPU's page batches drained, then MADV_PAGEOUT). */
+JR_API int jr_range_purge(struct jr_service *svc, int64_t handle);
+/* Copies min(n, JR_RS_COUNT) figures (enum jr_range_stat) into out; returns how many. */
+JR_API int jr_range_stats(struct jr_service *svc, int64_t handle, uint64_t *out, int n);
 
 /* watchdog.c: ends the process with _exit(status) after millis unless disarmed. */
 JR_API int jr_watchdog_arm(uint64_t millis, int status, const char *message);
 JR_API int jr_watchdog_message(const char *message);
 JR_API int jr_watchdog_disarm(void);
-
-JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t base, uint64_t len, int source, int file_fd,
-			    uint64_t file_off);
-JR_API int jr_range_remove(struct jr_service *svc, int64_t handle);
-JR_API int jr_range_mark(struct jr_service *svc, int64_t handle);
-JR_API int jr_range_lock(struct jr_service *svc, int64_t handle);
-JR_API int jr_range_settle(struct jr_service *svc, int64_t handle);
-JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len);
-JR_API int jr_range_stats(struct jr_service *svc, int64_t handle, uint64_t *out, int n);
 
 #endif
