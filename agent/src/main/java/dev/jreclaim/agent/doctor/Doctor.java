@@ -1,7 +1,8 @@
 package dev.jreclaim.agent.doctor;
 
 import dev.jreclaim.agent.linux.Libc;
-import dev.jreclaim.agent.linux.ServiceLibrary;
+import dev.jreclaim.agent.linux.NativeLibrary;
+import dev.jreclaim.agent.linux.Watchdog;
 import dev.jreclaim.agent.linux.Userfaultfd;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -83,7 +84,7 @@ public final class Doctor {
         emit(HostChecks.memory());
         boolean lz4;
         try {
-            lz4 = ServiceLibrary.get().lz4Available();
+            lz4 = NativeLibrary.lz4Available();
         } catch (RuntimeException | LinkageError e) {
             emit(new CheckLine("libjreclaim", "cannot be loaded: " + e.getMessage()));
             return Optional.of("libjreclaim.so cannot be loaded (" + e.getMessage() + "): java.io.tmpdir ("
@@ -99,8 +100,7 @@ public final class Doctor {
 
     private Optional<String> underWatchdog(LiveProbe probe, boolean lz4) throws InterruptedException {
         Duration timeout = Duration.ofSeconds(Long.getLong(TIMEOUT_PROPERTY, DEFAULT_TIMEOUT.toSeconds()));
-        ServiceLibrary native_ = ServiceLibrary.get();
-        native_.watchdogArm(timeout.plusSeconds(NATIVE_GRACE_SECONDS), EXIT_HUNG, CheckLine.PREFIX
+        Watchdog.arm(timeout.plusSeconds(NATIVE_GRACE_SECONDS), EXIT_HUNG, CheckLine.PREFIX
                 + "UNAVAILABLE: the live probe did not finish within " + timeout.toSeconds() + " s: a fault on one of"
                 + " its pages was not answered, which would hang an application the same way; the JVM could not even"
                 + " run its own watchdog (safepoints blocked), so libjreclaim's native watchdog ended it with _exit\n");
@@ -116,15 +116,15 @@ public final class Doctor {
         });
         try {
             Optional<String> outcome = result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            native_.watchdogDisarm();
+            Watchdog.disarm();
             Libc.alarm(0);
             return outcome;
         } catch (ExecutionException e) {
-            native_.watchdogDisarm();
+            Watchdog.disarm();
             Libc.alarm(0);
             return Optional.of("the live probe failed: " + e.getCause());
         } catch (TimeoutException e) {
-            native_.watchdogMessage(""); // the verdict is ours to print; the native watchdog only ends the process
+            Watchdog.message(""); // the verdict is ours to print; the native watchdog only ends the process
             verdict("UNAVAILABLE: the live probe did not finish within " + timeout.toSeconds() + " s (it was "
                     + probe.step() + "): a fault on one of its pages was not answered, which would hang an"
                     + " application the same way. Report it with the lines above; doctor ended the JVM with _exit");

@@ -8,7 +8,7 @@ import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.NativeCallException;
 import dev.jreclaim.agent.linux.UffdAbi;
 import dev.jreclaim.agent.range.FaultCounters;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.LockResult;
 import dev.jreclaim.agent.range.RebuildSource;
 import dev.jreclaim.agent.range.VolatileRange;
@@ -77,7 +77,7 @@ final class LiveProbe {
         List<String> failures = new ArrayList<>();
         Path dir = Files.createTempDirectory("jreclaim-doctor-");
         this.dir = dir;
-        try (FaultService svc = FaultService.start()) {
+        try (RangeRegistry svc = RangeRegistry.start()) {
             out.accept(new CheckLine("mode", UserfaultfdChecks.meaning(svc.mode())));
             if (!testFaultDelay.isZero()) {
                 svc.injectServiceDelayForTesting(testFaultDelay);
@@ -95,7 +95,7 @@ final class LiveProbe {
             out.accept(new CheckLine("probe faults", c.faultEvents() + " served, " + c.pagesRestored()
                     + " pages rebuilt, service time median under " + micros(c.quantileNanos(0.5)) + ", slowest "
                     + micros(c.maxNanos())
-                    + ", " + c.rebuildFailures() + " rebuild failures, " + c.copyErrors() + " copy errors"));
+                    + ", " + c.rebuildFailures() + " rebuild failures, " + c.installErrors() + " copy errors"));
             step = "closing the fault service";
         } finally {
             deleteTree(dir);
@@ -103,7 +103,7 @@ final class LiveProbe {
         return failures.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", failures));
     }
 
-    private static Optional<String> unsupported(FaultService svc, RebuildSource source, boolean lz4) {
+    private static Optional<String> unsupported(RangeRegistry svc, RebuildSource source, boolean lz4) {
         return switch (source) {
             case SNAPSHOT -> !svc.writeProtect() ? Optional.of("this userfaultfd lacks PAGEFAULT_FLAG_WP (SNAPSHOT marking unsupported)")
                     : !lz4 ? Optional.of("liblz4.so.1 is missing (apt-get install liblz4-1)") : Optional.empty();
@@ -114,7 +114,7 @@ final class LiveProbe {
     }
 
     /** A range of {@code source} holding {@link #pattern} with {@code seed}; FILE ranges get a file with the same bytes. */
-    private static VolatileRange allocate(FaultService svc, RebuildSource source, long size, long seed, Path dir)
+    private static VolatileRange allocate(RangeRegistry svc, RebuildSource source, long size, long seed, Path dir)
             throws IOException {
         VolatileRange r;
         if (source == RebuildSource.FILE) {
@@ -131,7 +131,7 @@ final class LiveProbe {
         return r;
     }
 
-    private Optional<String> probeSource(FaultService svc, RebuildSource source, Path dir)
+    private Optional<String> probeSource(RangeRegistry svc, RebuildSource source, Path dir)
             throws IOException, InterruptedException {
         long seed = source.ordinal() + 1;
         step = "filling, marking and purging a " + source + " range";
@@ -264,7 +264,7 @@ final class LiveProbe {
      * FileChannel.write from a purged buffer: served in full mode; EFAULT in user-mode-only mode
      * (expected), where pin() makes the same write succeed.
      */
-    private void probeIo(FaultService svc, boolean lz4, Path dir, List<String> failures) throws IOException {
+    private void probeIo(RangeRegistry svc, boolean lz4, Path dir, List<String> failures) throws IOException {
         RebuildSource source = unsupported(svc, RebuildSource.SNAPSHOT, lz4).isEmpty() ? RebuildSource.SNAPSHOT
                 : RebuildSource.FILE;
         long seed = 42;

@@ -1,7 +1,7 @@
 package dev.jreclaim.agent.jfr;
 
 import dev.jreclaim.agent.range.FaultCounters;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 
 /**
  * A periodic hook that reports how the fault service's native counters grew since its previous
@@ -9,10 +9,10 @@ import dev.jreclaim.agent.range.FaultService;
  * recording has its event enabled; a closed service is skipped.
  */
 abstract class CounterSampler implements Runnable {
-    private final FaultService service;
+    private final RangeRegistry service;
     private FaultCounters previous;
 
-    CounterSampler(FaultService service) {
+    CounterSampler(RangeRegistry service) {
         this.service = service;
         this.previous = ServiceCounters.read(service);
     }

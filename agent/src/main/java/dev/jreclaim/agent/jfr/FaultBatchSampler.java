@@ -2,7 +2,7 @@ package dev.jreclaim.agent.jfr;
 
 import dev.jreclaim.agent.range.FaultCounters;
 import dev.jreclaim.agent.range.FaultCounters.SourceCounters;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RebuildSource;
 import java.util.Map;
 
@@ -10,7 +10,7 @@ import java.util.Map;
 final class FaultBatchSampler extends CounterSampler {
     private static final SourceCounters NONE = new SourceCounters(0, 0, 0, 0);
 
-    FaultBatchSampler(FaultService service) {
+    FaultBatchSampler(RangeRegistry service) {
         super(service);
     }
 

@@ -1,6 +1,6 @@
 package dev.jreclaim.agent.jfr;
 
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.FlightRecorderListener;
 
@@ -14,10 +14,11 @@ public final class JfrEvents {
     private JfrEvents() {}
 
     /** Never throws: a JVM without JFR, or one whose JFR refuses the hooks, runs without the events. */
-    public static void install(FaultService service) {
+    public static void install(RangeRegistry service) {
         if (!JfrPresence.AVAILABLE) {
             return;
         }
+        RangeRegistry.observe(RangeEvents.INSTANCE);
         try {
             FlightRecorder.addListener(new FlightRecorderListener() {
                 @Override

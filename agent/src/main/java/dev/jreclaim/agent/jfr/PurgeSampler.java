@@ -1,7 +1,7 @@
 package dev.jreclaim.agent.jfr;
 
 import dev.jreclaim.agent.linux.Libc;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RangeStats;
 import dev.jreclaim.agent.range.VolatileRange;
 import java.util.HashMap;
@@ -19,12 +19,12 @@ import java.util.Map;
  * creation). Cost per sample: one mincore and one native read per live range.
  */
 final class PurgeSampler implements Runnable {
-    private final FaultService service;
+    private final RangeRegistry service;
     private final long pageSize = Libc.pageSize();
     /** Per range id: the highest bytes-lost-so-far seen. */
     private Map<Long, Long> highWater;
 
-    PurgeSampler(FaultService service) {
+    PurgeSampler(RangeRegistry service) {
         this.service = service;
         this.highWater = sample(new long[3]);
     }

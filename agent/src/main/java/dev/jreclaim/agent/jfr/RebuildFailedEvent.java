@@ -18,7 +18,7 @@ final class RebuildFailedEvent extends jdk.jfr.Event {
     @Label("Pages")
     long pages;
 
-    @Label("Copy Errors")
+    @Label("Install Errors")
     @Description("Install (ioctl) failures other than races")
-    long copyErrors;
+    long installErrors;
 }

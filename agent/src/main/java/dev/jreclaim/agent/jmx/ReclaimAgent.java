@@ -2,7 +2,8 @@ package dev.jreclaim.agent.jmx;
 
 import dev.jreclaim.agent.log.AgentLog;
 import dev.jreclaim.agent.range.FaultCounters;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.Accounting;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RangeStats;
 import dev.jreclaim.agent.range.VolatileRange;
 import dev.jreclaim.agent.range.RangeState;
@@ -56,7 +57,7 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
 
     @Override
     public Figures getTotals() {
-        FaultCounters c = runtime.service().counters();
+        FaultCounters c = runtime.registry().counters();
         Figures live = sum(runtime.ranges().stream().map(AgentRange::range).toList());
         return new Figures(live.getRanges(), live.getAllocatedBytes(), live.getVolatileBytes(), live.getResidentBytes(),
                 live.getPurgedBytes(), c.faultEvents(), c.pagesRestored());
@@ -74,7 +75,7 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
     }
 
     private static Figures sum(Iterable<VolatileRange> ranges) {
-        FaultService.Accounting a = FaultService.Accounting.of(ranges);
+        Accounting a = Accounting.of(ranges);
         return new Figures(a.ranges(), a.bytes(), a.volatileBytes(), a.residentBytes(), a.purgedBytes(), a.faults(),
                 a.pagesRestored());
     }
@@ -101,41 +102,41 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
 
     private Map<String, Long> bySource(ToLongFunction<FaultCounters.SourceCounters> figure) {
         Map<String, Long> out = new LinkedHashMap<>();
-        runtime.service().counters().perSource().forEach((s, c) -> out.put(s.name(), figure.applyAsLong(c)));
+        runtime.registry().counters().perSource().forEach((s, c) -> out.put(s.name(), figure.applyAsLong(c)));
         return out;
     }
 
     @Override
     public long getServiceNanosP50() {
-        return runtime.service().counters().quantileNanos(0.5);
+        return runtime.registry().counters().quantileNanos(0.5);
     }
 
     @Override
     public long getServiceNanosP99() {
-        return runtime.service().counters().quantileNanos(0.99);
+        return runtime.registry().counters().quantileNanos(0.99);
     }
 
     @Override
     public long getServiceNanosMax() {
-        return runtime.service().counters().maxNanos();
+        return runtime.registry().counters().maxNanos();
     }
 
     @Override
     public Map<String, Long> getLockResults() {
         Map<String, Long> out = new LinkedHashMap<>();
-        runtime.service().lockResults().forEach((k, v) -> out.put(k.name(), v));
+        runtime.registry().lockResults().forEach((k, v) -> out.put(k.name(), v));
         return out;
     }
 
     @Override
     public Map<String, Long> getFailures() {
-        FaultCounters c = runtime.service().counters();
+        FaultCounters c = runtime.registry().counters();
         ReclaimRuntime.Totals t = runtime.totals();
         Map<String, Long> out = new LinkedHashMap<>();
         out.put("allocation-fallbacks", t.fallbacks());
         out.put("free-failures", t.freeFailures());
         out.put("rebuild-failures", c.rebuildFailures());
-        out.put("copy-errors", c.copyErrors());
+        out.put("copy-errors", c.installErrors());
         return out;
     }
 

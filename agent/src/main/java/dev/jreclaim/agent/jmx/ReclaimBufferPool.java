@@ -1,6 +1,7 @@
 package dev.jreclaim.agent.jmx;
 
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.Accounting;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.runtime.ReclaimRuntime;
 import java.lang.management.BufferPoolMXBean;
 import javax.management.MBeanServer;
@@ -43,7 +44,7 @@ public final class ReclaimBufferPool extends StandardMBean implements BufferPool
 
     @Override
     public long getMemoryUsed() {
-        FaultService.Accounting a = runtime.service().accounting();
+        Accounting a = runtime.registry().accounting();
         return a.residentBytes();
     }
 

@@ -1,24 +1,41 @@
 package dev.jreclaim.agent.range;
 
-import dev.jreclaim.agent.linux.ServiceLibrary;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_EVENTS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FREED_RANGE;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_INSTALL_ERRORS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_LOCKS_INTACT;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_LOCKS_PURGED;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_MAX_NS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_RACES;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_READ_ERRORS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_REBUILD_FAILURES;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_SRC_BASE;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_UNKNOWN_RANGE;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_WP_EVENTS;
+
 import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * The fault service's counters at one moment, read from native memory without stopping it.
+ * The fault service's counters at one moment, read from native memory without stopping it (enum
+ * jr_counter: the library counts every range event, lock results included).
  *
  * @param faultEvents     MISSING events answered
  * @param wpEvents        write-protect events answered (writers that raced a restore or a mark)
  * @param staleEvents     events for ranges already removed or unknown (answered with a wake)
  * @param races           restores that met a page already present (another thread won)
  * @param rebuildFailures pages a source could not produce (poisoned instead of handing out wrong bytes)
- * @param copyErrors      ioctl failures other than races
+ * @param installErrors   COPY/ZEROPAGE/POISON/WAKE ioctls that failed other than by a race
+ * @param readErrors      reads or polls of the userfaultfd that failed and were retried
+ * @param locksIntact     locks that answered INTACT
+ * @param locksPurged     locks that answered PURGED
  * @param maxNanos        slowest single answer
  * @param perSource       faults, pages, bytes and time per source
  * @param histogram       answers per latency bucket: bucket i counts [2^i, 2^(i+1)) ns
  */
 public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, long races, long rebuildFailures,
-        long copyErrors, long maxNanos, Map<RebuildSource, SourceCounters> perSource, long[] histogram) {
+        long installErrors, long readErrors, long locksIntact, long locksPurged, long maxNanos,
+        Map<RebuildSource, SourceCounters> perSource, long[] histogram) {
 
     /** Faults answered, pages installed, bytes installed and nanoseconds spent for one source. */
     public record SourceCounters(long faults, long pages, long bytes, long nanos) {}
@@ -26,18 +43,22 @@ public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, l
     static FaultCounters of(long[] c, long[] hist) {
         Map<RebuildSource, SourceCounters> per = new EnumMap<>(RebuildSource.class);
         for (RebuildSource s : RebuildSource.values()) {
-            int b = ServiceLibrary.C_SRC_BASE + 4 * s.code();
+            int b = JR_C_SRC_BASE + 4 * s.code();
             per.put(s, new SourceCounters(c[b], c[b + 1], c[b + 2], c[b + 3]));
         }
-        return new FaultCounters(c[ServiceLibrary.C_EVENTS], c[ServiceLibrary.C_WP_EVENTS],
-                c[ServiceLibrary.C_UNKNOWN_RANGE] + c[ServiceLibrary.C_FREED_RANGE], c[ServiceLibrary.C_RACES],
-                c[ServiceLibrary.C_REBUILD_FAILURES], c[ServiceLibrary.C_COPY_ERRORS], c[ServiceLibrary.C_MAX_NS],
-                per, hist);
+        return new FaultCounters(c[JR_C_EVENTS], c[JR_C_WP_EVENTS], c[JR_C_UNKNOWN_RANGE] + c[JR_C_FREED_RANGE],
+                c[JR_C_RACES], c[JR_C_REBUILD_FAILURES], c[JR_C_INSTALL_ERRORS], c[JR_C_READ_ERRORS],
+                c[JR_C_LOCKS_INTACT], c[JR_C_LOCKS_PURGED], c[JR_C_MAX_NS], per, hist);
     }
 
     /** Pages installed by the service, all sources. */
     public long pagesRestored() {
         return perSource.values().stream().mapToLong(SourceCounters::pages).sum();
+    }
+
+    /** How many locks said INTACT and PURGED. */
+    public Map<LockResult, Long> lockResults() {
+        return Map.of(LockResult.INTACT, locksIntact, LockResult.PURGED, locksPurged);
     }
 
     /** Upper bound of the bucket holding the given quantile (0..1) of answers, in ns; 0 when none. */

@@ -1,77 +1,81 @@
 package dev.jreclaim.agent.range;
 
-import dev.jreclaim.agent.jfr.RangeEvents;
-import dev.jreclaim.agent.linux.Errno;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_BYTES;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_FAULTS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_MARKS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_PAGES_POISONED;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_PAGES_RESTORED;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_PURGED_SINCE_MARK;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_RESIDENT_PAGES;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_SNAPSHOT_BYTES;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_STATE;
+
 import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.Mman;
 import dev.jreclaim.agent.linux.NativeCallException;
-import dev.jreclaim.agent.linux.ServiceLibrary;
+import dev.jreclaim.agent.linux.NativeRange;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Page-aligned memory that the kernel may take back while it is marked (MADV_FREE), and that the
  * fault service rebuilds, or poisons, when a purged page is touched.
  *
- * <p>Use: {@link FaultService#allocate} gives a zeroed LOCKED range; write it; {@link #mark()}
- * makes it volatile; read and write it at will (writes made after marking are never lost: a written
- * page is dirty and the kernel keeps it); {@link #lock()} makes it non-volatile again and says
- * whether anything was lost; {@link #free()} unmaps it. The states and the protocols behind them are
- * documented in agent/src/main/c/range_protocol.c.
+ * <p>Use: {@link RangeRegistry#allocate} gives a zeroed LOCKED range; write it; {@link #mark()} makes it
+ * volatile; read and write it at will (writes made after marking are never lost: a written page is dirty
+ * and the kernel keeps it); {@link #lock()} makes it non-volatile again and says whether anything was
+ * lost; {@link #free()} unmaps it. The states and the protocols behind them are documented in
+ * agent/src/main/c/range_state.c and range_protocol.c.
  *
- * <p>Access goes through {@link #segment()} (or {@link #asByteBuffer()}), which is bound to the
- * range's lifetime: after {@link #free()} every access throws instead of touching unmapped memory.
- * Operations on one range are serialised; different ranges proceed in parallel.
+ * <p>Each operation is one call into the native library, which owns the range's mapping, registration,
+ * state and figures; this object holds the handle and the one fact the library cannot know, who owns the
+ * mapping ({@link Owner}). Access goes through {@link #segment()} (or {@link #asByteBuffer()}), which is
+ * bound to the range's lifetime: after {@link #free()} every access throws instead of touching unmapped
+ * memory. Operations on one range are serialised; different ranges proceed in parallel.
  */
 public final class VolatileRange implements AutoCloseable {
-    private static final AtomicLong IDS = new AtomicLong();
 
-    private final FaultService service;
-    private final long id;
-    private final long handle;
-    private final long address;
+    /**
+     * Who owns the mapping. LIBRARY while the range is in the native table; CALLER once the registry closed
+     * and detached it (ordinary memory now, unmapped by {@link #free}); NOBODY once freed.
+     */
+    private enum Owner { LIBRARY, CALLER, NOBODY }
+
+    private final RangeRegistry registry;
+    private final NativeRange range;
     private final long byteSize;
     private final RebuildSource source;
-    private final int fileFd;
     private final Path file;
     private final Arena scope;
     private final MemorySegment segment;
+    private final Object attachment;
     private final ReentrantLock op = new ReentrantLock();
-    private volatile boolean freed;
-    /** The service was closed: the range is ordinary memory now, unregistered. */
-    private volatile boolean detached;
-    /** Registered with the userfaultfd (done at the first mark). */
-    private boolean registered;
-    private volatile LockResult settledResult = LockResult.INTACT;
+    private volatile Owner owner = Owner.LIBRARY;
+    /** What detach found (guarded by op): the next lock() reports it once. */
+    private LockResult settled = LockResult.INTACT;
 
-    VolatileRange(FaultService service, long id, long handle, long address, long byteSize, RebuildSource source,
-            int fileFd, Path file, boolean scoped) {
-        this.service = service;
-        this.id = id;
-        this.handle = handle;
-        this.address = address;
+    VolatileRange(RangeRegistry registry, NativeRange range, long byteSize, RebuildSource source, Path file,
+            boolean scoped, Object attachment) {
+        this.registry = registry;
+        this.range = range;
         this.byteSize = byteSize;
         this.source = source;
-        this.fileFd = fileFd;
         this.file = file;
+        this.attachment = attachment;
         this.scope = scoped ? Arena.ofShared() : null;
-        this.segment = scoped ? MemorySegment.ofAddress(address).reinterpret(byteSize, scope, null) : null;
+        this.segment = scoped ? MemorySegment.ofAddress(range.base()).reinterpret(byteSize, scope, null) : null;
     }
 
-    static long nextId() {
-        return IDS.incrementAndGet();
-    }
-
+    /** The native handle, unique over the registry's life (a freed range's is never reused). */
     public long id() {
-        return id;
+        return range.handle();
     }
 
     public long address() {
-        return address;
+        return range.base();
     }
 
     public long byteSize() {
@@ -82,10 +86,15 @@ public final class VolatileRange implements AutoCloseable {
         return source;
     }
 
+    /** What the allocator attached to the range (the agent: its rule and mark state), or null. */
+    public Object attachment() {
+        return attachment;
+    }
+
     /**
      * The range's memory; invalid (every access throws) once the range is freed.
      *
-     * @throws IllegalStateException for an unscoped range ({@link FaultService#allocateUnscoped})
+     * @throws IllegalStateException for an unscoped range ({@link RangeRegistry#allocateUnscoped})
      */
     public MemorySegment segment() {
         if (segment == null) {
@@ -100,58 +109,41 @@ public final class VolatileRange implements AutoCloseable {
         return segment().asByteBuffer();
     }
 
-    /** Whether the range has its own scope ({@link #segment()}), as ranges from {@link FaultService#allocate} do. */
+    /** Whether the range has its own scope ({@link #segment()}), as ranges from {@link RangeRegistry#allocate} do. */
     public boolean isScoped() {
         return scope != null;
     }
 
     private void checkLive(String action) {
-        if (freed) {
+        if (owner == Owner.NOBODY) {
             throw new IllegalStateException("cannot " + action + " " + this + ": it was freed");
         }
     }
 
-    private RuntimeException failure(String call, int errno) {
-        return switch (errno) {
-            case Errno.EBADF -> new IllegalStateException("cannot " + call + " " + this + ": it was freed");
-            case Errno.EBUSY -> new IllegalStateException(
-                    "cannot " + call + " " + this + ": another thread is marking or locking it");
-            case Errno.EOPNOTSUPP -> new UnsupportedOperationException("cannot " + call + " " + this
-                    + ": a SNAPSHOT range needs the kernel's UFFD_FEATURE_PAGEFAULT_FLAG_WP, which this userfaultfd lacks");
-            default -> new NativeCallException("jr_range_" + call, toString(), errno);
-        };
-    }
-
     /**
-     * Makes the range volatile: takes the snapshot (SNAPSHOT), then MADV_FREE. Marking a VOLATILE
-     * range again refreshes its snapshot and makes pages written since reclaimable again.
+     * Makes the range volatile: registers it at the first mark, takes the snapshot (SNAPSHOT), then MADV_FREE.
+     * Marking a VOLATILE range again refreshes its snapshot and makes pages written since reclaimable again.
      *
      * @throws IllegalStateException when freed, or when the fault service is closed or not running
      *                               (a range is never marked without a service to answer its faults)
      */
     public void mark() {
-        Object event = RangeEvents.markBegin();
+        RangeObserver o = RangeRegistry.observer();
+        Object event = o.markBegin();
+        registry.lifecycle().readLock().lock();
         op.lock();
-        service.lifecycle().readLock().lock();
         try {
             checkLive("mark");
-            service.checkOpen("mark " + this);
-            if (detached || service.lib().serviceAlive(service.handle()) != 1) {
+            registry.checkOpen("mark " + this);
+            if (owner == Owner.CALLER || !registry.service().alive()) {
                 throw new IllegalStateException("cannot mark " + this + ": its fault service is not running");
             }
-            if (!registered) {
-                service.uffd().register(address, byteSize, service.writeProtect(), toString());
-                registered = true;
-            }
-            int r = service.lib().rangeMark(service.handle(), handle);
-            if (r < 0) {
-                throw failure("mark", -r);
-            }
-            RangeEvents.markEnd(event, id, address, byteSize, source.name());
+            range.mark(toString());
         } finally {
-            service.lifecycle().readLock().unlock();
             op.unlock();
+            registry.lifecycle().readLock().unlock();
         }
+        o.markEnd(event, this);
     }
 
     /**
@@ -160,147 +152,121 @@ public final class VolatileRange implements AutoCloseable {
      * resident again; if any was lost the whole range is zeroed and the result is PURGED.
      */
     public LockResult lock() {
-        Object event = RangeEvents.lockBegin();
-        LockResult result = lockNow();
-        RangeEvents.lockEnd(event, id, address, byteSize, source.name(), result.name());
+        RangeObserver o = RangeRegistry.observer();
+        Object event = o.lockBegin();
+        LockResult result;
+        registry.lifecycle().readLock().lock();
+        op.lock();
+        try {
+            checkLive("lock");
+            if (owner == Owner.CALLER) {
+                result = settled;
+                settled = LockResult.INTACT;
+            } else {
+                result = range.lock(toString()) ? LockResult.PURGED : LockResult.INTACT;
+            }
+        } finally {
+            op.unlock();
+            registry.lifecycle().readLock().unlock();
+        }
+        o.lockEnd(event, this, result);
         return result;
     }
 
-    private LockResult lockNow() {
-        op.lock();
-        service.lifecycle().readLock().lock();
-        try {
-            checkLive("lock");
-            if (detached) {
-                LockResult r = settledResult;
-                settledResult = LockResult.INTACT;
-                return r;
-            }
-            int r = service.lib().rangeLock(service.handle(), handle);
-            if (r < 0) {
-                throw failure("lock", -r);
-            }
-            LockResult result = r == ServiceLibrary.PURGED ? LockResult.PURGED : LockResult.INTACT;
-            service.countLock(result);
-            return result;
-        } finally {
-            service.lifecycle().readLock().unlock();
-            op.unlock();
-        }
-    }
-
     /**
-     * Makes {@code [offset, offset+length)} resident and unreclaimable until the next mark, by a
-     * no-op atomic write to each page from user mode (served by the fault service in every mode).
-     * Call it before handing the range's memory to a system call when the service runs in
-     * user-mode-only mode, where the kernel's own access to a purged page fails with EFAULT.
-     * Not for POISON ranges (a poisoned page would crash native code): lock those.
+     * Makes {@code [offset, offset+length)} resident and unreclaimable until the next mark, by a no-op atomic
+     * write to each page from user mode (served by the fault service in every mode). Call it before handing
+     * the range's memory to a system call when the service runs in user-mode-only mode, where the kernel's own
+     * access to a purged page fails with EFAULT. Not for POISON ranges (a poisoned page would crash native
+     * code): lock those.
      */
     public void pin(long offset, long length) {
         if (offset < 0 || length < 0 || offset > byteSize || length > byteSize - offset) {
             throw new IndexOutOfBoundsException(
                     "pin [" + offset + ", " + offset + "+" + length + ") is outside " + this);
         }
+        registry.lifecycle().readLock().lock();
         op.lock();
-        service.lifecycle().readLock().lock();
         try {
             checkLive("pin");
-            if (detached) {
-                return;
-            }
-            int r = service.lib().rangePin(service.handle(), handle, offset, length);
-            if (r == -Errno.EINVAL) {
-                throw new UnsupportedOperationException("cannot pin " + this + ": lock() a POISON range instead");
-            }
-            if (r < 0) {
-                throw failure("pin", -r);
+            if (owner == Owner.LIBRARY) {
+                range.pin(offset, length, toString());
             }
         } finally {
-            service.lifecycle().readLock().unlock();
             op.unlock();
+            registry.lifecycle().readLock().unlock();
         }
     }
 
     /**
-     * Drops the range's lazyfree pages now (MADV_PAGEOUT), as memory pressure would: the deterministic
-     * purge used by tests, {@code doctor} and the purge command. Pages written since the last mark are kept.
+     * Drops the range's lazyfree pages now (MADV_PAGEOUT), as memory pressure would: the deterministic purge
+     * used by tests, {@code doctor} and the purge command. Pages written since the last mark are kept.
      */
     public void purge() {
+        registry.lifecycle().readLock().lock();
         op.lock();
         try {
             checkLive("purge");
-            service.lifecycle().readLock().lock();
-            try {
-                if (!service.isClosed()) {
-                    service.lib().serviceDrainCpus(service.handle()); // pages parked in other CPUs' batches
-                }
-            } finally {
-                service.lifecycle().readLock().unlock();
+            if (owner == Owner.LIBRARY) {
+                range.purge(toString());
+            } else {
+                Libc.madviseOrThrow(address(), byteSize, Mman.MADV_PAGEOUT, toString());
             }
-            Libc.madviseOrThrow(address, byteSize, Mman.MADV_PAGEOUT, toString());
         } finally {
             op.unlock();
+            registry.lifecycle().readLock().unlock();
         }
     }
 
     public RangeState state() {
-        if (freed) {
-            return RangeState.FREED;
-        }
-        if (detached) {
-            return RangeState.LOCKED;
-        }
-        service.lifecycle().readLock().lock();
+        registry.lifecycle().readLock().lock();
         try {
-            if (freed) {
-                return RangeState.FREED;
-            }
-            return RangeState.of((int) service.lib().rangeStats(service.handle(), handle)[ServiceLibrary.RS_STATE]);
+            return switch (owner) {
+                case NOBODY -> RangeState.FREE;
+                case CALLER -> RangeState.LOCKED;
+                case LIBRARY -> {
+                    try {
+                        yield RangeState.of(range.stats(toString())[JR_RS_STATE]);
+                    } catch (IllegalStateException freedMeanwhile) {
+                        yield RangeState.FREE;
+                    }
+                }
+            };
         } finally {
-            service.lifecycle().readLock().unlock();
+            registry.lifecycle().readLock().unlock();
         }
     }
 
     public RangeStats stats() {
-        service.lifecycle().readLock().lock();
+        registry.lifecycle().readLock().lock();
         try {
             checkLive("read stats of");
-            if (detached) {
-                long resident = Libc.residentPages(address, byteSize, toString()) * Libc.pageSize();
+            if (owner == Owner.CALLER) {
+                long resident = Libc.residentPages(address(), byteSize, toString()) * Libc.pageSize();
                 return new RangeStats(RangeState.LOCKED, source, byteSize, resident, 0, 0, 0, 0, 0, 0, 0, 0);
             }
-            long[] s = service.lib().rangeStats(service.handle(), handle);
-            // mincore after the counters: a page restored in between then shows as resident and not yet
-            // restored, never as both absent and restored (PurgeSampler relies on it)
-            long resident = Libc.residentPages(address, byteSize, toString()) * Libc.pageSize();
-            RangeState st = RangeState.of((int) s[ServiceLibrary.RS_STATE]);
-            long marks = s[ServiceLibrary.RS_MARKS];
-            return new RangeStats(st, source, byteSize, resident, st == RangeState.VOLATILE ? byteSize : 0,
-                    marks > 0 ? byteSize - resident : 0, s[ServiceLibrary.RS_SNAPSHOT_BYTES], s[ServiceLibrary.RS_FAULTS],
-                    s[ServiceLibrary.RS_PAGES_RESTORED], s[ServiceLibrary.RS_PAGES_POISONED],
-                    s[ServiceLibrary.RS_PURGED_SINCE_MARK], marks);
+            long[] s = range.stats(toString());
+            long resident = s[JR_RS_RESIDENT_PAGES] * Libc.pageSize();
+            RangeState st = RangeState.of(s[JR_RS_STATE]);
+            long bytes = s[JR_RS_BYTES];
+            long marks = s[JR_RS_MARKS];
+            return new RangeStats(st, source, bytes, resident, st == RangeState.VOLATILE ? bytes : 0,
+                    marks > 0 ? bytes - resident : 0, s[JR_RS_SNAPSHOT_BYTES], s[JR_RS_FAULTS], s[JR_RS_PAGES_RESTORED],
+                    s[JR_RS_PAGES_POISONED], s[JR_RS_PURGED_SINCE_MARK], marks);
         } finally {
-            service.lifecycle().readLock().unlock();
+            registry.lifecycle().readLock().unlock();
         }
     }
 
-    /** Called by {@link FaultService#close()} (which holds the lifecycle write lock). */
+    /** Called by {@link RangeRegistry#close()}, which holds the lifecycle write lock. */
     void detach() {
         op.lock();
         try {
-            if (freed || detached) {
+            if (owner != Owner.LIBRARY) {
                 return;
             }
-            int r = service.lib().rangeSettle(service.handle(), handle);
-            if (r < 0) {
-                throw failure("settle", -r);
-            }
-            settledResult = r == ServiceLibrary.PURGED ? LockResult.PURGED : LockResult.INTACT;
-            if (registered) {
-                service.uffd().unregister(address, byteSize);
-            }
-            service.lib().rangeRemove(service.handle(), handle);
-            detached = true;
+            settled = range.detach(toString()) ? LockResult.PURGED : LockResult.INTACT;
+            owner = Owner.CALLER;
         } finally {
             op.unlock();
         }
@@ -308,50 +274,40 @@ public final class VolatileRange implements AutoCloseable {
 
     /** Unmaps the range. Every later access through {@link #segment()} throws. */
     public void free() {
+        registry.lifecycle().readLock().lock();
         op.lock();
         try {
             checkLive("free");
-            freed = true;
+            Owner was = owner;
+            owner = Owner.NOBODY;
             if (scope != null) {
                 scope.close(); // waits until no thread is inside an access to the segment
             }
-            service.lifecycle().readLock().lock();
-            try {
-                if (!detached) {
-                    int r = service.lib().rangeRemove(service.handle(), handle);
-                    if (r < 0 && r != -Errno.EBADF) {
-                        throw failure("remove", -r);
-                    }
-                    if (registered) {
-                        service.uffd().unregister(address, byteSize); // wakes a waiter, if any
-                    }
+            registry.forget(this);
+            if (was == Owner.LIBRARY) {
+                range.remove(toString()); // unregisters (waking a waiter), unmaps, closes the file
+            } else {
+                int r = Libc.munmap(address(), byteSize);
+                if (r < 0) {
+                    throw new NativeCallException("munmap", toString(), -r);
                 }
-            } finally {
-                service.lifecycle().readLock().unlock();
-            }
-            int r = Libc.munmap(address, byteSize);
-            if (fileFd >= 0) {
-                Libc.close(fileFd);
-            }
-            service.forget(this);
-            if (r < 0) {
-                throw new NativeCallException("munmap", toString(), -r);
             }
         } finally {
             op.unlock();
+            registry.lifecycle().readLock().unlock();
         }
     }
 
     @Override
     public void close() {
-        if (!freed) {
+        if (owner != Owner.NOBODY) {
             free();
         }
     }
 
     @Override
     public String toString() {
-        return "range#" + id + "[0x" + Long.toHexString(address) + "+" + byteSize + " " + source
+        return "range#" + id() + "[0x" + Long.toHexString(address()) + "+" + byteSize + " " + source
                 + (file != null ? " " + file : "") + "]";
     }
 }

@@ -15,11 +15,22 @@ public interface AllocationPolicy {
     /** @return the rule this allocation belongs to, or null: plain JDK memory */
     ActiveRule ruleFor(AllocationKind kind, long size);
 
-    /** The agent made {@code range} for an allocation of {@code rule} (whose source is not null). */
-    void taken(ActiveRule rule, VolatileRange range);
+    /** What a new range of {@code rule} (whose source is not null) carries as its attachment. */
+    RangeUse use(ActiveRule rule);
+
+    /** The agent made {@code range} for an allocation of {@code use}'s rule: its mark mode starts. */
+    void taken(RangeUse use, VolatileRange range);
 
     /** {@code range} is about to be unmapped: nothing may touch it after this returns. */
     void freeing(VolatileRange range);
+
+    /**
+     * The one guard against taking the agent's own allocations: between these calls, on this thread,
+     * {@link #ruleFor} answers null. Nests.
+     */
+    void beginAgentWork();
+
+    void endAgentWork();
 
     /** One phrase for the agent's start-up line. */
     String describe();
@@ -32,10 +43,21 @@ public interface AllocationPolicy {
         }
 
         @Override
-        public void taken(ActiveRule rule, VolatileRange range) {}
+        public RangeUse use(ActiveRule rule) {
+            return new RangeUse(rule, null);
+        }
+
+        @Override
+        public void taken(RangeUse use, VolatileRange range) {}
 
         @Override
         public void freeing(VolatileRange range) {}
+
+        @Override
+        public void beginAgentWork() {}
+
+        @Override
+        public void endAgentWork() {}
 
         @Override
         public String describe() {

@@ -1,10 +1,10 @@
 package dev.jreclaim.agent.rules;
 
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RangeState;
 import dev.jreclaim.agent.range.RangeStats;
 import dev.jreclaim.agent.range.VolatileRange;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -22,18 +22,19 @@ import java.util.concurrent.atomic.LongAdder;
  *     a page never purged does not show: that page just stays unreclaimable until the next mark. A read of
  *     a purged page shows as a touch too and costs one needless mark (a fresh snapshot).
  * </ul>
- * A range being freed waits until the marker has let go of it ({@link #forget}), so the marker never reads
- * unmapped memory.
+ * The ranges it looks at are the registry's whose {@link RangeUse} carries a {@link Watch}: there is no
+ * second list. A range being freed waits until the marker has let go of it ({@link #forget}), so the marker
+ * never reads unmapped memory.
  */
 final class IdleMarker {
-    private final ConcurrentHashMap<Long, Watched> watched = new ConcurrentHashMap<>();
     private final SiteTracker sites;
+    private volatile RangeRegistry registry;
     private final long tickNanos;
     private final LongAdder marks = new LongAdder();
     private final LongAdder failures = new LongAdder();
 
-    private static final class Watched {
-        final VolatileRange range;
+    /** The marker's view of one range; guarded by its monitor. */
+    static final class Watch {
         final long idleNanos;
         boolean gone;
         boolean marked;
@@ -44,8 +45,7 @@ final class IdleMarker {
         long restoredLast;
         long since;
 
-        Watched(VolatileRange range, long idleNanos, long now) {
-            this.range = range;
+        Watch(long idleNanos, long now) {
             this.idleNanos = idleNanos;
             this.since = now;
         }
@@ -56,23 +56,22 @@ final class IdleMarker {
         this.tickNanos = Math.clamp(shortestIdle.toNanos() / 4, 10_000_000L, 1_000_000_000L);
     }
 
-    void start() {
+    void start(RangeRegistry ranges) {
+        this.registry = ranges;
         Thread t = new Thread(this::run, "jreclaim-idle-marker");
         t.setDaemon(true);
         t.start();
     }
 
-    void watch(VolatileRange range, Duration idle) {
-        watched.put(range.address(), new Watched(range, idle.toNanos(), System.nanoTime()));
+    /** The view of a new range of an idle rule, to attach to it. */
+    static Watch watch(Duration idle) {
+        return new Watch(idle.toNanos(), System.nanoTime());
     }
 
-    /** Called before {@code range} is unmapped; returns once the marker no longer touches it. */
-    void forget(VolatileRange range) {
-        Watched w = watched.remove(range.address());
-        if (w != null) {
-            synchronized (w) {
-                w.gone = true;
-            }
+    /** Called before the range of {@code w} is unmapped; returns once the marker no longer touches it. */
+    static void forget(Watch w) {
+        synchronized (w) {
+            w.gone = true;
         }
     }
 
@@ -85,10 +84,12 @@ final class IdleMarker {
         while (true) {
             try {
                 Thread.sleep(Duration.ofNanos(tickNanos));
-                for (Watched w : watched.values()) {
-                    synchronized (w) {
-                        if (!w.gone) {
-                            look(w, System.nanoTime());
+                for (VolatileRange r : registry.ranges()) {
+                    if (r.attachment() instanceof RangeUse u && u.idle != null) {
+                        synchronized (u.idle) {
+                            if (!u.idle.gone) {
+                                look(r, u.idle, System.nanoTime());
+                            }
                         }
                     }
                 }
@@ -100,8 +101,7 @@ final class IdleMarker {
         }
     }
 
-    private void look(Watched w, long now) {
-        VolatileRange r = w.range;
+    private void look(VolatileRange r, Watch w, long now) {
         if (r.state() != RangeState.VOLATILE) {
             long f = RangeFingerprint.of(r.address(), r.byteSize());
             if (w.marked || f != w.fingerprint) { // first look after a mark undone, or written
@@ -109,7 +109,7 @@ final class IdleMarker {
                 w.fingerprint = f;
                 w.since = now;
             } else if (now - w.since >= w.idleNanos) {
-                mark(w, now);
+                mark(r, w, now);
             }
             return;
         }
@@ -123,20 +123,20 @@ final class IdleMarker {
         w.residentLow = Math.min(w.residentLow, resident);
         boolean touched = resident > w.residentLow || s.pagesRestored() > w.restoredAtMark;
         if (touched && now - w.since >= w.idleNanos) {
-            mark(w, now);
+            mark(r, w, now);
         }
     }
 
-    private void mark(Watched w, long now) {
+    private void mark(VolatileRange r, Watch w, long now) {
         try {
-            w.range.mark();
+            r.mark();
             marks.increment();
         } catch (RuntimeException e) {
             failures.increment();
             return;
         }
         w.marked = true;
-        RangeStats s = w.range.stats();
+        RangeStats s = r.stats();
         w.residentLast = w.residentLow = s.residentBytes();
         w.restoredLast = w.restoredAtMark = s.pagesRestored();
         w.since = now;

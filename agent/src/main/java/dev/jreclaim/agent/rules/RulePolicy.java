@@ -1,6 +1,7 @@
 package dev.jreclaim.agent.rules;
 
 import dev.jreclaim.agent.config.MarkMode;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.VolatileRange;
 import dev.jreclaim.instrumentation.api.AllocationKind;
 import java.time.Duration;
@@ -39,10 +40,10 @@ public final class RulePolicy implements AllocationPolicy {
         this.idle = shortest == null ? null : new IdleMarker(sites, shortest);
     }
 
-    /** Starts the idle marker's thread, if any rule marks when idle. */
-    public void start() {
+    /** Starts the idle marker's thread over {@code ranges}, if any rule marks when idle. */
+    public void start(RangeRegistry ranges) {
         if (idle != null) {
-            idle.start();
+            idle.start(ranges);
         }
     }
 
@@ -65,19 +66,32 @@ public final class RulePolicy implements AllocationPolicy {
     }
 
     @Override
-    public void taken(ActiveRule rule, VolatileRange range) {
-        switch (rule.mark()) {
-            case MarkMode.OnReturn _ -> sites.allocatedInExtent(rule, range);
-            case MarkMode.Idle i -> idle.watch(range, i.after());
-            case MarkMode.Explicit _ -> {} // the application API comes with a later issue
-        }
+    public RangeUse use(ActiveRule rule) {
+        return new RangeUse(rule, rule.mark() instanceof MarkMode.Idle i ? IdleMarker.watch(i.after()) : null);
+    }
+
+    @Override
+    public void taken(RangeUse use, VolatileRange range) {
+        if (use.rule().mark() instanceof MarkMode.OnReturn) {
+            sites.allocatedInExtent(use.rule(), range);
+        } // idle: the marker finds it in the registry by its attachment; explicit: stays LOCKED
     }
 
     @Override
     public void freeing(VolatileRange range) {
-        if (idle != null) {
-            idle.forget(range);
+        if (range.attachment() instanceof RangeUse u && u.idle != null) {
+            IdleMarker.forget(u.idle);
         }
+    }
+
+    @Override
+    public void beginAgentWork() {
+        sites.beginAgentWork();
+    }
+
+    @Override
+    public void endAgentWork() {
+        sites.endAgentWork();
     }
 
     @Override

@@ -82,6 +82,15 @@ public final class SiteTracker implements SiteListener, SiteTable {
         currentOrNew().beginAgentWork();
     }
 
+    /** From now until {@link #endAgentWork}, allocations on this thread are never taken (nests). */
+    void beginAgentWork() {
+        currentOrNew().beginAgentWork();
+    }
+
+    void endAgentWork() {
+        currentOrNew().endAgentWork();
+    }
+
     @Override
     public void enter(int site) {
         ThreadSites t = currentOrNew();

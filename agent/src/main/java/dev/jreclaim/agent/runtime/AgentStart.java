@@ -10,7 +10,7 @@ import dev.jreclaim.agent.jfr.JfrEvents;
 import dev.jreclaim.agent.linux.UserfaultfdUnavailableException;
 import dev.jreclaim.agent.jmx.ManagementHook;
 import dev.jreclaim.agent.log.AgentLog;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.rules.RulePolicy;
 import dev.jreclaim.agent.rules.RuleSet;
 import dev.jreclaim.agent.rules.SiteTracker;
@@ -104,9 +104,9 @@ public final class AgentStart {
             return disabled("native access is denied (--illegal-native-access=deny); add"
                     + " --enable-native-access=ALL-UNNAMED to use it");
         }
-        FaultService service;
+        RangeRegistry service;
         try {
-            service = FaultService.start(ServiceOptions.of(config));
+            service = RangeRegistry.start(ServiceOptions.of(config));
         } catch (UserfaultfdUnavailableException e) {
             return disabled(e.getMessage() + " (java -jar jreclaim-agent.jar doctor says what to change)");
         } catch (RuntimeException | LinkageError e) {
@@ -148,7 +148,7 @@ public final class AgentStart {
             ExitSummary.register(runtime);
         }
         JfrEvents.install(service);
-        policy.start();
+        policy.start(service);
         MemoryHook.install(runtime);
         String noPool = ManagementHook.install(inst, runtime);
         if (noPool != null) {

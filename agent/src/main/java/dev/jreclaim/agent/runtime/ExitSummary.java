@@ -1,7 +1,8 @@
 package dev.jreclaim.agent.runtime;
 
 import dev.jreclaim.agent.range.FaultCounters;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.Accounting;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RebuildSource;
 
 /**
@@ -21,8 +22,8 @@ final class ExitSummary {
     static String line(ReclaimRuntime runtime) {
         try {
             ReclaimRuntime.Totals t = runtime.totals();
-            FaultService svc = runtime.service();
-            FaultService.Accounting a = svc.accounting();
+            RangeRegistry svc = runtime.registry();
+            Accounting a = svc.accounting();
             FaultCounters c = svc.counters();
             long snapshotPages = c.perSource().get(RebuildSource.SNAPSHOT).pages();
             return "jreclaim: at exit: " + t.allocations() + " allocations taken, " + t.frees() + " freed, "

@@ -1,36 +1,36 @@
 package dev.jreclaim.agent.runtime;
 
 import dev.jreclaim.agent.linux.Libc;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.VolatileRange;
 import dev.jreclaim.agent.rules.ActiveRule;
 import dev.jreclaim.agent.rules.AllocationPolicy;
+import dev.jreclaim.agent.rules.RangeUse;
 import dev.jreclaim.instrumentation.api.AllocationKind;
 import dev.jreclaim.instrumentation.api.ReclaimableMemory;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The agent at run time, one per JVM: the fault service, the policy, and every live allocation the agent
- * gave to the JDK, by address. The substituted JDK calls reach it through
- * {@link dev.jreclaim.instrumentation.api.MemoryHook}.
+ * The agent at run time, one per JVM: the range registry (with its fault service) and the policy. The
+ * substituted JDK calls reach it through {@link dev.jreclaim.instrumentation.api.MemoryHook}. Every live
+ * allocation the agent gave to the JDK is a range of the registry, found by its base address, carrying its
+ * rule ({@link RangeUse}): there is no second table here.
  *
  * <p>Cost where the policy says no: the policy's decision on allocation (one ThreadLocal read outside
  * every site); a page-alignment test on zeroing and free (malloc'd blocks are rarely page-aligned; when
- * one is, a map lookup). Zeroing and free read no thread-local: a zeroing is skipped only for the base of a live agent range, which at the zeroing call right after
- * the allocation can only be the memory just allocated, so no per-thread "last address" can go stale.
+ * one is, a map lookup). Zeroing and free read no thread-local: a zeroing is skipped only for the base of a
+ * live agent range, which at the zeroing call right after the allocation can only be the memory just
+ * allocated, so no per-thread "last address" can go stale.
  */
 public final class ReclaimRuntime implements ReclaimableMemory {
     private static volatile ReclaimRuntime current;
-    /** Set while this thread makes a range: allocations the agent itself makes then stay plain. */
-    private static final ThreadLocal<Boolean> MAKING_RANGE = new ThreadLocal<>();
 
-    private final FaultService service;
+    private final RangeRegistry registry;
     private final AllocationPolicy policy;
     private final long pageMask = Libc.pageSize() - 1;
-    private final ConcurrentHashMap<Long, AgentRange> live = new ConcurrentHashMap<>();
-    private final LongAdder liveBytes = new LongAdder();
     private final LongAdder allocations = new LongAdder();
     private final LongAdder frees = new LongAdder();
     private final LongAdder fallbacks = new LongAdder();
@@ -43,8 +43,8 @@ public final class ReclaimRuntime implements ReclaimableMemory {
     /** Totals since start: live ranges and their mapped bytes; allocations taken, freed, and left to the JDK after a failure. */
     public record Totals(long liveRanges, long liveBytes, long allocations, long frees, long fallbacks, long freeFailures) {}
 
-    ReclaimRuntime(FaultService service, AllocationPolicy policy) {
-        this.service = service;
+    ReclaimRuntime(RangeRegistry registry, AllocationPolicy policy) {
+        this.registry = registry;
         this.policy = policy;
     }
 
@@ -57,8 +57,8 @@ public final class ReclaimRuntime implements ReclaimableMemory {
         current = runtime;
     }
 
-    public FaultService service() {
-        return service;
+    public RangeRegistry registry() {
+        return registry;
     }
 
     public AllocationPolicy policy() {
@@ -78,17 +78,13 @@ public final class ReclaimRuntime implements ReclaimableMemory {
     }
 
     private long allocateRange(long size, ActiveRule rule) {
-        if (MAKING_RANGE.get() != null) {
-            return 0;
-        }
-        MAKING_RANGE.set(Boolean.TRUE);
+        policy.beginAgentWork(); // what the registry allocates meanwhile (FFM call state) stays plain
         try {
-            VolatileRange r = service.allocateUnscoped(size, rule.source());
-            live.put(r.address(), new AgentRange(r, rule));
-            liveBytes.add(r.byteSize());
+            RangeUse use = policy.use(rule);
+            VolatileRange r = registry.allocateUnscoped(size, rule.source(), use);
             allocations.increment();
             try {
-                policy.taken(rule, r); // its mark mode starts
+                policy.taken(use, r); // its mark mode starts
             } catch (Throwable t) { // the range stays LOCKED: plain memory in effect
                 lastFailure = t;
             }
@@ -97,7 +93,7 @@ public final class ReclaimRuntime implements ReclaimableMemory {
             fail(t);
             return 0;
         } finally {
-            MAKING_RANGE.remove();
+            policy.endAgentWork();
         }
     }
 
@@ -108,7 +104,7 @@ public final class ReclaimRuntime implements ReclaimableMemory {
 
     @Override
     public boolean owns(long address) {
-        return (address & pageMask) == 0 && live.containsKey(address);
+        return (address & pageMask) == 0 && registry.byAddress(address) != null;
     }
 
     @Override
@@ -116,12 +112,10 @@ public final class ReclaimRuntime implements ReclaimableMemory {
         if ((address & pageMask) != 0) {
             return false;
         }
-        AgentRange owned = live.remove(address);
-        if (owned == null) {
+        VolatileRange r = registry.byAddress(address);
+        if (r == null) {
             return false;
         }
-        VolatileRange r = owned.range();
-        liveBytes.add(-r.byteSize());
         frees.increment();
         try {
             policy.freeing(r);
@@ -135,18 +129,28 @@ public final class ReclaimRuntime implements ReclaimableMemory {
 
     /** The live range whose memory starts at {@code address} (a direct buffer's or segment's address), or null. */
     public VolatileRange rangeAt(long address) {
-        AgentRange owned = live.get(address);
-        return owned == null ? null : owned.range();
+        return registry.byAddress(address);
     }
 
-    /** The live ranges with their rules, a view (ranges come and go while it is read). */
+    /** The live ranges the agent made, with their rules. */
     public Collection<AgentRange> ranges() {
-        return java.util.Collections.unmodifiableCollection(live.values());
+        List<AgentRange> out = new ArrayList<>();
+        for (VolatileRange r : registry.ranges()) {
+            if (r.attachment() instanceof RangeUse u) {
+                out.add(new AgentRange(r, u.rule()));
+            }
+        }
+        return out;
     }
 
     public Totals totals() {
-        return new Totals(live.size(), liveBytes.sum(), allocations.sum(), frees.sum(), fallbacks.sum(),
-                freeFailures.sum());
+        long bytes = 0;
+        int n = 0;
+        for (VolatileRange r : registry.ranges()) {
+            bytes += r.byteSize();
+            n++;
+        }
+        return new Totals(n, bytes, allocations.sum(), frees.sum(), fallbacks.sum(), freeFailures.sum());
     }
 
     /** The last failure that sent an allocation back to the JDK or made a free fail, or null. */

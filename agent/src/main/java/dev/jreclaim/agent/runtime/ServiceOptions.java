@@ -2,20 +2,20 @@ package dev.jreclaim.agent.runtime;
 
 import dev.jreclaim.agent.config.AgentConfig;
 import dev.jreclaim.agent.linux.Userfaultfd;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 
 /** The fault service's options from {@code jreclaim.uffd.mode}, {@code service.capacity} and {@code snapshot.chunk}. */
 final class ServiceOptions {
     private ServiceOptions() {}
 
-    static FaultService.Options of(AgentConfig config) {
+    static RangeRegistry.Options of(AgentConfig config) {
         Userfaultfd.Mode mode = switch (config.uffdMode()) {
             case AUTO -> null; // the best this process may open
             case SYSCALL -> Userfaultfd.Mode.FULL_SYSCALL;
             case DEVICE -> Userfaultfd.Mode.FULL_DEVICE;
             case USER_MODE_ONLY -> Userfaultfd.Mode.USER_MODE_ONLY;
         };
-        return new FaultService.Options(mode, config.serviceCapacity(), config.snapshotChunkPages(),
-                FaultService.Options.defaults().maxRangeBytes());
+        return new RangeRegistry.Options(mode, config.serviceCapacity(), config.snapshotChunkPages(),
+                RangeRegistry.Options.defaults().maxRangeBytes());
     }
 }

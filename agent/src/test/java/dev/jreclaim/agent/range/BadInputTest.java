@@ -14,11 +14,11 @@ import org.junit.jupiter.api.Test;
 
 /** Every bad call gets an exception whose message names the range or the value, and the process keeps running. */
 class BadInputTest {
-    FaultService service;
+    RangeRegistry service;
 
     @BeforeEach
     void start() {
-        service = FaultService.start();
+        service = RangeRegistry.start();
     }
 
     @AfterEach
@@ -62,7 +62,7 @@ class BadInputTest {
         VolatileRange r = service.allocate(8192, RebuildSource.SNAPSHOT);
         String name = "range#" + r.id();
         r.free();
-        assertEquals(RangeState.FREED, r.state());
+        assertEquals(RangeState.FREE, r.state());
         assertMessage(assertThrows(IllegalStateException.class, r::free), name, "freed");
         assertMessage(assertThrows(IllegalStateException.class, r::lock), name, "freed");
         assertMessage(assertThrows(IllegalStateException.class, r::mark), name, "freed");
@@ -106,14 +106,14 @@ class BadInputTest {
     @Test
     void badOptions() {
         assertMessage(assertThrows(IllegalArgumentException.class,
-                () -> FaultService.start(new FaultService.Options(null, 0, 16, 1 << 20))), "capacity 0");
+                () -> RangeRegistry.start(new RangeRegistry.Options(null, 0, 16, 1 << 20))), "capacity 0");
         assertMessage(assertThrows(IllegalArgumentException.class,
-                () -> FaultService.start(new FaultService.Options(null, 16, 5000, 1 << 20))), "chunkPages 5000");
+                () -> RangeRegistry.start(new RangeRegistry.Options(null, 16, 5000, 1 << 20))), "chunkPages 5000");
     }
 
     @Test
     void tableFull() {
-        try (FaultService small = FaultService.start(new FaultService.Options(null, 2, 16, 1 << 20))) {
+        try (RangeRegistry small = RangeRegistry.start(new RangeRegistry.Options(null, 2, 16, 1 << 20))) {
             VolatileRange a = small.allocate(4096, RebuildSource.ZERO);
             VolatileRange b = small.allocate(4096, RebuildSource.ZERO);
             NativeCallException e = assertThrows(NativeCallException.class, () -> small.allocate(4096, RebuildSource.ZERO));

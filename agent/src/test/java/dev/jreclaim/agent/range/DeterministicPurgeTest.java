@@ -20,14 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
 /** Mark, purge with MADV_PAGEOUT, read back: per source, every byte is what the source promises. */
 class DeterministicPurgeTest {
     static final long PAGE = Libc.pageSize();
-    static FaultService service;
+    static RangeRegistry service;
 
     @TempDir
     Path tmp;
 
     @BeforeAll
     static void start() {
-        service = FaultService.start();
+        service = RangeRegistry.start();
     }
 
     @AfterAll

@@ -57,7 +57,7 @@ class ServiceLifecycleTest {
 
     @Test
     void rangeFreedWhileItsFaultIsInFlight() throws Exception {
-        try (FaultService svc = FaultService.start()) {
+        try (RangeRegistry svc = RangeRegistry.start()) {
             VolatileRange r = svc.allocate(1 << 20, RebuildSource.SNAPSHOT);
             fill(r.segment(), 1);
             r.mark();
@@ -94,7 +94,7 @@ class ServiceLifecycleTest {
 
     @Test
     void closeWhileThreadsFaultLeavesNoThreadBlockedAndNoByteWrong() throws Exception {
-        FaultService svc = FaultService.start();
+        RangeRegistry svc = RangeRegistry.start();
         List<VolatileRange> ranges = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             VolatileRange r = svc.allocate(4 << 20, RebuildSource.SNAPSHOT);
@@ -157,7 +157,7 @@ class ServiceLifecycleTest {
     /** Child program for {@link #jvmExitsWhileAThreadWaitsForAFault}. */
     public static final class ExitWhileFaulting {
         public static void main(String[] args) throws Exception {
-            FaultService svc = FaultService.start();
+            RangeRegistry svc = RangeRegistry.start();
             VolatileRange r = svc.allocate(1 << 20, RebuildSource.SNAPSHOT);
             fill(r.segment(), 5);
             r.mark();

@@ -33,7 +33,7 @@ class UserModeOnlyIoTest {
     }
 
     private void writeThroughFileChannel(Userfaultfd.Mode mode, boolean pin, boolean expectEfault) throws IOException {
-        try (FaultService svc = FaultService.start(FaultService.Options.defaults().withMode(mode));
+        try (RangeRegistry svc = RangeRegistry.start(RangeRegistry.Options.defaults().withMode(mode));
                 VolatileRange r = svc.allocate(64 << 10, RebuildSource.SNAPSHOT)) {
             byte[] want = expected(r.byteSize());
             r.segment().copyFrom(java.lang.foreign.MemorySegment.ofArray(want));
@@ -59,7 +59,7 @@ class UserModeOnlyIoTest {
 
     @Test
     void fullModeServesTheKernelsAccess() throws IOException {
-        try (FaultService probe = FaultService.start()) {
+        try (RangeRegistry probe = RangeRegistry.start()) {
             assumeTrue(probe.mode().servesKernelAccess(),
                     "no full userfaultfd here (needs CAP_SYS_PTRACE, vm.unprivileged_userfaultfd=1 or /dev/userfaultfd access); got "
                             + probe.mode());

@@ -1,7 +1,7 @@
 package dev.jreclaim.samples.pressure;
 
 import dev.jreclaim.agent.cgroup.MemoryCgroup;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -124,7 +124,7 @@ public final class ConfinedRun {
     /** Where the samples and the agent were loaded from: their jars, or target/classes under Maven. */
     private static String classPath() {
         Set<String> entries = new LinkedHashSet<>();
-        for (Class<?> c : List.of(WorkingSet.class, FaultService.class)) {
+        for (Class<?> c : List.of(WorkingSet.class, RangeRegistry.class)) {
             try {
                 entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
             } catch (URISyntaxException e) {

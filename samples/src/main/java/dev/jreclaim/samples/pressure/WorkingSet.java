@@ -1,7 +1,7 @@
 package dev.jreclaim.samples.pressure;
 
 import dev.jreclaim.agent.range.FaultCounters;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RebuildSource;
 import dev.jreclaim.agent.range.VolatileRange;
 import java.io.IOException;
@@ -37,7 +37,7 @@ public final class WorkingSet {
     }
 
     static WorkingSetReport run(WorkingSetMode mode, int buffers, long bufferBytes, int passes) {
-        FaultService service = mode == WorkingSetMode.PLAIN ? null : FaultService.start();
+        RangeRegistry service = mode == WorkingSetMode.PLAIN ? null : RangeRegistry.start();
         List<VolatileRange> ranges = new ArrayList<>();
         List<ByteBuffer> direct = new ArrayList<>(); // keeps the plain buffers reachable
         List<MemorySegment> segments = new ArrayList<>();

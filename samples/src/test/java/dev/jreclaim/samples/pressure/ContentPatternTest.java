@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RebuildSource;
 import dev.jreclaim.agent.range.VolatileRange;
 import java.lang.foreign.Arena;
@@ -79,7 +79,7 @@ class ContentPatternTest {
     /** The snapshots live in the same cgroup as the working set: 1 GiB must not need more than ~51 MiB. */
     @Test
     void snapshotsCompressItAtLeastTwentyTimes() {
-        try (FaultService service = FaultService.start();
+        try (RangeRegistry service = RangeRegistry.start();
                 VolatileRange r = service.allocate(2 << 20, RebuildSource.SNAPSHOT)) {
             ContentPattern.fill(r.segment(), 42);
             r.mark();

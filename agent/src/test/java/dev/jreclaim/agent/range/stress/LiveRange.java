@@ -68,7 +68,7 @@ final class LiveRange {
             return; // being freed
         }
         try {
-            if (range.state() != RangeState.FREED) {
+            if (range.state() != RangeState.FREE) {
                 Libc.madvise(range.address(), range.byteSize(), Mman.MADV_PAGEOUT);
             }
         } finally {
@@ -87,7 +87,7 @@ final class LiveRange {
 
     /** True when {@code e} is what an operation on a range freed by another thread throws; else rethrows it. */
     boolean freedMeanwhile(IllegalStateException e) {
-        if (range.state() == RangeState.FREED) {
+        if (range.state() == RangeState.FREE) {
             return true;
         }
         throw e;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.range.FaultCounters;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.LockResult;
 import dev.jreclaim.agent.range.RebuildSource;
 import java.time.Duration;
@@ -44,7 +44,7 @@ class RangeConcurrencyTest {
 
     @Test
     void rangesComeAndGoWhileFaultsAreServed() throws Exception {
-        try (FaultService svc = FaultService.start()) {
+        try (RangeRegistry svc = RangeRegistry.start()) {
             // A first, short run creates what the JVM and libc keep afterwards (thread stacks, malloc
             // arenas, compiled code), so that the mappings counted around the real run are comparable.
             run(svc, Duration.ofSeconds(1), new Tally());
@@ -62,7 +62,7 @@ class RangeConcurrencyTest {
             assertEquals(0, svc.nativeLiveRanges(), "ranges left in the native table");
             assertTrue(svc.ranges().isEmpty(), "ranges left in the service: " + svc.ranges());
             assertEquals(0, c.rebuildFailures(), "rebuild failures: " + c);
-            assertEquals(0, c.copyErrors(), "ioctl errors: " + c);
+            assertEquals(0, c.installErrors(), "ioctl errors: " + c);
             String diff = "mappings before: " + before + ", after: " + after + "\nonly before:\n"
                     + String.join("\n", before.linesNotIn(after)) + "\nonly after:\n" + String.join("\n", after.linesNotIn(before));
             // Every range is an MADV_NOHUGEPAGE mapping (and, once marked, a userfaultfd one): a leaked range
@@ -76,7 +76,7 @@ class RangeConcurrencyTest {
     }
 
     /** One run: operators and readers for {@code time}, then every range freed. */
-    static void run(FaultService svc, Duration time, Tally t) throws InterruptedException {
+    static void run(RangeRegistry svc, Duration time, Tally t) throws InterruptedException {
         AtomicReferenceArray<LiveRange> slots = new AtomicReferenceArray<>(SLOTS);
         StressRun run = new StressRun();
         for (int i = 0; i < OPERATORS; i++) {
@@ -106,7 +106,7 @@ class RangeConcurrencyTest {
         run.assertNoFailure();
     }
 
-    static void operate(FaultService svc, AtomicReferenceArray<LiveRange> slots, SplittableRandom random, Tally t) {
+    static void operate(RangeRegistry svc, AtomicReferenceArray<LiveRange> slots, SplittableRandom random, Tally t) {
         int i = random.nextInt(SLOTS);
         LiveRange r = slots.get(i);
         if (r == null) {

@@ -3,7 +3,7 @@ package dev.jreclaim.agent.range.stress;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.jreclaim.agent.range.FaultCounters;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RebuildSource;
 import dev.jreclaim.agent.range.VolatileRange;
 import java.lang.foreign.MemorySegment;
@@ -44,7 +44,7 @@ public final class SafepointStressChild {
     }
 
     int run(Duration time, long delayMillis) throws Exception {
-        try (FaultService svc = FaultService.start()) {
+        try (RangeRegistry svc = RangeRegistry.start()) {
             List<VolatileRange> ranges = new ArrayList<>();
             for (int i = 0; i < RANGES; i++) {
                 VolatileRange r = svc.allocate(RANGE_BYTES, RebuildSource.SNAPSHOT);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.Mman;
 import dev.jreclaim.agent.range.FaultCounters;
-import dev.jreclaim.agent.range.FaultService;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.LockResult;
 import dev.jreclaim.agent.range.RebuildSource;
 import dev.jreclaim.agent.range.VolatileRange;
@@ -34,7 +34,7 @@ class WriteAfterMarkTest {
 
     @Test
     void snapshotKeepsEveryWriteWhileMarkedPurgedAndRestored() throws Exception {
-        try (FaultService svc = FaultService.start();
+        try (RangeRegistry svc = RangeRegistry.start();
                 VolatileRange r = svc.allocate(PAGES * Libc.pageSize(), RebuildSource.SNAPSHOT)) {
             MemorySegment s = r.segment();
             long seed = 11;
@@ -75,7 +75,7 @@ class WriteAfterMarkTest {
     void snapshotKeepsWritesRacingItsFirstMark() throws Exception {
         long checked = 0, cycles = 0, faults = 0;
         long end = System.nanoTime() + RUN.toNanos();
-        try (FaultService svc = FaultService.start()) {
+        try (RangeRegistry svc = RangeRegistry.start()) {
             while (cycles == 0 || System.nanoTime() < end) {
                 // Never touched: every page is missing, so the writers' first touches fault while the
                 // first mark runs, and the pages it has done are dropped by the pressure meanwhile.
@@ -104,7 +104,7 @@ class WriteAfterMarkTest {
 
     @Test
     void zeroKeepsEveryWriteMadeAfterTheLastMark() throws Exception {
-        try (FaultService svc = FaultService.start();
+        try (RangeRegistry svc = RangeRegistry.start();
                 VolatileRange r = svc.allocate(PAGES * Libc.pageSize(), RebuildSource.ZERO)) {
             MemorySegment s = r.segment();
             long seed = 12;

@@ -1,10 +1,11 @@
 package dev.jreclaim.agent.range;
 
-import dev.jreclaim.agent.linux.Errno;
 import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.Mman;
 import dev.jreclaim.agent.linux.NativeCallException;
-import dev.jreclaim.agent.linux.ServiceLibrary;
+import dev.jreclaim.agent.linux.NativeConstants;
+import dev.jreclaim.agent.linux.NativeRange;
+import dev.jreclaim.agent.linux.NativeService;
 import dev.jreclaim.agent.linux.UffdAbi;
 import dev.jreclaim.agent.linux.Userfaultfd;
 import java.nio.file.Path;
@@ -16,18 +17,23 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The fault service: one userfaultfd and the native thread that answers its faults
- * (agent/src/main/c/fault_service.c), plus the ranges registered with it.
+ * The live volatile ranges of one userfaultfd, by base address, and the native fault service that answers
+ * their faults (agent/src/main/c/fault_service.c). This is the one Java registry of ranges: a range
+ * carries what its user attaches to it (the agent: its rule and mark state); every other fact about it
+ * (state, registration, residency, counters) is the native table's, read through {@link VolatileRange}.
  *
  * <p>Lifecycle. {@link #start} opens the best userfaultfd this process may (see {@link Userfaultfd})
- * and starts the thread. {@link #close} first settles every live range, so that no page of it can be
- * purged any more and every purged page has been rebuilt (POISON ranges lose their purged pages and
- * report PURGED at their next lock), then unregisters the ranges (which wakes any waiter), stops the
- * thread and closes the descriptor. No thread is ever left waiting on a fault that nobody will
- * answer, and no purged page reads as silent zeros after close. Ranges stay usable as ordinary
- * memory afterwards and can still be freed; marking them throws.
+ * and starts the service. {@link #close} first detaches every live range: the library settles it (no page
+ * can be purged any more, every purged page is rebuilt; POISON ranges lose their purged pages and report
+ * PURGED at their next lock), unregisters it (which wakes any waiter) and hands its mapping over; then it
+ * stops the service and closes the descriptor. No thread is ever left waiting on a fault that nobody will
+ * answer, and no purged page reads as silent zeros after close. Ranges stay usable as ordinary memory
+ * afterwards and can still be freed; marking them throws.
+ *
+ * <p>Locks: the lifecycle lock (read: any operation that uses the native service; write: close) is always
+ * taken before a range's own operation lock.
  */
-public final class FaultService implements AutoCloseable {
+public final class RangeRegistry implements AutoCloseable {
 
     /**
      * @param mode           userfaultfd mode to insist on, or null for the best available
@@ -45,53 +51,24 @@ public final class FaultService implements AutoCloseable {
         }
     }
 
-    /** Totals over a set of ranges at one moment (ranges freed meanwhile are left out). */
-    public record Accounting(int ranges, long bytes, long volatileBytes, long residentBytes, long purgedBytes,
-            long snapshotBytes, long faults, long pagesRestored) {
-        public static Accounting of(Iterable<VolatileRange> of) {
-            int n = 0;
-            long bytes = 0, vol = 0, res = 0, purged = 0, snap = 0, faults = 0, restored = 0;
-            for (VolatileRange r : of) {
-                RangeStats s;
-                try {
-                    s = r.stats();
-                } catch (IllegalStateException freedMeanwhile) {
-                    continue;
-                }
-                n++;
-                bytes += s.bytes();
-                vol += s.volatileBytes();
-                res += s.residentBytes();
-                purged += s.purgedBytes();
-                snap += s.snapshotBytes();
-                faults += s.faults();
-                restored += s.pagesRestored();
-            }
-            return new Accounting(n, bytes, vol, res, purged, snap, faults, restored);
-        }
-    }
+    private static volatile RangeObserver observer = RangeObserver.NONE;
 
-    private final ServiceLibrary lib;
     private final Userfaultfd uffd;
-    private final long svc;
+    private final NativeService service;
     private final boolean writeProtect;
     private final Options options;
-    private final ConcurrentHashMap<Long, VolatileRange> ranges = new ConcurrentHashMap<>();
-    /** Readers: operations that use the native service. Writer: close. */
+    private final ConcurrentHashMap<Long, VolatileRange> live = new ConcurrentHashMap<>();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.LongAdder locksIntact = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder locksPurged = new java.util.concurrent.atomic.LongAdder();
 
-    private FaultService(ServiceLibrary lib, Userfaultfd uffd, long svc, boolean writeProtect, Options options) {
-        this.lib = lib;
+    private RangeRegistry(Userfaultfd uffd, NativeService service, boolean writeProtect, Options options) {
         this.uffd = uffd;
-        this.svc = svc;
+        this.service = service;
         this.writeProtect = writeProtect;
         this.options = options;
     }
 
-    public static FaultService start() {
+    public static RangeRegistry start() {
         return start(Options.defaults());
     }
 
@@ -99,22 +76,33 @@ public final class FaultService implements AutoCloseable {
      * @throws dev.jreclaim.agent.linux.UserfaultfdUnavailableException when no userfaultfd is permitted
      * @throws NativeCallException when the kernel refuses the handshake or the thread cannot start
      */
-    public static FaultService start(Options options) {
-        if (options.capacity() <= 0 || options.chunkPages() <= 0 || options.chunkPages() > 4096) {
+    public static RangeRegistry start(Options options) {
+        if (options.capacity() <= 0 || options.chunkPages() <= 0
+                || options.chunkPages() > NativeConstants.JR_MAX_CHUNK_PAGES) {
             throw new IllegalArgumentException("fault service options out of range: capacity " + options.capacity()
-                    + " (must be > 0), chunkPages " + options.chunkPages() + " (must be 1..4096)");
+                    + " (must be > 0), chunkPages " + options.chunkPages() + " (must be 1.."
+                    + NativeConstants.JR_MAX_CHUNK_PAGES + ")");
         }
-        ServiceLibrary lib = ServiceLibrary.get();
         long wanted = UffdAbi.UFFD_FEATURE_PAGEFAULT_FLAG_WP | UffdAbi.UFFD_FEATURE_THREAD_ID
                 | UffdAbi.UFFD_FEATURE_POISON;
         Userfaultfd uffd = Userfaultfd.open(options.mode(), wanted);
         boolean wp = uffd.has(UffdAbi.UFFD_FEATURE_PAGEFAULT_FLAG_WP);
-        long r = lib.serviceStart(uffd.fd(), wp ? ServiceLibrary.SVC_WP : 0, options.capacity(), options.chunkPages());
-        if (r < 0) {
+        try {
+            NativeService svc = NativeService.start(uffd.fd(), wp, options.capacity(), options.chunkPages());
+            return new RangeRegistry(uffd, svc, wp, options);
+        } catch (RuntimeException | Error e) {
             uffd.close();
-            throw new NativeCallException("jr_service_start", "userfaultfd " + uffd.fd(), (int) -r);
+            throw e;
         }
-        return new FaultService(lib, uffd, r, wp, options);
+    }
+
+    /** Who is told about marks and locks (the JFR events); one per JVM. */
+    public static void observe(RangeObserver o) {
+        observer = o == null ? RangeObserver.NONE : o;
+    }
+
+    static RangeObserver observer() {
+        return observer;
     }
 
     public Userfaultfd.Mode mode() {
@@ -143,7 +131,7 @@ public final class FaultService implements AutoCloseable {
     public boolean isAlive() {
         lifecycle.readLock().lock();
         try {
-            return !closed && lib.serviceAlive(svc) == 1;
+            return !closed && service.alive();
         } finally {
             lifecycle.readLock().unlock();
         }
@@ -161,19 +149,21 @@ public final class FaultService implements AutoCloseable {
         if (source == RebuildSource.FILE) {
             throw new IllegalArgumentException("a FILE range needs its file: use allocateFromFile(size, file, offset)");
         }
-        return allocate(size, source, -1, 0, null, true);
+        return allocate(size, source, -1, 0, null, true, null);
     }
 
     /**
-     * Like {@link #allocate}, for memory whose owner guards access itself: the JDK buffer or arena
-     * segment the agent gives it to. The range has no {@link VolatileRange#segment()}, and so no shared
-     * arena whose close, at every free, would handshake with every thread of the JVM.
+     * Like {@link #allocate}, for memory whose owner guards access itself: the JDK buffer or arena segment the
+     * agent gives it to. The range has no {@link VolatileRange#segment()}, and so no shared arena whose close,
+     * at every free, would handshake with every thread of the JVM.
+     *
+     * @param attachment what the caller keeps with the range ({@link VolatileRange#attachment()})
      */
-    public VolatileRange allocateUnscoped(long size, RebuildSource source) {
+    public VolatileRange allocateUnscoped(long size, RebuildSource source, Object attachment) {
         if (source == null || source == RebuildSource.FILE) {
             throw new IllegalArgumentException("an unscoped range needs a rebuild source other than FILE, got " + source);
         }
-        return allocate(size, source, -1, 0, null, false);
+        return allocate(size, source, -1, 0, null, false, attachment);
     }
 
     /** Allocates a range whose purged pages are read back from {@code file} at {@code offset}. */
@@ -187,14 +177,15 @@ public final class FaultService implements AutoCloseable {
             throw new NativeCallException("open", file.toString(), -fd);
         }
         try {
-            return allocate(size, RebuildSource.FILE, fd, offset, file, true);
+            return allocate(size, RebuildSource.FILE, fd, offset, file, true, null);
         } catch (RuntimeException e) {
-            Libc.close(fd);
+            Libc.close(fd); // the library takes the descriptor only when the range is added
             throw e;
         }
     }
 
-    private VolatileRange allocate(long size, RebuildSource source, int fd, long offset, Path file, boolean scoped) {
+    private VolatileRange allocate(long size, RebuildSource source, int fd, long offset, Path file, boolean scoped,
+            Object attachment) {
         if (size <= 0) {
             throw new IllegalArgumentException("range size must be positive, got " + size);
         }
@@ -207,43 +198,14 @@ public final class FaultService implements AutoCloseable {
         lifecycle.readLock().lock();
         try {
             checkOpen("allocate a range");
-            long id = VolatileRange.nextId();
-            String what = "range#" + id + "[" + length + " bytes " + source + "]";
-            long base = Libc.mmapAnonymous(length);
-            if (base < 0) {
-                throw new NativeCallException("mmap", what, (int) -base);
-            }
-            long handle = -1;
-            try {
-                Libc.madvise(base, length, Mman.MADV_NOHUGEPAGE); // khugepaged would make restored pages undroppable
-                handle = lib.rangeAdd(svc, base, length, source.code(), fd, offset);
-                if (handle < 0) {
-                    String why = handle == -Errno.ENOSPC ? " (the range table holds " + options.capacity() + " ranges)"
-                            : handle == -Errno.ENOPKG ? " (liblz4.so.1 is not installed: apt-get install liblz4-1)" : "";
-                    throw new NativeCallException("jr_range_add" + why, what, (int) -handle);
-                }
-                VolatileRange range = new VolatileRange(this, id, handle, base, length, source, fd, file, scoped);
-                ranges.put(id, range);
-                return range;
-            } catch (RuntimeException e) {
-                if (handle >= 0) {
-                    lib.rangeRemove(svc, handle);
-                }
-                Libc.munmap(base, length);
-                throw e;
-            }
+            NativeRange n = NativeRange.add(service, length, source.code(), fd, offset,
+                    "a new range [" + length + " bytes " + source + (file != null ? " " + file : "") + "]");
+            VolatileRange range = new VolatileRange(this, n, length, source, file, scoped, attachment);
+            live.put(range.address(), range);
+            return range;
         } finally {
             lifecycle.readLock().unlock();
         }
-    }
-
-    void countLock(LockResult r) {
-        (r == LockResult.PURGED ? locksPurged : locksIntact).increment();
-    }
-
-    /** How many {@link VolatileRange#lock()} calls on this service's ranges said INTACT and PURGED. */
-    public java.util.Map<LockResult, Long> lockResults() {
-        return java.util.Map.of(LockResult.INTACT, locksIntact.sum(), LockResult.PURGED, locksPurged.sum());
     }
 
     void checkOpen(String action) {
@@ -252,16 +214,8 @@ public final class FaultService implements AutoCloseable {
         }
     }
 
-    ServiceLibrary lib() {
-        return lib;
-    }
-
-    long handle() {
-        return svc;
-    }
-
-    Userfaultfd uffd() {
-        return uffd;
+    NativeService service() {
+        return service;
     }
 
     ReentrantReadWriteLock lifecycle() {
@@ -269,19 +223,29 @@ public final class FaultService implements AutoCloseable {
     }
 
     void forget(VolatileRange range) {
-        ranges.remove(range.id());
+        live.remove(range.address(), range);
     }
 
-    /** The live ranges. */
+    /** The live range whose memory starts at {@code address}, or null. */
+    public VolatileRange byAddress(long address) {
+        return live.get(address);
+    }
+
+    /** The live ranges, a snapshot. */
     public Collection<VolatileRange> ranges() {
-        return List.copyOf(ranges.values());
+        return List.copyOf(live.values());
     }
 
-    /** Number of live ranges according to the native table (equals {@code ranges().size()} when consistent). */
+    /** How many ranges are live, without copying them. */
+    public int liveCount() {
+        return live.size();
+    }
+
+    /** Number of live ranges according to the native table (equals {@link #liveCount()} when consistent). */
     public int nativeLiveRanges() {
         lifecycle.readLock().lock();
         try {
-            return closed ? 0 : lib.serviceLiveRanges(svc);
+            return closed ? 0 : service.liveRanges();
         } finally {
             lifecycle.readLock().unlock();
         }
@@ -291,10 +255,15 @@ public final class FaultService implements AutoCloseable {
         lifecycle.readLock().lock();
         try {
             checkOpen("read counters");
-            return FaultCounters.of(lib.serviceCounters(svc), lib.serviceHistogram(svc));
+            return FaultCounters.of(service.counters(), service.histogram());
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    /** How many {@link VolatileRange#lock()} calls said INTACT and PURGED (counted by the library). */
+    public java.util.Map<LockResult, Long> lockResults() {
+        return counters().lockResults();
     }
 
     public Accounting accounting() {
@@ -309,7 +278,7 @@ public final class FaultService implements AutoCloseable {
         lifecycle.readLock().lock();
         try {
             checkOpen("inject a delay");
-            lib.serviceSetTestDelay(svc, delay.toNanos());
+            service.setTestDelay(delay.toNanos());
         } finally {
             lifecycle.readLock().unlock();
         }
@@ -322,7 +291,7 @@ public final class FaultService implements AutoCloseable {
             if (closed) {
                 return;
             }
-            lib.serviceSetTestDelay(svc, 0);
+            service.setTestDelay(0);
             List<RuntimeException> failures = new ArrayList<>();
             for (VolatileRange r : ranges()) {
                 try {
@@ -332,7 +301,7 @@ public final class FaultService implements AutoCloseable {
                 }
             }
             closed = true;
-            lib.serviceStop(svc);
+            service.stop();
             uffd.close();
             if (!failures.isEmpty()) {
                 IllegalStateException e = new IllegalStateException(
@@ -347,7 +316,7 @@ public final class FaultService implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "FaultService[" + uffd.mode().description() + ", features " + UffdAbi.featureNames(uffd.features())
+        return "RangeRegistry[" + uffd.mode().description() + ", features " + UffdAbi.featureNames(uffd.features())
                 + (closed ? ", closed" : "") + "]";
     }
 }

@@ -1,0 +1,114 @@
+package dev.jreclaim.agent.linux;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The constants of agent/src/main/c/jreclaim.h, as Java compiles them. The library exports its own values
+ * ({@code jr_constants}); {@link #check} compares the two when the library loads, so a header changed
+ * without its Java twin (or a stale library) is refused with one message instead of answering with wrong
+ * codes. Every name is the header's.
+ */
+public final class NativeConstants {
+    public static final int JR_VERSION = 2;
+
+    /** enum jr_source. */
+    public static final int JR_SOURCE_ZERO = 0, JR_SOURCE_SNAPSHOT = 1, JR_SOURCE_POISON = 2, JR_SOURCE_FILE = 3,
+            JR_SOURCE_COUNT = 4;
+    /** enum jr_state. */
+    public static final int JR_STATE_FREE = 0, JR_STATE_LOCKED = 1, JR_STATE_MARKING = 2, JR_STATE_VOLATILE = 3,
+            JR_STATE_LOCKING = 4, JR_STATE_DEAD = 5, JR_STATE_COUNT = 6;
+    /** enum jr_lock_result. */
+    public static final int JR_INTACT = 0, JR_PURGED = 1;
+    /** enum jr_counter. */
+    public static final int JR_C_EVENTS = 0, JR_C_WP_EVENTS = 1, JR_C_UNKNOWN_RANGE = 2, JR_C_FREED_RANGE = 3,
+            JR_C_RACES = 4, JR_C_REBUILD_FAILURES = 5, JR_C_MAX_NS = 6, JR_C_INSTALL_ERRORS = 7, JR_C_READ_ERRORS = 8,
+            JR_C_LOCKS_INTACT = 9, JR_C_LOCKS_PURGED = 10, JR_C_SRC_BASE = 11,
+            JR_C_COUNT = JR_C_SRC_BASE + 4 * JR_SOURCE_COUNT;
+    public static final int JR_HIST_BUCKETS = 40;
+    /** enum jr_range_stat. */
+    public static final int JR_RS_STATE = 0, JR_RS_SOURCE = 1, JR_RS_FAULTS = 2, JR_RS_PAGES_RESTORED = 3,
+            JR_RS_PAGES_POISONED = 4, JR_RS_PURGED_SINCE_MARK = 5, JR_RS_SNAPSHOT_BYTES = 6, JR_RS_MARKS = 7,
+            JR_RS_REBUILD_FAILURES = 8, JR_RS_REGISTERED = 9, JR_RS_BYTES = 10, JR_RS_RESIDENT_PAGES = 11,
+            JR_RS_COUNT = 12;
+    /** JR_SVC_WP: range registrations use UFFDIO_REGISTER_MODE_WP. */
+    public static final int JR_SVC_WP = 1;
+    /** JR_MAX_CHUNK_PAGES: pages per chunk, also the most one fault restores. */
+    public static final int JR_MAX_CHUNK_PAGES = 4096;
+
+    private NativeConstants() {}
+
+    /** Every constant above by its header name (reflection would do, but the list is the contract). */
+    static Map<String, Long> expected() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (java.lang.reflect.Field f : NativeConstants.class.getFields()) {
+            try {
+                m.put(f.getName(), ((Number) f.get(null)).longValue());
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return m;
+    }
+
+    /** The library's table: name to value, in its order. */
+    static Map<String, Long> exported(SymbolLookup lib) {
+        MethodHandle h = NativeLibrary.downcall(lib, "jr_constants", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ADDRESS);
+            int n = (int) h.invokeExact(out);
+            MemorySegment table = out.get(ADDRESS, 0).reinterpret(16L * Math.max(n, 0));
+            Map<String, Long> m = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                String name = table.get(ADDRESS, 16L * i).reinterpret(256).getString(0);
+                m.put(name, table.get(JAVA_LONG, 16L * i + 8));
+            }
+            return m;
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /**
+     * The differences between what Java expects and what the library exports, one phrase each: a value that
+     * differs, a name only one side has. Empty when they agree.
+     */
+    static List<String> mismatches(Map<String, Long> expected, Map<String, Long> exported) {
+        List<String> out = new ArrayList<>();
+        expected.forEach((name, value) -> {
+            Long theirs = exported.get(name);
+            if (theirs == null) {
+                out.add(name + " is not exported by the library");
+            } else if (!theirs.equals(value)) {
+                out.add(name + " is " + theirs + " in the library but " + value + " in Java");
+            }
+        });
+        exported.keySet().stream().filter(n -> !expected.containsKey(n))
+                .forEach(n -> out.add(n + " has no Java twin in NativeConstants"));
+        return out;
+    }
+
+    /** @throws IllegalStateException naming every mismatch, when the library and Java disagree */
+    static void check(SymbolLookup lib) {
+        failIfMismatched(expected(), exported(lib));
+    }
+
+    static void failIfMismatched(Map<String, Long> expected, Map<String, Long> exported) {
+        List<String> m = mismatches(expected, exported);
+        if (!m.isEmpty()) {
+            throw new IllegalStateException("libjreclaim.so does not match the agent's Java side (built from another"
+                    + " jreclaim.h): " + String.join("; ", m));
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.jreclaim.agent.linux;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * A range of the native table (agent/src/main/c/range_protocol.c): its handle and the downcalls that take
+ * it. The library owns the range's mapping, registration and file; each operation is one downcall. Every
+ * errno becomes an exception naming the call and the range:
+ * <ul>
+ * <li>{@code EBADF}: a stale handle, the range was freed: {@link IllegalStateException};
+ * <li>{@code EBUSY}: another thread is marking or locking it: {@link IllegalStateException};
+ * <li>{@code EOPNOTSUPP}: a SNAPSHOT mark without write-protect support: {@link UnsupportedOperationException};
+ * <li>anything else: {@link NativeCallException}.
+ * </ul>
+ */
+public final class NativeRange {
+    private static final class Handles {
+        static final MethodHandle ADD = NativeLibrary.downcall("jr_range_add",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+        static final MethodHandle REMOVE = op("jr_range_remove");
+        static final MethodHandle MARK = op("jr_range_mark");
+        static final MethodHandle LOCK = op("jr_range_lock");
+        static final MethodHandle DETACH = op("jr_range_detach");
+        static final MethodHandle PURGE = op("jr_range_purge");
+        static final MethodHandle PIN = NativeLibrary.downcall("jr_range_pin",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle STATS = NativeLibrary.downcall("jr_range_stats",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT));
+
+        private static MethodHandle op(String name) {
+            return NativeLibrary.downcall(name, FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+        }
+    }
+
+    private final NativeService service;
+    private final long handle;
+    private final long base;
+
+    private NativeRange(NativeService service, long handle, long base) {
+        this.service = service;
+        this.handle = handle;
+        this.base = base;
+    }
+
+    /**
+     * Maps {@code length} bytes (a multiple of the page size) as a LOCKED range of {@code source}. A FILE range's
+     * descriptor passes to the library on success; on failure the caller still owns it.
+     *
+     * @param what the range as messages name it
+     */
+    public static NativeRange add(NativeService service, long length, int source, int fileFd, long fileOffset,
+            String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(JAVA_LONG);
+            long h = (long) Handles.ADD.invokeExact(service.pointer(), length, source, fileFd, fileOffset, out);
+            if (h < 0) {
+                int errno = (int) -h;
+                String why = errno == Errno.ENOPKG ? " (liblz4.so.1 is not installed: apt-get install liblz4-1)"
+                        : errno == Errno.ENOSPC ? " (the range table is full)" : "";
+                throw new NativeCallException("jr_range_add" + why, what, errno);
+            }
+            return new NativeRange(service, h, out.get(JAVA_LONG, 0));
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /** The handle: (generation << 32 | slot), unique over the service's life. */
+    public long handle() {
+        return handle;
+    }
+
+    /** The mapping's base address. */
+    public long base() {
+        return base;
+    }
+
+    /** Unregisters, removes, unmaps and closes the file (jr_range_remove). */
+    public void remove(String what) {
+        check(call(Handles.REMOVE), "jr_range_remove", "remove", what);
+    }
+
+    /** Registers at the first mark, then marks (jr_range_mark). */
+    public void mark(String what) {
+        check(call(Handles.MARK), "jr_range_mark", "mark", what);
+    }
+
+    /** @return true when the range lost content (JR_PURGED) */
+    public boolean lock(String what) {
+        return check(call(Handles.LOCK), "jr_range_lock", "lock", what) == NativeConstants.JR_PURGED;
+    }
+
+    /**
+     * Settles, unregisters and removes the range; the mapping is the caller's from now on.
+     *
+     * @return true when the range lost content (JR_PURGED)
+     */
+    public boolean detach(String what) {
+        return check(call(Handles.DETACH), "jr_range_detach", "detach", what) == NativeConstants.JR_PURGED;
+    }
+
+    public void purge(String what) {
+        check(call(Handles.PURGE), "jr_range_purge", "purge", what);
+    }
+
+    /** @throws UnsupportedOperationException for a POISON range (EINVAL) */
+    public void pin(long offset, long length, String what) {
+        int r;
+        try {
+            r = (int) Handles.PIN.invokeExact(service.pointer(), handle, offset, length);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+        if (r == -Errno.EINVAL) {
+            throw new UnsupportedOperationException("cannot pin " + what + ": lock() a POISON range instead");
+        }
+        check(r, "jr_range_pin", "pin", what);
+    }
+
+    /** enum jr_range_stat, indexed by {@code NativeConstants.JR_RS_*}. */
+    public long[] stats(String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(JAVA_LONG, NativeConstants.JR_RS_COUNT);
+            int r = (int) Handles.STATS.invokeExact(service.pointer(), handle, out, NativeConstants.JR_RS_COUNT);
+            check(r, "jr_range_stats", "read stats of", what);
+            return out.toArray(JAVA_LONG);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    private int call(MethodHandle h) {
+        try {
+            return (int) h.invokeExact(service.pointer(), handle);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    private static int check(int r, String fn, String action, String what) {
+        if (r >= 0) {
+            return r;
+        }
+        int errno = -r;
+        throw switch (errno) {
+            case Errno.EBADF -> new IllegalStateException("cannot " + action + " " + what + ": it was freed");
+            case Errno.EBUSY -> new IllegalStateException(
+                    "cannot " + action + " " + what + ": another thread is marking or locking it");
+            case Errno.EOPNOTSUPP -> new UnsupportedOperationException("cannot " + action + " " + what
+                    + ": a SNAPSHOT range needs the kernel's UFFD_FEATURE_PAGEFAULT_FLAG_WP, which this userfaultfd lacks");
+            default -> new NativeCallException(fn, what, errno);
+        };
+    }
+}

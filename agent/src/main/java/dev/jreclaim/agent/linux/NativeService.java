@@ -1,0 +1,137 @@
+package dev.jreclaim.agent.linux;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * The native fault service (agent/src/main/c/fault_service.c): the pointer {@code jr_service_start}
+ * returned, and the downcalls that take it. The pointer is valid until {@link #stop}; the caller
+ * ({@code range.RangeRegistry}) guarantees no call follows it.
+ */
+public final class NativeService {
+    private static final class Handles {
+        static final MethodHandle START = NativeLibrary.downcall("jr_service_start",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+        static final MethodHandle STOP = NativeLibrary.downcall("jr_service_stop", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+        static final MethodHandle ALIVE = NativeLibrary.downcall("jr_service_alive", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+        static final MethodHandle COUNTERS = NativeLibrary.downcall("jr_service_counters",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
+        static final MethodHandle HISTOGRAM = NativeLibrary.downcall("jr_service_histogram",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
+        static final MethodHandle SET_TEST_DELAY = NativeLibrary.downcall("jr_service_set_test_delay",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle LIVE_RANGES = NativeLibrary.downcall("jr_service_live_ranges",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    }
+
+    private final long pointer;
+    private final String subject;
+
+    private NativeService(long pointer, String subject) {
+        this.pointer = pointer;
+        this.subject = subject;
+    }
+
+    /**
+     * Starts the service thread on {@code uffd}.
+     *
+     * @param writeProtect whether ranges are registered with UFFDIO_REGISTER_MODE_WP (JR_SVC_WP)
+     * @throws NativeCallException naming jr_service_start and the descriptor
+     */
+    public static NativeService start(int uffd, boolean writeProtect, int capacity, int chunkPages) {
+        String subject = "fault service on userfaultfd " + uffd;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ADDRESS);
+            long r = (long) Handles.START.invokeExact(uffd, writeProtect ? NativeConstants.JR_SVC_WP : 0, capacity,
+                    chunkPages, out);
+            if (r < 0) {
+                throw new NativeCallException("jr_service_start", subject, (int) -r);
+            }
+            return new NativeService(out.get(ADDRESS, 0).address(), subject);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /** The pointer, for {@link NativeRange}'s downcalls. */
+    long pointer() {
+        return pointer;
+    }
+
+    /** Ends the thread and frees the table (every range must be gone: removed or detached). */
+    public void stop() {
+        try {
+            int r = (int) Handles.STOP.invokeExact(pointer);
+            if (r < 0) {
+                throw new NativeCallException("jr_service_stop", subject, -r);
+            }
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /** Whether the thread is in its loop, answering faults (false once it ended, on its own or stopped). */
+    public boolean alive() {
+        try {
+            return (int) Handles.ALIVE.invokeExact(pointer) == 1;
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /** enum jr_counter, indexed by {@code NativeConstants.JR_C_*}. */
+    public long[] counters() {
+        return readArray(Handles.COUNTERS, "jr_service_counters", NativeConstants.JR_C_COUNT);
+    }
+
+    /** Answers per latency bucket: bucket i counts [2^i, 2^(i+1)) ns. */
+    public long[] histogram() {
+        return readArray(Handles.HISTOGRAM, "jr_service_histogram", NativeConstants.JR_HIST_BUCKETS);
+    }
+
+    private long[] readArray(MethodHandle h, String call, int n) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(JAVA_LONG, n);
+            int r = (int) h.invokeExact(pointer, out, n);
+            if (r < 0) {
+                throw new NativeCallException(call, subject, -r);
+            }
+            return out.toArray(JAVA_LONG);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /** Fault injection for tests: the service waits this long before answering each fault. */
+    public void setTestDelay(long nanos) {
+        try {
+            int r = (int) Handles.SET_TEST_DELAY.invokeExact(pointer, nanos);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /** Live ranges in the native table. */
+    public int liveRanges() {
+        try {
+            int r = (int) Handles.LIVE_RANGES.invokeExact(pointer);
+            if (r < 0) {
+                throw new NativeCallException("jr_service_live_ranges", subject, -r);
+            }
+            return r;
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return subject;
+    }
+}
