@@ -41,10 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define JR_VERSION 1
 #define MAX_MSGS 64
 
-JR_API int jr_version(void) { return JR_VERSION; }
 
 static uint64_t now_ns(void)
 {
@@ -84,14 +82,6 @@ void jr_drain_all_cpus(struct jr_service *svc)
 			jr_flush_lazyfree(svc);
 	}
 	sched_setaffinity(0, sizeof(allowed), &allowed);
-}
-
-JR_API int jr_service_drain_cpus(struct jr_service *svc)
-{
-	if (!svc)
-		return -EBADF;
-	jr_drain_all_cpus(svc);
-	return 0;
 }
 
 struct run {
@@ -155,7 +145,7 @@ static int install(struct jr_service *svc, uint64_t dst, const unsigned char *sr
 			nanosleep(&ts, NULL);
 			continue;
 		}
-		jr_add(&svc->c[JR_C_COPY_ERRORS], 1);
+		jr_add(&svc->c[JR_C_INSTALL_ERRORS], 1);
 		return -e;
 	}
 	return 0;
@@ -183,7 +173,7 @@ static void poison_page(struct jr_service *svc, uint64_t page)
 {
 	struct uffdio_poison p = {.range = {.start = page, .len = svc->page_size}, .mode = 0};
 	if (ioctl(svc->uffd, UFFDIO_POISON, &p) != 0 && errno != EEXIST) {
-		jr_add(&svc->c[JR_C_COPY_ERRORS], 1);
+		jr_add(&svc->c[JR_C_INSTALL_ERRORS], 1);
 		jr_wake(svc, page, svc->page_size);
 	}
 }
@@ -312,7 +302,7 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 	 * cleared: otherwise a marker's hold over these pages could end between our COPY and our
 	 * MADV_FREE, and its WP clear would let a write land before the MADV_FREE that then makes it
 	 * droppable. Nothing here can fault on a registered range. */
-	unsigned char vec[4096];
+	unsigned char vec[JR_MAX_CHUNK_PAGES];
 	uint64_t npages = wlen / ps;
 	if (npages > sizeof(vec))
 		npages = sizeof(vec);
@@ -441,7 +431,7 @@ static void *service_main(void *arg)
 		if (n < 0 && errno != EAGAIN) {
 			/* Anything else may be transient (ENOMEM): ending the loop would leave faulting
 			 * threads blocked for ever, so wait a little and try again. */
-			jr_add(&svc->c[JR_C_COPY_ERRORS], 1);
+			jr_add(&svc->c[JR_C_READ_ERRORS], 1);
 			struct timespec ts = {0, 1000000};
 			nanosleep(&ts, NULL);
 			continue;
@@ -450,10 +440,11 @@ static void *service_main(void *arg)
 			jr_flush_lazyfree(svc);
 			svc->need_flush = 0;
 		}
-		if (__atomic_load_n(&svc->stopping, __ATOMIC_ACQUIRE) == 2)
+		if (__atomic_load_n(&svc->stopping, __ATOMIC_ACQUIRE) == JR_STOP_REQUESTED)
 			break;
 		int r = poll(pfd, 2, -1);
 		if (r < 0 && errno != EINTR) {
+			jr_add(&svc->c[JR_C_READ_ERRORS], 1);
 			struct timespec ts = {0, 1000000}; /* ENOMEM: transient, see above */
 			nanosleep(&ts, NULL);
 			continue;
@@ -472,7 +463,7 @@ static void *service_main(void *arg)
 JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uint32_t chunk_pages,
 				struct jr_service **out)
 {
-	if (uffd < 0 || capacity == 0 || chunk_pages == 0 || chunk_pages > 4096 || !out)
+	if (uffd < 0 || capacity == 0 || chunk_pages == 0 || chunk_pages > JR_MAX_CHUNK_PAGES || !out)
 		return -EINVAL;
 	struct jr_service *svc = calloc(1, sizeof(*svc));
 	if (!svc)
@@ -530,7 +521,7 @@ JR_API int jr_service_stop(struct jr_service *svc)
 {
 	if (!svc)
 		return -EBADF;
-	__atomic_store_n(&svc->stopping, 2, __ATOMIC_RELEASE);
+	__atomic_store_n(&svc->stopping, JR_STOP_REQUESTED, __ATOMIC_RELEASE);
 	uint64_t one = 1;
 	if (write(svc->stop_efd, &one, sizeof(one)) < 0) {
 		/* eventfd write fails only on overflow; the flag above stops the loop anyway */

@@ -11,6 +11,9 @@
 
 #define JR_NO_SLOT UINT32_MAX
 
+/* svc->stopping */
+enum jr_stopping { JR_RUN = 0, JR_STOP_REQUESTED = 1 };
+
 /* One snapshot chunk: LZ4 block (or the raw bytes when they do not compress). */
 struct jr_chunk {
 	uint32_t stored_len; /* bytes after this header */
@@ -30,6 +33,7 @@ struct jr_slot {
 	uint64_t file_off;
 	uint64_t hold_start, hold_end; /* pages a marker keeps write-protected (under lock) */
 	int ever_marked;
+	int registered;       /* registered with the userfaultfd (at the first mark); under lock */
 	uint32_t next_free;
 	uint64_t st[JR_RS_COUNT]; /* figures, updated with __atomic ops */
 };
@@ -50,7 +54,7 @@ struct jr_service {
 
 	pthread_t thread;
 	int running;   /* atomic: the thread is in its loop */
-	int stopping;  /* atomic */
+	int stopping;  /* atomic, enum jr_stopping */
 	int fatal_errno; /* atomic: why the loop ended if it ended on its own */
 
 	uint32_t capacity;
@@ -81,6 +85,8 @@ int jr_table_init(struct jr_service *svc);
 void jr_table_destroy(struct jr_service *svc);
 uint32_t jr_index_lookup(struct jr_service *svc, uint64_t addr);
 struct jr_slot *jr_slot_of(struct jr_service *svc, int64_t handle, int *err);
+/* DEAD, unindexed, hazard waited for, unregistered, (unmapped if unmap), file closed, FREE. */
+int jr_table_remove(struct jr_service *svc, int64_t handle, int unmap);
 
 /* fault_service.c */
 void jr_flush_lazyfree(struct jr_service *svc);
@@ -89,6 +95,7 @@ void jr_drain_all_cpus(struct jr_service *svc);
 /* range_protocol.c */
 int jr_wp(struct jr_service *svc, uint64_t start, uint64_t len, int protect);
 int jr_wake(struct jr_service *svc, uint64_t start, uint64_t len);
+int jr_unregister(struct jr_service *svc, uint64_t start, uint64_t len);
 void jr_free_chunks(struct jr_slot *sl);
 int jr_chunk_decode(const struct jr_chunk *c, unsigned char *dst, size_t len);
 void jr_touch_write(uint64_t start, uint64_t len, uint64_t page_size);

@@ -63,6 +63,20 @@ int jr_wake(struct jr_service *svc, uint64_t start, uint64_t len)
 	return ioctl(svc->uffd, UFFDIO_WAKE, &r) == 0 ? 0 : -errno;
 }
 
+int jr_unregister(struct jr_service *svc, uint64_t start, uint64_t len)
+{
+	struct uffdio_range r = {.start = start, .len = len};
+	return ioctl(svc->uffd, UFFDIO_UNREGISTER, &r) == 0 ? 0 : -errno;
+}
+
+static int uffd_register(struct jr_service *svc, uint64_t start, uint64_t len)
+{
+	struct uffdio_register r = {.range = {.start = start, .len = len},
+				    .mode = UFFDIO_REGISTER_MODE_MISSING |
+					    ((svc->flags & JR_SVC_WP) ? UFFDIO_REGISTER_MODE_WP : 0)};
+	return ioctl(svc->uffd, UFFDIO_REGISTER, &r) == 0 ? 0 : -errno;
+}
+
 void jr_free_chunks(struct jr_slot *sl)
 {
 	if (sl->chunks) {
@@ -244,6 +258,19 @@ JR_API int jr_range_mark(struct jr_service *svc, int64_t handle)
 		return prev;
 	int wp = (svc->flags & JR_SVC_WP) != 0;
 	int err = 0;
+	pthread_mutex_lock(&sl->lock);
+	if (!sl->registered) {
+		/* First mark: from here on a missing page may be a purged one, which only the service
+		 * can answer. Before, the kernel zero-fills untouched pages by itself. */
+		err = uffd_register(svc, sl->base, sl->len);
+		if (err) {
+			set_state(sl, prev);
+			pthread_mutex_unlock(&sl->lock);
+			return err;
+		}
+		__atomic_store_n(&sl->registered, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&sl->lock);
 	if (sl->source == JR_SOURCE_POISON && prev == JR_STATE_VOLATILE) {
 		/* Nothing to refresh, and populating would zero-fill purged pages unseen: a POISON
 		 * range stays marked until lock() has said whether it lost anything. */
@@ -289,7 +316,7 @@ JR_API int jr_range_mark(struct jr_service *svc, int64_t handle)
 	return err;
 }
 
-JR_API int jr_range_lock(struct jr_service *svc, int64_t handle)
+static int lock_range(struct jr_service *svc, int64_t handle)
 {
 	struct jr_slot *sl;
 	int prev = enter(svc, handle, &sl, -1);
@@ -325,7 +352,18 @@ JR_API int jr_range_lock(struct jr_service *svc, int64_t handle)
 	return lost ? JR_PURGED : JR_INTACT;
 }
 
-JR_API int jr_range_settle(struct jr_service *svc, int64_t handle)
+JR_API int jr_range_lock(struct jr_service *svc, int64_t handle)
+{
+	int r = lock_range(svc, handle);
+	if (r == JR_INTACT)
+		jr_add(&svc->c[JR_C_LOCKS_INTACT], 1);
+	else if (r == JR_PURGED)
+		jr_add(&svc->c[JR_C_LOCKS_PURGED], 1);
+	return r;
+}
+
+/* Every page resident and non-volatile; lost POISON pages make the range PURGED and zeroed. */
+static int settle(struct jr_service *svc, int64_t handle)
 {
 	struct jr_slot *sl;
 	int prev = enter(svc, handle, &sl, JR_STATE_LOCKING);
@@ -343,6 +381,29 @@ JR_API int jr_range_settle(struct jr_service *svc, int64_t handle)
 	set_state(sl, JR_STATE_LOCKED);
 	pthread_mutex_unlock(&sl->lock);
 	return purged ? JR_PURGED : JR_INTACT;
+}
+
+JR_API int jr_range_detach(struct jr_service *svc, int64_t handle)
+{
+	int r = settle(svc, handle);
+	if (r < 0)
+		return r;
+	/* Every page is resident and dirty now: nothing can fault, and the mapping is the caller's. */
+	int err = jr_table_remove(svc, handle, 0);
+	return err < 0 ? err : r;
+}
+
+JR_API int jr_range_purge(struct jr_service *svc, int64_t handle)
+{
+	int err;
+	struct jr_slot *sl = jr_slot_of(svc, handle, &err);
+	if (!sl)
+		return err;
+	int st = __atomic_load_n(&sl->state, __ATOMIC_ACQUIRE);
+	if (st == JR_STATE_FREE || st == JR_STATE_DEAD)
+		return -EBADF;
+	jr_drain_all_cpus(svc); /* a page just marked may sit in another CPU's lazyfree batch */
+	return madvise((void *)(uintptr_t)sl->base, sl->len, MADV_PAGEOUT) == 0 ? 0 : -errno;
 }
 
 JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len)

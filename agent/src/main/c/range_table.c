@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 static void *map_anon(size_t len)
 {
@@ -153,15 +154,16 @@ struct jr_slot *jr_slot_of(struct jr_service *svc, int64_t handle, int *err)
 	return sl;
 }
 
-JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t base, uint64_t len, int source, int file_fd,
-			    uint64_t file_off)
+JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t len, int source, int file_fd, uint64_t file_off,
+			    uint64_t *base_out)
 {
 	if (!svc)
 		return -EBADF;
-	if (__atomic_load_n(&svc->stopping, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&svc->stopping, __ATOMIC_ACQUIRE) != JR_RUN)
 		return -ESHUTDOWN;
-	if (len == 0 || (base % svc->page_size) != 0 || (len % svc->page_size) != 0 || base + len < base)
+	if (len == 0 || len > UINT64_MAX - svc->page_size || !base_out)
 		return -EINVAL;
+	len = (len + svc->page_size - 1) & ~(svc->page_size - 1);
 	if (source < 0 || source >= JR_SOURCE_COUNT)
 		return -EINVAL;
 	if (source == JR_SOURCE_SNAPSHOT && !jr_lz4_load())
@@ -175,6 +177,20 @@ JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t base, uint64_t len,
 		if (!chunks)
 			return -ENOMEM;
 	}
+	void *map = map_anon(len);
+	if (!map) {
+		int e = errno;
+		free(chunks);
+		return -e;
+	}
+	/* khugepaged would merge restored pages into a huge page that is no longer droppable. */
+	if (madvise(map, len, MADV_NOHUGEPAGE) != 0) {
+		int e = errno;
+		munmap(map, len);
+		free(chunks);
+		return -e;
+	}
+	uint64_t base = (uint64_t)(uintptr_t)map;
 
 	pthread_mutex_lock(&svc->writers);
 	uint32_t pos = lower_bound(svc, base);
@@ -182,6 +198,7 @@ JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t base, uint64_t len,
 		      (pos > 0 && svc->index[pos - 1].end > base);
 	if (overlap || svc->free_head == JR_NO_SLOT) {
 		pthread_mutex_unlock(&svc->writers);
+		munmap(map, len);
 		free(chunks);
 		return overlap ? -EEXIST : -ENOSPC;
 	}
@@ -195,10 +212,11 @@ JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t base, uint64_t len,
 	sl->len = len;
 	sl->nchunks = nchunks;
 	sl->chunks = chunks;
-	sl->file_fd = file_fd;
+	sl->file_fd = source == JR_SOURCE_FILE ? file_fd : -1;
 	sl->file_off = file_off;
 	sl->hold_start = sl->hold_end = 0;
 	sl->ever_marked = 0;
+	sl->registered = 0;
 	memset(sl->st, 0, sizeof(sl->st));
 	sl->state = JR_STATE_LOCKED;
 	uint32_t gen = sl->gen + 1;
@@ -213,10 +231,11 @@ JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t base, uint64_t len,
 	seq_end(svc);
 	svc->live++;
 	pthread_mutex_unlock(&svc->writers);
+	*base_out = base;
 	return ((int64_t)gen << 32) | idx;
 }
 
-JR_API int jr_range_remove(struct jr_service *svc, int64_t handle)
+int jr_table_remove(struct jr_service *svc, int64_t handle, int unmap)
 {
 	int err;
 	struct jr_slot *sl = jr_slot_of(svc, handle, &err);
@@ -252,7 +271,17 @@ JR_API int jr_range_remove(struct jr_service *svc, int64_t handle)
 	while (__atomic_load_n(&svc->current_slot, __ATOMIC_SEQ_CST) == idx)
 		sched_yield();
 
+	/* The service no longer touches the slot: unregistering wakes any thread still waiting on
+	 * one of its faults, and only then may the memory go. */
 	pthread_mutex_lock(&sl->lock);
+	if (sl->registered)
+		jr_unregister(svc, sl->base, sl->len);
+	sl->registered = 0;
+	if (unmap)
+		munmap((void *)(uintptr_t)sl->base, sl->len);
+	if (sl->file_fd >= 0)
+		close(sl->file_fd);
+	sl->file_fd = -1;
 	jr_free_chunks(sl);
 	sl->state = JR_STATE_FREE;
 	pthread_mutex_unlock(&sl->lock);
@@ -265,6 +294,8 @@ JR_API int jr_range_remove(struct jr_service *svc, int64_t handle)
 	return 0;
 }
 
+JR_API int jr_range_remove(struct jr_service *svc, int64_t handle) { return jr_table_remove(svc, handle, 1); }
+
 JR_API int jr_service_live_ranges(struct jr_service *svc)
 {
 	if (!svc)
@@ -275,19 +306,46 @@ JR_API int jr_service_live_ranges(struct jr_service *svc)
 	return n;
 }
 
+/* Pages of [base, base+len) present now, by mincore in bounded steps. */
+static uint64_t resident_pages(uint64_t base, uint64_t len, uint64_t ps)
+{
+	unsigned char vec[JR_MAX_CHUNK_PAGES];
+	uint64_t n = 0;
+	for (uint64_t off = 0; off < len; off += (uint64_t)sizeof(vec) * ps) {
+		uint64_t step = len - off < (uint64_t)sizeof(vec) * ps ? len - off : (uint64_t)sizeof(vec) * ps;
+		uint64_t np = step / ps;
+		if (mincore((void *)(uintptr_t)(base + off), step, vec) != 0)
+			return n;
+		for (uint64_t i = 0; i < np; i++)
+			n += vec[i] & 1;
+	}
+	return n;
+}
+
 JR_API int jr_range_stats(struct jr_service *svc, int64_t handle, uint64_t *out, int n)
 {
 	int err;
 	struct jr_slot *sl = jr_slot_of(svc, handle, &err);
 	if (!sl)
 		return err;
+	if (n < 0)
+		return -EINVAL;
 	if (n > JR_RS_COUNT)
 		n = JR_RS_COUNT;
+	uint64_t v[JR_RS_COUNT];
+	for (int i = 0; i < JR_RS_COUNT; i++)
+		v[i] = jr_load(&sl->st[i]);
+	int state = __atomic_load_n(&sl->state, __ATOMIC_ACQUIRE);
+	v[JR_RS_STATE] = (uint64_t)state;
+	v[JR_RS_SOURCE] = (uint64_t)sl->source;
+	v[JR_RS_REGISTERED] = (uint64_t)__atomic_load_n(&sl->registered, __ATOMIC_RELAXED);
+	v[JR_RS_BYTES] = sl->len;
+	/* Last, so a restore that lands in between shows as resident and not yet counted, never as
+	 * counted and absent. A removed range's memory is not ours to look at. */
+	v[JR_RS_RESIDENT_PAGES] = state == JR_STATE_FREE || state == JR_STATE_DEAD
+					  ? 0
+					  : resident_pages(sl->base, sl->len, svc->page_size);
 	for (int i = 0; i < n; i++)
-		out[i] = jr_load(&sl->st[i]);
-	if (n > JR_RS_STATE)
-		out[JR_RS_STATE] = (uint64_t)__atomic_load_n(&sl->state, __ATOMIC_RELAXED);
-	if (n > JR_RS_SOURCE)
-		out[JR_RS_SOURCE] = (uint64_t)sl->source;
+		out[i] = v[i];
 	return n;
 }

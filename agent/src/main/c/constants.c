@@ -1,0 +1,34 @@
+/*
+ * Every constant of jreclaim.h by name, so the Java side can check its copies when it loads the
+ * library instead of trusting that both were edited together. The C tests check that this table
+ * names every enum value and object-like #define of the header.
+ */
+#include "jreclaim.h"
+
+#define C(name) {#name, (int64_t)(name)}
+
+static const struct jr_constant constants[] = {
+	C(JR_VERSION),
+	C(JR_SOURCE_ZERO), C(JR_SOURCE_SNAPSHOT), C(JR_SOURCE_POISON), C(JR_SOURCE_FILE), C(JR_SOURCE_COUNT),
+	C(JR_STATE_FREE), C(JR_STATE_LOCKED), C(JR_STATE_MARKING), C(JR_STATE_VOLATILE), C(JR_STATE_LOCKING),
+	C(JR_STATE_DEAD), C(JR_STATE_COUNT),
+	C(JR_INTACT), C(JR_PURGED),
+	C(JR_C_EVENTS), C(JR_C_WP_EVENTS), C(JR_C_UNKNOWN_RANGE), C(JR_C_FREED_RANGE), C(JR_C_RACES),
+	C(JR_C_REBUILD_FAILURES), C(JR_C_MAX_NS), C(JR_C_INSTALL_ERRORS), C(JR_C_READ_ERRORS),
+	C(JR_C_LOCKS_INTACT), C(JR_C_LOCKS_PURGED), C(JR_C_SRC_BASE), C(JR_C_COUNT),
+	C(JR_HIST_BUCKETS),
+	C(JR_RS_STATE), C(JR_RS_SOURCE), C(JR_RS_FAULTS), C(JR_RS_PAGES_RESTORED), C(JR_RS_PAGES_POISONED),
+	C(JR_RS_PURGED_SINCE_MARK), C(JR_RS_SNAPSHOT_BYTES), C(JR_RS_MARKS), C(JR_RS_REBUILD_FAILURES),
+	C(JR_RS_REGISTERED), C(JR_RS_BYTES), C(JR_RS_RESIDENT_PAGES), C(JR_RS_COUNT),
+	C(JR_SVC_WP),
+	C(JR_MAX_CHUNK_PAGES),
+};
+
+JR_API int jr_version(void) { return JR_VERSION; }
+
+JR_API int jr_constants(const struct jr_constant **out)
+{
+	if (out)
+		*out = constants;
+	return (int)(sizeof(constants) / sizeof(constants[0]));
+}
