@@ -63,7 +63,7 @@ public final class NativeRange {
             if (h < 0) {
                 int errno = (int) -h;
                 String why = errno == Errno.ENOPKG ? " (liblz4.so.1 is not installed: apt-get install liblz4-1)"
-                        : errno == Errno.ENOSPC ? " (the range table is full)" : "";
+                        : errno == Errno.ENOSPC ? " (the range table holds " + service.capacity() + " ranges)" : "";
                 throw new NativeCallException("jr_range_add" + why, what, errno);
             }
             return new NativeRange(service, h, out.get(JAVA_LONG, 0));

@@ -32,10 +32,17 @@ public final class NativeService {
 
     private final long pointer;
     private final String subject;
+    private final int capacity;
 
-    private NativeService(long pointer, String subject) {
+    private NativeService(long pointer, String subject, int capacity) {
         this.pointer = pointer;
         this.subject = subject;
+        this.capacity = capacity;
+    }
+
+    /** How many ranges the table holds at most. */
+    public int capacity() {
+        return capacity;
     }
 
     /**
@@ -53,7 +60,7 @@ public final class NativeService {
             if (r < 0) {
                 throw new NativeCallException("jr_service_start", subject, (int) -r);
             }
-            return new NativeService(out.get(ADDRESS, 0).address(), subject);
+            return new NativeService(out.get(ADDRESS, 0).address(), subject, capacity);
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);
         }
