@@ -5,7 +5,9 @@
 #     functions jreclaim.h declares;
 #   - unit/test_table_state: range table and state machine, forbidden transitions caught;
 #   - unit/test_e2e: every source end to end on a real userfaultfd (needs root or CAP_SYS_PTRACE).
-# The test binaries compile the library with -DJR_CHECKS and ASan + UBSan. Prints a closing line
+# The test binaries compile the library with -DJR_CHECKS and ASan + UBSan (both work with a
+# userfaultfd: the faults the tests take are served by the library's own thread, which ASan sees
+# as ordinary memory accesses and ioctls; without them where the compiler lacks them). Prints a closing line
 # "c tests: N passed, M failed" and exits non-zero on any failure.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
