@@ -3,7 +3,9 @@
  * headers usually are not, and the library must load (ZERO, POISON, FILE sources work)
  * even where LZ4 is missing. Prototypes as in lz4.h (LZ4 1.9.x).
  */
-#include "jr_internal.h"
+#include "lz4_codec.h"
+
+#include "jreclaim.h"
 
 #include <dlfcn.h>
 #include <pthread.h>

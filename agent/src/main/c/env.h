@@ -1,0 +1,16 @@
+/* What every unit above the kernel wrappers knows of the service it works for (no functions). */
+#ifndef JR_ENV_H
+#define JR_ENV_H
+
+#include <stdint.h>
+
+struct jr_env {
+	int uffd;
+	int wp;               /* JR_SVC_WP: registered with MODE_WP, restores under write-protect */
+	uint64_t page_size;
+	uint32_t chunk_pages; /* <= JR_MAX_CHUNK_PAGES */
+	uint64_t chunk_bytes;
+	unsigned char *dummy; /* one never-touched page, for jr_k_flush_lazyfree */
+};
+
+#endif

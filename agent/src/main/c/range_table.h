@@ -1,0 +1,87 @@
+/*
+ * The range table: fixed-capacity slots, a seqlocked sorted index of [base, end) -> slot for the
+ * fault service, handles with generations, and the service's hazard. Its concurrency is decided in
+ * range_table.c. It never moves a state (range_state.c does) and never calls a source.
+ */
+#ifndef JR_RANGE_TABLE_H
+#define JR_RANGE_TABLE_H
+
+#include "jreclaim.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+#define JR_NO_SLOT UINT32_MAX
+
+struct jr_slot {
+	pthread_mutex_t lock;  /* use jr_slot_lock/unlock: check builds record the owner */
+	pthread_t owner;       /* check builds: the thread holding lock */
+	int owned;             /* check builds: lock is held */
+	int state;             /* enum jr_state; moved by jr_state_move only, under lock */
+	uint32_t gen;          /* bumped on every add: stale handles are refused */
+	int source;            /* enum jr_source; immutable while live */
+	uint64_t base, len;    /* immutable while live */
+	int registered;        /* with the userfaultfd since the first mark; under lock */
+	int ever_marked;       /* under lock */
+	uint64_t hold_start, hold_end; /* pages a marker keeps write-protected (hold.c); under lock */
+	void *src;             /* the source's own state (source_*.c) */
+	uint32_t next_free;    /* free list link (table writers) */
+	uint64_t st[JR_RS_COUNT]; /* figures, updated with jr_add */
+};
+
+struct jr_index_entry {
+	uint64_t base, end;
+	uint32_t slot;
+	uint32_t pad;
+};
+
+struct jr_table {
+	uint32_t capacity;
+	struct jr_slot *slots;
+	pthread_mutex_t writers; /* index edits, free list, live */
+	pthread_t writer;        /* check builds: who holds writers */
+	uint32_t free_head;
+	uint32_t live;           /* claimed slots */
+	uint64_t index_seq;      /* seqlock over index_count and index */
+	uint32_t index_count;
+	struct jr_index_entry *index;
+	uint32_t hazard;         /* the slot the service is working on, or JR_NO_SLOT */
+};
+
+static inline uint64_t jr_load(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
+static inline void jr_add(uint64_t *p, uint64_t v) { __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
+
+int jr_table_init(struct jr_table *t, uint32_t capacity);
+void jr_table_destroy(struct jr_table *t);
+
+void jr_slot_lock(struct jr_slot *sl);
+void jr_slot_unlock(struct jr_slot *sl);
+/* Check builds: aborts unless this thread holds sl->lock. */
+void jr_slot_assert_locked(const struct jr_slot *sl);
+
+/* A FREE slot off the free list, or JR_NO_SLOT when the table is full. */
+uint32_t jr_table_claim(struct jr_table *t);
+/* Back onto the free list; the slot must be FREE and out of the index. */
+void jr_table_release(struct jr_table *t, uint32_t idx);
+/* A new generation for a claimed slot (under its lock); returns the handle. */
+int64_t jr_table_new_handle(struct jr_table *t, uint32_t idx);
+/* The slot a handle names if its generation matches (its state may be FREE), else NULL, -EBADF. */
+struct jr_slot *jr_table_slot_of(struct jr_table *t, int64_t handle, int *err);
+uint32_t jr_handle_gen(int64_t handle);
+uint32_t jr_handle_slot(int64_t handle);
+
+/* Adds [sl->base, sl->base + sl->len) -> idx to the index; -EEXIST if it overlaps. */
+int jr_table_index_insert(struct jr_table *t, uint32_t idx);
+/* Takes idx out of the index (no-op if it is not in). */
+void jr_table_index_remove(struct jr_table *t, uint32_t idx);
+/* The service's lookup: the slot whose range holds addr, or JR_NO_SLOT. Never waits for a writer. */
+uint32_t jr_table_lookup(struct jr_table *t, uint64_t addr);
+int jr_table_live(struct jr_table *t);
+
+/* The service publishes the slot it works on before taking its lock, and clears it after. */
+void jr_table_hazard_set(struct jr_table *t, uint32_t idx);
+void jr_table_hazard_clear(struct jr_table *t);
+/* Waits until the service no longer works on idx, which must be DEAD and out of the index. */
+void jr_table_hazard_wait(struct jr_table *t, uint32_t idx);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * Rebuild sources behind one ops table, indexed by enum jr_source. The protocols (mark, lock,
+ * remove) and the fault service dispatch through it; what differs between sources lives in their
+ * source_*.c file only. A new source is one more file and one more row in source.c.
+ */
+#ifndef JR_SOURCE_H
+#define JR_SOURCE_H
+
+#include "env.h"
+#include "range_table.h"
+
+struct jr_source_ops {
+	const char *name;
+	/* 1: a purged page comes back from the source; 0 (POISON): it is lost, the toucher gets
+	 * SIGBUS, lock() reports PURGED, pin() is refused and a re-mark refreshes nothing. */
+	int rebuilds;
+	/* 1: the source is captured under write-protect, so without JR_SVC_WP it cannot be marked
+	 * (-EOPNOTSUPP) and its pages are answered with zeros (SNAPSHOT). */
+	int needs_wp;
+	/* 1: produce may block (pread) and runs without the slot lock; the hazard keeps the source's
+	 * state alive meanwhile. 0: it runs under the slot lock, which the marker swaps state under. */
+	int produce_blocks;
+	/* At add, before the range is visible: sets up sl->src. Takes ownership of file_fd only on
+	 * success. -errno on failure, with nothing left to release. */
+	int (*init)(const struct jr_env *env, struct jr_slot *sl, int file_fd, uint64_t file_off);
+	/* Frees sl->src; closes what the source owns unless keep_fd (a failed add). */
+	void (*release)(struct jr_slot *sl, int keep_fd);
+	/* The marking pass over the whole range, in MARKING (hold.h). */
+	int (*mark)(const struct jr_env *env, struct jr_slot *sl);
+	/* Fills dst with the bytes of [w0, w0+wlen) (one chunk); NULL: zeros by UFFDIO_ZEROPAGE. */
+	int (*produce)(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t wlen, unsigned char *dst);
+};
+
+/* The ops of a source (0 <= source < JR_SOURCE_COUNT). */
+const struct jr_source_ops *jr_source_ops(int source);
+
+extern const struct jr_source_ops jr_source_zero_ops, jr_source_snapshot_ops, jr_source_poison_ops,
+	jr_source_file_ops;
+
+#endif
