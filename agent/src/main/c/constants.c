@@ -4,6 +4,7 @@
  * names every enum value and object-like #define of the header.
  */
 #include "jreclaim.h"
+#include "uffd_abi.h"
 
 #define C(name) {#name, (int64_t)(name)}
 
@@ -22,6 +23,10 @@ static const struct jr_constant constants[] = {
 	C(JR_RS_REGISTERED), C(JR_RS_BYTES), C(JR_RS_RESIDENT_PAGES), C(JR_RS_COUNT),
 	C(JR_SVC_WP),
 	C(JR_MAX_CHUNK_PAGES),
+	/* Kernel ABI that Java uses too (it opens the userfaultfd and makes the UFFDIO_API handshake, asking
+	 * for the features the service relies on): checked like the rest, so both sides name the same bits. */
+	C(UFFD_API),
+	C(UFFD_FEATURE_PAGEFAULT_FLAG_WP), C(UFFD_FEATURE_THREAD_ID), C(UFFD_FEATURE_POISON),
 };
 
 JR_API int jr_version(void) { return JR_VERSION; }

@@ -49,17 +49,32 @@ public final class NativeConstants {
 
     private NativeConstants() {}
 
-    /** Every constant above by its header name (reflection would do, but the list is the contract). */
+    /**
+     * Every constant above by its header name, and the kernel ABI values {@link UffdAbi} shares with the
+     * library (the handshake Java makes asks for the features the service relies on).
+     */
     static Map<String, Long> expected() {
         Map<String, Long> m = new LinkedHashMap<>();
         for (java.lang.reflect.Field f : NativeConstants.class.getFields()) {
+            m.put(f.getName(), value(f));
+        }
+        for (String shared : List.of("UFFD_API", "UFFD_FEATURE_PAGEFAULT_FLAG_WP", "UFFD_FEATURE_THREAD_ID",
+                "UFFD_FEATURE_POISON")) {
             try {
-                m.put(f.getName(), ((Number) f.get(null)).longValue());
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
+                m.put(shared, value(UffdAbi.class.getField(shared)));
+            } catch (NoSuchFieldException e) {
+                throw new IllegalStateException("UffdAbi lacks " + shared, e);
             }
         }
         return m;
+    }
+
+    private static long value(java.lang.reflect.Field f) {
+        try {
+            return ((Number) f.get(null)).longValue();
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The library's table: name to value, in its order. */

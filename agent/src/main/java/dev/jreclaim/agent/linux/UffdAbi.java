@@ -21,22 +21,10 @@ public final class UffdAbi {
 
     /** {@code UFFDIO_API} = _IOWR(0xAA, 0x3F, struct uffdio_api). */
     public static final long UFFDIO_API = 0xC018AA3FL;
-    /** {@code UFFDIO_REGISTER} = _IOWR(0xAA, 0x00, struct uffdio_register). */
-    public static final long UFFDIO_REGISTER = 0xC020AA00L;
-    /** {@code UFFDIO_UNREGISTER} = _IOR(0xAA, 0x01, struct uffdio_range). */
-    public static final long UFFDIO_UNREGISTER = 0x8010AA01L;
 
-    /** {@code UFFDIO_REGISTER_MODE_MISSING}. */
-    public static final long UFFDIO_REGISTER_MODE_MISSING = 1L;
-    /** {@code UFFDIO_REGISTER_MODE_WP}. */
-    public static final long UFFDIO_REGISTER_MODE_WP = 1L << 1;
 
     /** struct uffdio_api { u64 api; u64 features; u64 ioctls; }: 24 bytes. */
     public static final long UFFDIO_API_SIZE = 24;
-    /** struct uffdio_register { struct uffdio_range { u64 start, len; }; u64 mode; u64 ioctls; }: 32 bytes. */
-    public static final long UFFDIO_REGISTER_SIZE = 32;
-    /** struct uffdio_range: 16 bytes. */
-    public static final long UFFDIO_RANGE_SIZE = 16;
 
     /** {@code UFFD_FEATURE_*} bits, in bit order, by their names in userfaultfd.h. */
     private static final String[] FEATURE_NAMES = {

@@ -208,32 +208,6 @@ public final class Userfaultfd implements AutoCloseable {
         return (features & feature) == feature;
     }
 
-    /** {@code UFFDIO_REGISTER} in MISSING (and WP when {@code writeProtect}) mode. */
-    public void register(long address, long length, boolean writeProtect, String subject) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment reg = arena.allocate(UffdAbi.UFFDIO_REGISTER_SIZE, 8);
-            reg.set(JAVA_LONG, 0, address);
-            reg.set(JAVA_LONG, 8, length);
-            reg.set(JAVA_LONG, 16, UffdAbi.UFFDIO_REGISTER_MODE_MISSING
-                    | (writeProtect ? UffdAbi.UFFDIO_REGISTER_MODE_WP : 0));
-            int r = Libc.ioctl(fd, UffdAbi.UFFDIO_REGISTER, reg);
-            if (r < 0) {
-                throw new NativeCallException(
-                        "ioctl(UFFDIO_REGISTER" + (writeProtect ? ", MODE_MISSING|MODE_WP)" : ", MODE_MISSING)"), subject, -r);
-            }
-        }
-    }
-
-    /** {@code UFFDIO_UNREGISTER}; wakes every thread waiting on the span. Returns 0 or -errno. */
-    public int unregister(long address, long length) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment range = arena.allocate(UffdAbi.UFFDIO_RANGE_SIZE, 8);
-            range.set(JAVA_LONG, 0, address);
-            range.set(JAVA_LONG, 8, length);
-            return Libc.ioctl(fd, UffdAbi.UFFDIO_UNREGISTER, range);
-        }
-    }
-
     public boolean isClosed() {
         return closed;
     }

@@ -2,6 +2,7 @@ package dev.jreclaim.agent.rules;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
+import dev.jreclaim.agent.linux.Libc;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -11,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * pages stay dirty, hence resident) but never data, since marking never loses a racing write.
  */
 final class RangeFingerprint {
-    static final long PAGE = 4096;
+    private static final long PAGE = Libc.pageSize();
     static final long STRIDE = 256;
 
     private RangeFingerprint() {}
