@@ -1,4 +1,4 @@
-package dev.jreclaim.agent.runtime;
+package dev.jreclaim.agent.start;
 
 import dev.jreclaim.agent.config.AgentConfig;
 import dev.jreclaim.agent.config.ConfigLoader;
@@ -14,6 +14,7 @@ import dev.jreclaim.agent.range.FaultService;
 import dev.jreclaim.agent.rules.RulePolicy;
 import dev.jreclaim.agent.rules.RuleSet;
 import dev.jreclaim.agent.rules.SiteTracker;
+import dev.jreclaim.agent.runtime.ReclaimRuntime;
 import dev.jreclaim.instrumentation.api.JdkInstrumentation;
 import dev.jreclaim.instrumentation.api.MemoryHook;
 import dev.jreclaim.instrumentation.api.SiteHook;

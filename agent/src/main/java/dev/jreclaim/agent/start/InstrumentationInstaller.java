@@ -1,4 +1,4 @@
-package dev.jreclaim.agent.runtime;
+package dev.jreclaim.agent.start;
 
 import static net.bytebuddy.matcher.ElementMatchers.none;
 

@@ -1,4 +1,4 @@
-package dev.jreclaim.agent.runtime;
+package dev.jreclaim.agent.start;
 
 import dev.jreclaim.instrumentation.api.AllocationKind;
 import dev.jreclaim.instrumentation.api.JdkInstrumentation;

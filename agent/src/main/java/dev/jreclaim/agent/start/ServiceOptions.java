@@ -1,4 +1,4 @@
-package dev.jreclaim.agent.runtime;
+package dev.jreclaim.agent.start;
 
 import dev.jreclaim.agent.config.AgentConfig;
 import dev.jreclaim.agent.linux.Userfaultfd;
