@@ -4,7 +4,7 @@ import static net.bytebuddy.matcher.ElementMatchers.none;
 
 import dev.jreclaim.instrumentation.api.JdkInstrumentation;
 import dev.jreclaim.instrumentation.sitescope.SiteInstrumentation;
-import dev.jreclaim.instrumentation.sitescope.SiteTable;
+import dev.jreclaim.instrumentation.api.SiteTable;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;

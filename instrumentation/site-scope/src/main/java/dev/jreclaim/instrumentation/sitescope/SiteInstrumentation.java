@@ -5,6 +5,7 @@ import static net.bytebuddy.matcher.ElementMatchers.isExtensionClassLoader;
 import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
 
 import dev.jreclaim.instrumentation.api.SiteHook;
+import dev.jreclaim.instrumentation.api.SiteTable;
 import java.lang.instrument.Instrumentation;
 import java.util.List;
 import java.util.Set;

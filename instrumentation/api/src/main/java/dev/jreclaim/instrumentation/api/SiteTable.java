@@ -1,4 +1,4 @@
-package dev.jreclaim.instrumentation.sitescope;
+package dev.jreclaim.instrumentation.api;
 
 /** Which application methods are sites, as the agent's rules say; asked while classes are transformed. */
 public interface SiteTable {
