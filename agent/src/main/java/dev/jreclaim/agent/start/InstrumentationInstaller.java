@@ -1,14 +1,21 @@
 package dev.jreclaim.agent.start;
 
+import static net.bytebuddy.matcher.ElementMatchers.isBootstrapClassLoader;
+import static net.bytebuddy.matcher.ElementMatchers.isExtensionClassLoader;
+import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
 import static net.bytebuddy.matcher.ElementMatchers.none;
 
-import dev.jreclaim.instrumentation.api.JdkInstrumentation;
-import dev.jreclaim.instrumentation.sitescope.SiteInstrumentation;
-import dev.jreclaim.instrumentation.api.SiteTable;
+import dev.jreclaim.instrumentation.api.InstrumentationContext;
+import dev.jreclaim.instrumentation.api.InstrumentationModule;
+import dev.jreclaim.instrumentation.api.InstrumentationModule.Target;
+import dev.jreclaim.instrumentation.api.SiteHook;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.Set;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
@@ -16,18 +23,81 @@ import net.bytebuddy.agent.builder.AgentBuilder.RedefinitionStrategy;
 import net.bytebuddy.utility.JavaModule;
 
 /**
- * Installs the JDK instrumentations with Byte Buddy, by the recipe measured on JDK 25: retransformation
- * without class format changes (classes already loaded, java.base among them), nothing ignored, the
- * freeing classes loaded first, and java.base allowed to link to the replacement methods.
+ * Finds every {@link InstrumentationModule} and installs them with Byte Buddy, the same way for all: one
+ * builder per {@link Target}, to which each module of that target adds its transformations. The JDK's, by
+ * the recipe measured on JDK 25 (retransformation without class format changes, java.base among the
+ * classes already loaded; nothing ignored; the freeing classes loaded first; java.base allowed to link to
+ * the replacement methods), then checked by {@link SubstitutionProbe}; only then the application's.
  */
 final class InstrumentationInstaller {
     private InstrumentationInstaller() {}
 
     /**
-     * @return problems; empty when every transformation was applied without error. On a problem the
-     *         transformations that did apply stay in place, harmless while the hook answers "plain memory".
+     * What was installed.
+     *
+     * @param problems  why the agent must stay off (a JDK module not installed or not verified); empty when
+     *                  every JDK substitution is in place. The transformations that did apply stay, harmless
+     *                  while the hook answers "plain memory"
+     * @param installed for the start-up line, per installed module in order: its name, and the classes it
+     *                  could not transform, if any
      */
-    static List<String> install(Instrumentation inst, List<JdkInstrumentation> all) {
+    record Result(List<String> problems, List<String> installed) {}
+
+    /**
+     * The modules the agent jar holds, through {@link ServiceLoader}, JDK modules first, then by name. The
+     * system class loader is asked: the boot loader answers for resources of the boot class path only as it
+     * was at JVM start, so a late-attached jar's service file is found through the system class path, where
+     * the attach mechanism put the jar too (at start both have it; ServiceLoader names each provider once).
+     * Only providers defined by the api's own loader (the boot loader, in the agent) are taken: a service file
+     * on the application's class path cannot add a module.
+     */
+    static List<InstrumentationModule> modules() {
+        ClassLoader own = InstrumentationModule.class.getClassLoader();
+        List<InstrumentationModule> all = new ArrayList<>(ServiceLoader
+                .load(InstrumentationModule.class, ClassLoader.getSystemClassLoader()).stream()
+                .filter(p -> p.type().getClassLoader() == own)
+                .map(ServiceLoader.Provider::get)
+                .toList());
+        all.sort(Comparator.comparing(InstrumentationModule::target).thenComparing(InstrumentationModule::name));
+        return all;
+    }
+
+    static Result install(InstrumentationContext context) {
+        List<InstrumentationModule> all;
+        try {
+            all = modules();
+        } catch (ServiceConfigurationError e) {
+            return new Result(List.of("cannot load the instrumentation modules: " + e), List.of());
+        }
+        List<InstrumentationModule> jdk = all.stream().filter(m -> m.target() == Target.JDK).toList();
+        if (jdk.isEmpty()) {
+            return new Result(List.of("no JDK instrumentation module found (META-INF/services/"
+                    + InstrumentationModule.class.getName() + ")"), List.of());
+        }
+        List<String> problems = installJdk(context, jdk);
+        if (problems.isEmpty()) {
+            problems = SubstitutionProbe.verify(jdk);
+        }
+        if (!problems.isEmpty()) {
+            return new Result(problems, List.of());
+        }
+        List<String> installed = new ArrayList<>(jdk.stream().map(InstrumentationModule::name).toList());
+        List<InstrumentationModule> application = all.stream()
+                .filter(m -> m.target() == Target.APPLICATION && m.appliesTo(context)).toList();
+        if (!application.isEmpty()) {
+            SiteHook.install(context.siteListener()); // before the advice: an entry it reports is never missed
+            for (InstrumentationModule m : application) {
+                List<String> errors = installApplication(context, m);
+                installed.add(errors.isEmpty() ? m.name()
+                        : m.name() + " (not in " + errors.size() + " classes: " + errors.getFirst() + ")");
+            }
+        }
+        return new Result(List.of(), List.copyOf(installed));
+    }
+
+    /** @return problems; empty when every transformation was applied without error */
+    private static List<String> installJdk(InstrumentationContext context, List<InstrumentationModule> jdk) {
+        Instrumentation inst = context.instrumentation();
         // The replacement methods live in the boot loader's unnamed module (the agent jar is on the boot
         // class path) and take jdk.internal.misc.Unsafe: java.base must read that module and export the
         // package to it, or the substituted call sites fail to link (IllegalAccessError).
@@ -35,12 +105,12 @@ final class InstrumentationInstaller {
         inst.redefineModule(Object.class.getModule(), Set.of(agent), Map.of("jdk.internal.misc", Set.of(agent)),
                 Map.of(), Set.of(), Map.of());
         List<String> problems = new ArrayList<>();
-        for (JdkInstrumentation j : all) {
-            for (String name : j.preload()) {
+        for (InstrumentationModule m : jdk) {
+            for (String name : m.preload()) {
                 try {
                     Class.forName(name, false, null);
                 } catch (ClassNotFoundException e) {
-                    problems.add(j.name() + ": cannot load " + name + " before installing");
+                    problems.add(m.name() + ": cannot load " + name + " before installing");
                 }
             }
         }
@@ -59,8 +129,8 @@ final class InstrumentationInstaller {
                 .with(RedefinitionStrategy.Listener.ErrorEscalating.FAIL_LAST)
                 .with(new ErrorListener(problems))
                 .ignore(none());
-        for (JdkInstrumentation j : all) {
-            builder = j.instrument(builder);
+        for (InstrumentationModule m : jdk) {
+            builder = m.instrument(builder, context);
         }
         try {
             builder.installOn(inst);
@@ -71,17 +141,25 @@ final class InstrumentationInstaller {
     }
 
     /**
-     * Installs the advice on the rules' site methods; classes already loaded (before premain, or before a late
+     * Installs one application module's advice; classes already loaded (before premain, or before a late
      * attach) are retransformed now, later ones as they load.
      *
-     * @return the errors seen while installing (a class that cannot be transformed keeps its sites untracked)
+     * @return the errors seen while installing (a class that cannot be transformed keeps its methods unadvised)
      */
-    static List<String> installSites(Instrumentation inst, SiteTable table) {
+    private static List<String> installApplication(InstrumentationContext context, InstrumentationModule m) {
+        Instrumentation inst = context.instrumentation();
         List<String> problems = new ArrayList<>();
         try {
-            SiteInstrumentation.builder(inst, table, new ErrorListener(problems)).installOn(inst);
+            AgentBuilder builder = new AgentBuilder.Default()
+                    .disableClassFormatChanges()
+                    .with(RedefinitionStrategy.RETRANSFORMATION)
+                    .with(new ErrorListener(problems))
+                    .ignore(isSynthetic(), isBootstrapClassLoader().or(isExtensionClassLoader()))
+                    // An advised class in a named module must read the boot loader's unnamed module, where SiteHook is.
+                    .assureReadEdgeTo(inst, SiteHook.class);
+            m.instrument(builder, context).installOn(inst);
         } catch (RuntimeException e) {
-            problems.add("site retransformation failed: " + e);
+            problems.add(m.name() + ": retransformation failed: " + e);
         }
         synchronized (problems) {
             return List.copyOf(problems);
