@@ -2,8 +2,6 @@ package dev.jreclaim.agent.config;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.function.Predicate;
 
 /**
  * The validated configuration. {@link #rules} are in precedence order: first match wins.
@@ -40,18 +38,5 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
 
     public int snapshotChunkPages() {
         return (int) (snapshotChunk / PAGE_SIZE);
-    }
-
-    /**
-     * The rule an allocation belongs to: the first, in rule order, that covers its kind and size and
-     * whose site the allocating thread is inside.
-     */
-    public Optional<SiteRule> firstMatch(AllocationKind allocation, long size, Predicate<SiteRule> threadInsideSite) {
-        for (SiteRule r : rules) {
-            if (r.accepts(allocation, size) && threadInsideSite.test(r)) {
-                return Optional.of(r);
-            }
-        }
-        return Optional.empty();
     }
 }

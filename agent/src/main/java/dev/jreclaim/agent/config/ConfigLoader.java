@@ -369,12 +369,12 @@ public final class ConfigLoader {
                     bad = true;
                 }
             }
-            AllocationKind kind = parse(KIND, AllocationKind::parse, null);
+            RuleKind kind = parse(KIND, RuleKind::parse, null);
             if (!settings.containsKey(KIND)) {
                 // A rule without kind is often a typo in the id of another rule's key.
                 String typo = DidYouMean.nearest(id, allIds.stream().filter(o -> !o.equals(id)).toList())
                         .map(o -> " (a misspelt rule id? did you mean rule '" + o + "'?)").orElse("");
-                missing(KIND, "required; " + AllocationKind.ALLOWED + typo);
+                missing(KIND, "required; " + RuleKind.ALLOWED + typo);
             }
             SiteMatcher site = parse(SITE, SiteMatcher::parse, SiteMatcher.ANY);
             long minSize = parse(MIN_SIZE, ByteSize::parse, SiteRule.DEFAULT_MIN_SIZE);

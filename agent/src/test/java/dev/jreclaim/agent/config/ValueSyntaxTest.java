@@ -3,6 +3,7 @@ package dev.jreclaim.agent.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.jreclaim.instrumentation.api.AllocationKind;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -128,12 +129,15 @@ class ValueSyntaxTest {
 
     @Test
     void kinds() throws Exception {
-        assertEquals(AllocationKind.DIRECT, AllocationKind.parse("direct"));
-        assertEquals(AllocationKind.ARENA, AllocationKind.parse("Arena"));
-        assertEquals(AllocationKind.ANY, AllocationKind.parse("ANY"));
-        assertEquals("not a kind; use direct, arena or any", error(() -> AllocationKind.parse("heap")));
-        assertEquals(true, AllocationKind.ANY.covers(AllocationKind.ARENA));
-        assertEquals(false, AllocationKind.DIRECT.covers(AllocationKind.ARENA));
+        assertEquals(RuleKind.DIRECT, RuleKind.parse("direct"));
+        assertEquals(RuleKind.ARENA, RuleKind.parse("Arena"));
+        assertEquals(RuleKind.ANY, RuleKind.parse("ANY"));
+        assertEquals("not a kind; use direct, arena or any", error(() -> RuleKind.parse("heap")));
+        for (AllocationKind k : AllocationKind.values()) {
+            assertEquals(true, RuleKind.ANY.covers(k));
+            assertEquals(k == AllocationKind.DIRECT, RuleKind.DIRECT.covers(k));
+            assertEquals(k == AllocationKind.ARENA, RuleKind.ARENA.covers(k));
+        }
     }
 
     @Test
