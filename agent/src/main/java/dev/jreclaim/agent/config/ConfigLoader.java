@@ -328,10 +328,12 @@ public final class ConfigLoader {
     static long parseChunk(String text) throws InvalidValueException {
         long bytes = ByteSize.parse(text);
         if (bytes < AgentConfig.MIN_CHUNK || bytes > AgentConfig.MAX_CHUNK) {
-            throw new InvalidValueException("out of range; use 4KiB to 16MiB");
+            throw new InvalidValueException("out of range; use " + (AgentConfig.MIN_CHUNK >> 10) + "KiB to "
+                    + (AgentConfig.MAX_CHUNK >> 20) + "MiB");
         }
-        if (bytes % AgentConfig.PAGE_SIZE != 0) {
-            throw new InvalidValueException("not a multiple of the page size (4KiB); use e.g. 64KiB");
+        if (bytes % AgentConfig.PLATFORM_PAGE_SIZE != 0) {
+            throw new InvalidValueException("not a multiple of the page size (" + (AgentConfig.PLATFORM_PAGE_SIZE >> 10)
+                    + "KiB); use e.g. 64KiB");
         }
         return bytes;
     }

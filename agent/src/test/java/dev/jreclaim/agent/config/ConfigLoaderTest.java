@@ -97,7 +97,8 @@ class ConfigLoaderTest {
         assertTrue(c.active());
         AgentConfig a = c.config();
         assertEquals(new AgentConfig(true, LogLevel.DEBUG, UffdMode.USER_MODE_ONLY, 1024, 128 * 1024, false, a.rules()), a);
-        assertEquals(32, a.snapshotChunkPages());
+        assertEquals(32, a.snapshotChunkPages(4096));
+        assertEquals(2, a.snapshotChunkPages(64 << 10), "a kernel with 64 KiB pages");
         SiteRule cache = a.rules().get(0);
         assertEquals("cache", cache.id());
         assertEquals(RuleKind.DIRECT, cache.kind());

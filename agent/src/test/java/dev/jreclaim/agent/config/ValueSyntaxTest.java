@@ -198,6 +198,21 @@ class ValueSyntaxTest {
         assertEquals("not a multiple of the page size (4KiB); use e.g. 64KiB", error(() -> ConfigLoader.parseChunk("65537")));
     }
 
+    private static AgentConfig chunk(long bytes) {
+        return new AgentConfig(true, LogLevel.INFO, UffdMode.AUTO, 1, bytes, false, List.of());
+    }
+
+    @Test
+    void chunkInTheKernelsPages() {
+        AgentConfig small = chunk(4096);
+        assertEquals(1, small.snapshotChunkPages(4096));
+        assertThrows(IllegalArgumentException.class, () -> small.snapshotChunkPages(16384), "less than a 16 KiB page");
+        AgentConfig largest = chunk(AgentConfig.MAX_CHUNK);
+        assertEquals(AgentConfig.MAX_CHUNK_PAGES, largest.snapshotChunkPages(4096));
+        assertEquals(AgentConfig.MAX_CHUNK_PAGES / 16, largest.snapshotChunkPages(64 << 10));
+        assertThrows(IllegalArgumentException.class, () -> largest.snapshotChunkPages(2048), "more pages than the library takes");
+    }
+
     @Test
     void envNames() {
         assertEquals("JRECLAIM_RULE_CACHE_MIN_SIZE", ConfigKeys.envName("jreclaim.rule.cache.min-size"));
