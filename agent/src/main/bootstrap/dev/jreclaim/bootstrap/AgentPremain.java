@@ -8,7 +8,7 @@ import java.util.jar.JarFile;
 /**
  * Premain-Class and Agent-Class of the agent jar. Compiled for Java 8, so that any JVM can load it: on
  * a JDK older than 22 it prints one line and returns, and the application runs unchanged. Otherwise it
- * hands over to dev.jreclaim.agent.runtime.AgentStart, which is compiled for Java 25.
+ * hands over to dev.jreclaim.agent.start.AgentStart, which is compiled for Java 25.
  *
  * <p>The whole jar is on the boot class path (the manifest's Boot-Class-Path names the jar itself):
  * the methods that replace the JDK's own calls inside java.base must be visible from java.base. A jar
@@ -16,7 +16,7 @@ import java.util.jar.JarFile;
  * makes the JVM print a CDS warning).
  */
 public final class AgentPremain {
-    private static final String RUNTIME = "dev.jreclaim.agent.runtime.AgentStart";
+    private static final String START = "dev.jreclaim.agent.start.AgentStart";
 
     private AgentPremain() {}
 
@@ -38,7 +38,7 @@ public final class AgentPremain {
             if (AgentPremain.class.getClassLoader() != null) {
                 inst.appendToBootstrapClassLoaderSearch(new JarFile(ownJar()));
             }
-            Class.forName(RUNTIME, true, null).getMethod("start", String.class, Instrumentation.class, boolean.class)
+            Class.forName(START, true, null).getMethod("start", String.class, Instrumentation.class, boolean.class)
                     .invoke(null, args, inst, attached);
         } catch (InvocationTargetException e) {
             warn(e.getCause());

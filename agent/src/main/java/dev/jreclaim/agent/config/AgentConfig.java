@@ -2,27 +2,42 @@ package dev.jreclaim.agent.config;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.function.Predicate;
 
 /**
  * The validated configuration. {@link #rules} are in precedence order: first match wins.
  *
  * @param serviceCapacity how many buffers may be reclaimable at once (fault service range table)
  * @param snapshotChunk   bytes per snapshot chunk, also the most one fault restores; a multiple of
- *                        {@link #PAGE_SIZE}
+ *                        {@link #PLATFORM_PAGE_SIZE}, in pages of the kernel's size at start
+ *                        ({@link #snapshotChunkPages(long)})
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
         long snapshotChunk, boolean exitSummary, List<SiteRule> rules) {
-    /** Page size of the only platform the native library is built for (linux-x86_64). */
-    public static final int PAGE_SIZE = 4096;
+    /**
+     * What the loader checks {@code snapshot.chunk} against: 4 KiB, the page size of linux-x86_64, the only
+     * platform the native library is built for. Not the kernel's own page size ({@code linux.Libc.pageSize()},
+     * sysconf): the configuration is read before the agent may make any native call, and that call would make
+     * the JDK print its native-access warning even when the configuration then keeps the agent off
+     * ({@code jreclaim.enabled=false} must print nothing), or throw under {@code --illegal-native-access=deny}.
+     * The kernel's page size applies at start, where the chunk becomes pages ({@link #snapshotChunkPages(long)}).
+     */
+    public static final int PLATFORM_PAGE_SIZE = 4096;
     public static final int DEFAULT_CAPACITY = 1 << 18;
-    /** Sanity bound; the table is mapped lazily, but its index is kept sorted by memmove. */
+    /**
+     * Sanity bound. The range table costs memory from the start: the library writes every slot when the
+     * service starts (200 bytes a slot, about 50 MiB resident at the default capacity), and insertions keep
+     * its index sorted with memmove.
+     */
     public static final int MAX_CAPACITY = 1 << 24;
     public static final long DEFAULT_CHUNK = 64 * 1024;
-    public static final long MIN_CHUNK = PAGE_SIZE;
-    /** The fault service accepts at most 4096 pages per chunk. */
-    public static final long MAX_CHUNK = 16L << 20;
+    /**
+     * The most pages one chunk may have (one fault restores at most one chunk): the library's JR_MAX_CHUNK_PAGES,
+     * whose Java twin is checked against the library when it loads. A compile-time constant: reading it loads
+     * nothing native.
+     */
+    public static final int MAX_CHUNK_PAGES = dev.jreclaim.agent.linux.NativeConstants.JR_MAX_CHUNK_PAGES;
+    public static final long MIN_CHUNK = PLATFORM_PAGE_SIZE;
+    public static final long MAX_CHUNK = (long) MAX_CHUNK_PAGES * PLATFORM_PAGE_SIZE;
 
     public AgentConfig {
         Objects.requireNonNull(logLevel);
@@ -38,20 +53,18 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
         return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules);
     }
 
-    public int snapshotChunkPages() {
-        return (int) (snapshotChunk / PAGE_SIZE);
-    }
-
     /**
-     * The rule an allocation belongs to: the first, in rule order, that covers its kind and size and
-     * whose site the allocating thread is inside.
+     * The snapshot chunk in pages of {@code pageSize} bytes (the kernel's, at start).
+     *
+     * @throws IllegalArgumentException when the chunk is not a whole number of such pages, or more than
+     *                                  {@link #MAX_CHUNK_PAGES} of them (on a kernel whose pages are larger
+     *                                  than {@link #PLATFORM_PAGE_SIZE})
      */
-    public Optional<SiteRule> firstMatch(AllocationKind allocation, long size, Predicate<SiteRule> threadInsideSite) {
-        for (SiteRule r : rules) {
-            if (r.accepts(allocation, size) && threadInsideSite.test(r)) {
-                return Optional.of(r);
-            }
+    public int snapshotChunkPages(long pageSize) {
+        if (pageSize <= 0 || snapshotChunk % pageSize != 0 || snapshotChunk / pageSize > MAX_CHUNK_PAGES) {
+            throw new IllegalArgumentException("jreclaim.snapshot.chunk=" + snapshotChunk + " is not 1 to "
+                    + MAX_CHUNK_PAGES + " pages of this kernel's " + pageSize + " bytes");
         }
-        return Optional.empty();
+        return (int) (snapshotChunk / pageSize);
     }
 }

@@ -328,10 +328,12 @@ public final class ConfigLoader {
     static long parseChunk(String text) throws InvalidValueException {
         long bytes = ByteSize.parse(text);
         if (bytes < AgentConfig.MIN_CHUNK || bytes > AgentConfig.MAX_CHUNK) {
-            throw new InvalidValueException("out of range; use 4KiB to 16MiB");
+            throw new InvalidValueException("out of range; use " + (AgentConfig.MIN_CHUNK >> 10) + "KiB to "
+                    + (AgentConfig.MAX_CHUNK >> 20) + "MiB");
         }
-        if (bytes % AgentConfig.PAGE_SIZE != 0) {
-            throw new InvalidValueException("not a multiple of the page size (4KiB); use e.g. 64KiB");
+        if (bytes % AgentConfig.PLATFORM_PAGE_SIZE != 0) {
+            throw new InvalidValueException("not a multiple of the page size (" + (AgentConfig.PLATFORM_PAGE_SIZE >> 10)
+                    + "KiB); use e.g. 64KiB");
         }
         return bytes;
     }
@@ -369,12 +371,12 @@ public final class ConfigLoader {
                     bad = true;
                 }
             }
-            AllocationKind kind = parse(KIND, AllocationKind::parse, null);
+            RuleKind kind = parse(KIND, RuleKind::parse, null);
             if (!settings.containsKey(KIND)) {
                 // A rule without kind is often a typo in the id of another rule's key.
                 String typo = DidYouMean.nearest(id, allIds.stream().filter(o -> !o.equals(id)).toList())
                         .map(o -> " (a misspelt rule id? did you mean rule '" + o + "'?)").orElse("");
-                missing(KIND, "required; " + AllocationKind.ALLOWED + typo);
+                missing(KIND, "required; " + RuleKind.ALLOWED + typo);
             }
             SiteMatcher site = parse(SITE, SiteMatcher::parse, SiteMatcher.ANY);
             long minSize = parse(MIN_SIZE, ByteSize::parse, SiteRule.DEFAULT_MIN_SIZE);

@@ -7,7 +7,11 @@ import java.util.Locale;
 public sealed interface MarkMode {
     String ALLOWED = "use on-return, explicit or idle:<duration> (e.g. idle:30s)";
 
-    /** When the outermost matched site method returns (normally or by an exception). */
+    /**
+     * When the outermost call of the rule's site methods on the allocating thread returns normally. When an
+     * exception leaves it, its buffers are not marked and stay ordinary memory: a half-filled buffer is never
+     * made reclaimable.
+     */
     record OnReturn() implements MarkMode {
         @Override
         public String toString() {
@@ -15,7 +19,10 @@ public sealed interface MarkMode {
         }
     }
 
-    /** When the buffer has not been locked or written through the agent for this long. */
+    /**
+     * When the buffer has not been written for this long, as far as the agent can tell by sampling its content
+     * and the fault service's figures (docs/agent.md, "Mark modes"). A wrong guess costs memory, never data.
+     */
     record Idle(Duration after) implements MarkMode {
         public Idle {
             if (after.isNegative() || after.isZero()) {
@@ -29,7 +36,11 @@ public sealed interface MarkMode {
         }
     }
 
-    /** Only when the application calls the jreclaim API. */
+    /**
+     * Never by the agent. Meant for an application API that marks and locks, which does not exist yet: until
+     * it lands, such a rule's ranges stay LOCKED, plain memory in effect (tests mark them through
+     * {@code ReclaimRuntime.rangeAt}). The value is valid, so configurations written for that API load today.
+     */
     record Explicit() implements MarkMode {
         @Override
         public String toString() {

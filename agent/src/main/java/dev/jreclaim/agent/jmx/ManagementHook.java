@@ -17,9 +17,9 @@ import javax.management.MBeanServer;
  * MBeanServer's creation read; if that server already exists, the pool is registered in it now. The
  * server is never created here. The pool registers the agent's MBean wherever it is itself registered.
  *
- * <p>Not a {@code PlatformMBeanProvider} service file (design notes, section 11): that file would be read
- * by every JVM that has the jar on its boot class path, including those where the agent is disabled or the
- * JDK too old to load the provider, where it breaks every management call.
+ * <p>Not a {@code PlatformMBeanProvider} service file (docs/observability.md, "The jreclaim buffer pool"): that
+ * file would be read by every JVM that has the jar on its boot class path, including those where the agent is
+ * disabled or the JDK too old to load the provider, where it breaks every management call.
  */
 public final class ManagementHook {
     private ManagementHook() {}

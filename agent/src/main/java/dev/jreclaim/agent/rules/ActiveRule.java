@@ -28,11 +28,7 @@ public record ActiveRule(int index, SiteRule rule, PurgeResolution purge) {
 
     /** Whether an allocation of this kind and size belongs here, given that the thread is inside one of its sites. */
     public boolean accepts(AllocationKind kind, long size) {
-        return size >= rule.minSize() && switch (rule.kind()) {
-            case ANY -> true;
-            case DIRECT -> kind == AllocationKind.DIRECT;
-            case ARENA -> kind == AllocationKind.ARENA;
-        };
+        return size >= rule.minSize() && rule.kind().covers(kind);
     }
 
     /** "rule 'cache' (direct in com.acme.*#load*, >= 65536 bytes, on-return, SNAPSHOT)". */

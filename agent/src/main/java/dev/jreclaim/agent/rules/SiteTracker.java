@@ -2,7 +2,7 @@ package dev.jreclaim.agent.rules;
 
 import dev.jreclaim.agent.range.VolatileRange;
 import dev.jreclaim.instrumentation.api.SiteListener;
-import dev.jreclaim.instrumentation.sitescope.SiteTable;
+import dev.jreclaim.instrumentation.api.SiteTable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

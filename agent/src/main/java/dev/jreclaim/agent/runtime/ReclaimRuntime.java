@@ -43,7 +43,7 @@ public final class ReclaimRuntime implements ReclaimableMemory {
     /** Totals since start: live ranges and their mapped bytes; allocations taken, freed, and left to the JDK after a failure. */
     public record Totals(long liveRanges, long liveBytes, long allocations, long frees, long fallbacks, long freeFailures) {}
 
-    ReclaimRuntime(RangeRegistry registry, AllocationPolicy policy) {
+    public ReclaimRuntime(RangeRegistry registry, AllocationPolicy policy) {
         this.registry = registry;
         this.policy = policy;
     }
@@ -53,7 +53,7 @@ public final class ReclaimRuntime implements ReclaimableMemory {
         return current;
     }
 
-    static void setCurrent(ReclaimRuntime runtime) {
+    public static void setCurrent(ReclaimRuntime runtime) {
         current = runtime;
     }
 

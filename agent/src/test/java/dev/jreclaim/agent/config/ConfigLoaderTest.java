@@ -97,10 +97,11 @@ class ConfigLoaderTest {
         assertTrue(c.active());
         AgentConfig a = c.config();
         assertEquals(new AgentConfig(true, LogLevel.DEBUG, UffdMode.USER_MODE_ONLY, 1024, 128 * 1024, false, a.rules()), a);
-        assertEquals(32, a.snapshotChunkPages());
+        assertEquals(32, a.snapshotChunkPages(4096));
+        assertEquals(2, a.snapshotChunkPages(64 << 10), "a kernel with 64 KiB pages");
         SiteRule cache = a.rules().get(0);
         assertEquals("cache", cache.id());
-        assertEquals(AllocationKind.DIRECT, cache.kind());
+        assertEquals(RuleKind.DIRECT, cache.kind());
         assertEquals("com.acme.cache.*#load*", cache.site().toString());
         assertEquals(1L << 20, cache.minSize());
         assertEquals(new MarkMode.OnReturn(), cache.mark());
@@ -169,32 +170,6 @@ class ConfigLoaderTest {
         assertEquals(List.of(), c.lines());
         assertEquals(List.of("zeta", "a-x", "aa", "b"), ids(c));
         assertEquals(1, c.config().rules().getFirst().minSize());
-    }
-
-    @Test
-    void firstMatchWinsInRuleOrder() throws IOException {
-        LoadedConfig c = load("""
-                jreclaim.rule.big.kind=direct
-                jreclaim.rule.big.site=com.acme.*#load*
-                jreclaim.rule.big.min-size=1MiB
-                jreclaim.rule.small.kind=any
-                jreclaim.rule.small.site=com.acme.Cache#load
-                jreclaim.rule.small.min-size=4KiB
-                """);
-        AgentConfig a = c.config();
-        // The thread is inside com.acme.Cache#load, which both rules' sites match.
-        assertEquals("big", a.firstMatch(AllocationKind.DIRECT, 2 << 20, r -> r.isSite("com.acme.Cache", "load"))
-                .orElseThrow().id());
-        assertEquals("small", a.firstMatch(AllocationKind.DIRECT, 8192, r -> r.isSite("com.acme.Cache", "load"))
-                .orElseThrow().id());
-        assertEquals("small", a.firstMatch(AllocationKind.ARENA, 2 << 20, r -> r.isSite("com.acme.Cache", "load"))
-                .orElseThrow().id());
-        assertEquals(Optional.empty(), a.firstMatch(AllocationKind.DIRECT, 100, r -> true));
-        assertEquals(Optional.empty(), a.firstMatch(AllocationKind.DIRECT, 2 << 20, r -> r.isSite("com.other.X", "load")));
-        SiteRule big = a.rules().getFirst();
-        assertTrue(big.matches("com.acme.Cache$Loader", "loadAll", 1 << 20));
-        assertFalse(big.matches("com.acme.Cache$Loader", "loadAll", (1 << 20) - 1));
-        assertFalse(big.matches(AllocationKind.ARENA, "com.acme.Cache", "load", 2 << 20));
     }
 
     // ---- precedence ----

@@ -3,6 +3,7 @@ package dev.jreclaim.agent.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.jreclaim.instrumentation.api.AllocationKind;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -128,12 +129,15 @@ class ValueSyntaxTest {
 
     @Test
     void kinds() throws Exception {
-        assertEquals(AllocationKind.DIRECT, AllocationKind.parse("direct"));
-        assertEquals(AllocationKind.ARENA, AllocationKind.parse("Arena"));
-        assertEquals(AllocationKind.ANY, AllocationKind.parse("ANY"));
-        assertEquals("not a kind; use direct, arena or any", error(() -> AllocationKind.parse("heap")));
-        assertEquals(true, AllocationKind.ANY.covers(AllocationKind.ARENA));
-        assertEquals(false, AllocationKind.DIRECT.covers(AllocationKind.ARENA));
+        assertEquals(RuleKind.DIRECT, RuleKind.parse("direct"));
+        assertEquals(RuleKind.ARENA, RuleKind.parse("Arena"));
+        assertEquals(RuleKind.ANY, RuleKind.parse("ANY"));
+        assertEquals("not a kind; use direct, arena or any", error(() -> RuleKind.parse("heap")));
+        for (AllocationKind k : AllocationKind.values()) {
+            assertEquals(true, RuleKind.ANY.covers(k));
+            assertEquals(k == AllocationKind.DIRECT, RuleKind.DIRECT.covers(k));
+            assertEquals(k == AllocationKind.ARENA, RuleKind.ARENA.covers(k));
+        }
     }
 
     @Test
@@ -192,6 +196,21 @@ class ValueSyntaxTest {
         assertEquals("out of range; use 4KiB to 16MiB", error(() -> ConfigLoader.parseChunk("2KiB")));
         assertEquals("out of range; use 4KiB to 16MiB", error(() -> ConfigLoader.parseChunk("32MiB")));
         assertEquals("not a multiple of the page size (4KiB); use e.g. 64KiB", error(() -> ConfigLoader.parseChunk("65537")));
+    }
+
+    private static AgentConfig chunk(long bytes) {
+        return new AgentConfig(true, LogLevel.INFO, UffdMode.AUTO, 1, bytes, false, List.of());
+    }
+
+    @Test
+    void chunkInTheKernelsPages() {
+        AgentConfig small = chunk(4096);
+        assertEquals(1, small.snapshotChunkPages(4096));
+        assertThrows(IllegalArgumentException.class, () -> small.snapshotChunkPages(16384), "less than a 16 KiB page");
+        AgentConfig largest = chunk(AgentConfig.MAX_CHUNK);
+        assertEquals(AgentConfig.MAX_CHUNK_PAGES, largest.snapshotChunkPages(4096));
+        assertEquals(AgentConfig.MAX_CHUNK_PAGES / 16, largest.snapshotChunkPages(64 << 10));
+        assertThrows(IllegalArgumentException.class, () -> largest.snapshotChunkPages(2048), "more pages than the library takes");
     }
 
     @Test

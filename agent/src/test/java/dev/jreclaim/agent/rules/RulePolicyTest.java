@@ -56,6 +56,33 @@ class RulePolicyTest {
     }
 
     @Test
+    void firstMatchInFileOrderWithClassGlobsAndTheMinSizeBoundary() throws IOException {
+        RulePolicy p = policy("""
+                jreclaim.rule.big.kind=direct
+                jreclaim.rule.big.site=com.acme.*#load*
+                jreclaim.rule.big.min-size=1MiB
+                jreclaim.rule.small.kind=any
+                jreclaim.rule.small.site=com.acme.Cache#load
+                jreclaim.rule.small.min-size=4KiB
+                """);
+        SiteTracker s = p.sites();
+        int load = s.siteOf("com.acme.Cache", "load"); // both rules' sites match it
+        s.enter(load);
+        assertEquals("big", id(p.ruleFor(AllocationKind.DIRECT, 2 << 20)));
+        assertEquals("small", id(p.ruleFor(AllocationKind.DIRECT, 8192)));
+        assertEquals("small", id(p.ruleFor(AllocationKind.ARENA, 2 << 20)));
+        assertNull(p.ruleFor(AllocationKind.DIRECT, 100));
+        s.exit(load, true);
+        assertEquals(-1, s.siteOf("com.other.X", "load"), "a class no site names");
+        int nested = s.siteOf("com.acme.Cache$Loader", "loadAll"); // only big's: com.acme.* crosses '$'
+        s.enter(nested);
+        assertEquals("big", id(p.ruleFor(AllocationKind.DIRECT, 1 << 20)), "min-size is inclusive");
+        assertNull(p.ruleFor(AllocationKind.DIRECT, (1 << 20) - 1));
+        assertNull(p.ruleFor(AllocationKind.ARENA, 2 << 20), "big covers direct buffers only");
+        s.exit(nested, true);
+    }
+
+    @Test
     void nestedExtentsOfTwoRules() throws IOException {
         RulePolicy p = policy(TWO_SITES);
         SiteTracker s = p.sites();

@@ -3,6 +3,9 @@ package dev.jreclaim.agent.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jreclaim.instrumentation.api.InstrumentationModule;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -11,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The agent jar is self-contained, with Byte Buddy, Logback and SLF4J relocated everywhere, multi-release
- * entries included, and nothing a host's ServiceLoader could find.
+ * entries included, and no service file a host's ServiceLoader could find but the agent's own interface's.
  */
 class AgentJarIT {
     @Test
@@ -37,8 +40,21 @@ class AgentJarIT {
             assertEquals(List.of(), unrelocatedLogging, "unrelocated Logback or SLF4J entries");
             assertTrue(names.contains("dev/jreclaim/shaded/logback/classic/LoggerContext.class"), "Logback is bundled");
             assertTrue(names.contains("dev/jreclaim/shaded/slf4j/Logger.class"), "SLF4J's API is bundled");
-            assertEquals(List.of(), names.stream().filter(n -> n.startsWith("META-INF/services/")).toList(),
+            // On the boot class path, a host's ServiceLoader reads every service file for the interface it asks for:
+            // none of the bundled libraries' may be there (Logback's would offer the host's SLF4J a second provider).
+            // The one file is the agent's own interface's, which only the agent asks for.
+            String modules = "META-INF/services/" + InstrumentationModule.class.getName();
+            assertEquals(List.of(modules), names.stream()
+                            .filter(n -> n.startsWith("META-INF/services/") && !n.equals("META-INF/services/")).toList(),
                     "service files: on the boot class path every ServiceLoader of the host would read them");
+            try (InputStream in = jar.getInputStream(jar.getEntry(modules))) {
+                List<String> providers = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+                        .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).sorted().toList();
+                assertEquals(List.of("dev.jreclaim.instrumentation.directbuffer.DirectBufferInstrumentation",
+                        "dev.jreclaim.instrumentation.ffmarena.ArenaInstrumentation",
+                        "dev.jreclaim.instrumentation.sitescope.SiteInstrumentation"), providers,
+                        "every instrumentation module's service entry, merged");
+            }
             assertTrue(names.stream().noneMatch(n -> n.equals("META-INF/INDEX.LIST")), "no stale jar index");
 
             Attributes main = jar.getManifest().getMainAttributes();

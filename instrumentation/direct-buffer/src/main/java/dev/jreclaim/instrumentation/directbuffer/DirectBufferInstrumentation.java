@@ -6,7 +6,8 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import dev.jreclaim.instrumentation.api.AllocationKind;
-import dev.jreclaim.instrumentation.api.JdkInstrumentation;
+import dev.jreclaim.instrumentation.api.InstrumentationContext;
+import dev.jreclaim.instrumentation.api.InstrumentationModule;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -20,7 +21,7 @@ import net.bytebuddy.asm.MemberSubstitution;
  * constructor's failure path), {@code Unsafe.freeMemory}. Reservation, the buffer pool counts, the
  * cleaner, slices and views stay the JDK's own.
  */
-public final class DirectBufferInstrumentation implements JdkInstrumentation {
+public final class DirectBufferInstrumentation implements InstrumentationModule {
     private static final String BUFFER = "java.nio.DirectByteBuffer";
     private static final String DEALLOCATOR = BUFFER + "$Deallocator";
     private static final String UNSAFE = "jdk.internal.misc.Unsafe";
@@ -31,12 +32,17 @@ public final class DirectBufferInstrumentation implements JdkInstrumentation {
     }
 
     @Override
+    public Target target() {
+        return Target.JDK;
+    }
+
+    @Override
     public List<String> preload() {
         return List.of(DEALLOCATOR);
     }
 
     @Override
-    public AgentBuilder instrument(AgentBuilder builder) {
+    public AgentBuilder instrument(AgentBuilder builder, InstrumentationContext context) {
         Method allocate = replacement("allocateMemory", Unsafe.class, long.class);
         Method set = replacement("setMemory", long.class, long.class, byte.class);
         Method free = replacement("freeMemory", Unsafe.class, long.class);

@@ -5,7 +5,8 @@ import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
 import dev.jreclaim.instrumentation.api.AllocationKind;
-import dev.jreclaim.instrumentation.api.JdkInstrumentation;
+import dev.jreclaim.instrumentation.api.InstrumentationContext;
+import dev.jreclaim.instrumentation.api.InstrumentationModule;
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Method;
@@ -22,13 +23,18 @@ import net.bytebuddy.asm.MemberSubstitution;
  * {@code allocateFrom}, which takes the same path), and the free in the anonymous cleanup class
  * ({@code SegmentFactories$1.cleanup()}). Scopes, reservation for auto arenas, and alignment stay the JDK's.
  */
-public final class ArenaInstrumentation implements JdkInstrumentation {
+public final class ArenaInstrumentation implements InstrumentationModule {
     private static final String FACTORIES = "jdk.internal.foreign.SegmentFactories";
     private static final String UNSAFE = "jdk.internal.misc.Unsafe";
 
     @Override
     public String name() {
         return "FFM arenas";
+    }
+
+    @Override
+    public Target target() {
+        return Target.JDK;
     }
 
     /** SegmentFactories' anonymous classes: $1 frees native segments; the others have no freeMemory call. */
@@ -46,7 +52,7 @@ public final class ArenaInstrumentation implements JdkInstrumentation {
     }
 
     @Override
-    public AgentBuilder instrument(AgentBuilder builder) {
+    public AgentBuilder instrument(AgentBuilder builder, InstrumentationContext context) {
         Method allocate = replacement("allocateMemory", Unsafe.class, long.class);
         Method init = replacement("initNativeMemory", long.class, long.class);
         Method free = replacement("freeMemory", Unsafe.class, long.class);

@@ -1,11 +1,9 @@
 package dev.jreclaim.instrumentation.sitescope;
 
-import static net.bytebuddy.matcher.ElementMatchers.isBootstrapClassLoader;
-import static net.bytebuddy.matcher.ElementMatchers.isExtensionClassLoader;
-import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
-
+import dev.jreclaim.instrumentation.api.InstrumentationContext;
+import dev.jreclaim.instrumentation.api.InstrumentationModule;
 import dev.jreclaim.instrumentation.api.SiteHook;
-import java.lang.instrument.Instrumentation;
+import dev.jreclaim.instrumentation.api.SiteTable;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -17,16 +15,16 @@ import net.bytebuddy.dynamic.DynamicType;
 
 /**
  * Advice on the application methods the rules' sites name: on entry and on exit (return or exception) the
- * thread tells {@link SiteHook}. Never the JDK (boot and platform loaders), the agent, its instrumentation
- * or its shaded classes, and only methods with code: constructors and static initialisers are left out
- * (Byte Buddy cannot catch an exception around a super constructor call, so their exits cannot all be seen).
+ * thread tells {@link SiteHook}. An {@link Target#APPLICATION} module: the installer's builder never reaches
+ * the JDK (boot and platform loaders) nor synthetic classes; this module also leaves out the agent, its
+ * instrumentation and its shaded classes, and takes only methods with code: constructors and static
+ * initialisers are left out (Byte Buddy cannot catch an exception around a super constructor call, so their
+ * exits cannot all be seen). Classes loaded before it are retransformed.
  */
-public final class SiteInstrumentation {
+public final class SiteInstrumentation implements InstrumentationModule {
     /** Classes that are never sites: the JDK's, should an application loader define them, and the agent's own. */
     static final List<String> NEVER = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.", "dev.jreclaim.agent.",
             "dev.jreclaim.instrumentation.", "dev.jreclaim.shaded.", "dev.jreclaim.bootstrap.");
-
-    private SiteInstrumentation() {}
 
     /** Whether a class of this name may be instrumented at all. */
     public static boolean instrumentable(String className) {
@@ -38,20 +36,33 @@ public final class SiteInstrumentation {
         return true;
     }
 
-    /**
-     * A builder for the site advice, to be installed on its own (the JDK substitutions ignore nothing; this one
-     * ignores the JDK). Classes loaded before it are retransformed by {@code installOn}.
-     */
-    public static AgentBuilder builder(Instrumentation inst, SiteTable table, AgentBuilder.Listener listener) {
-        return new AgentBuilder.Default()
-                .disableClassFormatChanges()
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                .with(listener)
-                .ignore(isSynthetic(), isBootstrapClassLoader().or(isExtensionClassLoader()))
-                // A site class in a named module must read the boot loader's unnamed module, where SiteHook is.
-                .assureReadEdgeTo(inst, SiteHook.class)
+    @Override
+    public String name() {
+        return "application site methods";
+    }
+
+    @Override
+    public Target target() {
+        return Target.APPLICATION;
+    }
+
+    @Override
+    public boolean appliesTo(InstrumentationContext context) {
+        return context.sites() != SiteTable.NONE;
+    }
+
+    @Override
+    public AgentBuilder instrument(AgentBuilder builder, InstrumentationContext context) {
+        SiteTable table = context.sites();
+        return builder
                 .type(t -> instrumentable(t.getName()) && table.mayHaveSites(t.getName()))
                 .transform((b, type, loader, module, domain) -> advise(b, type, table));
+    }
+
+    /** Nothing to verify: no JDK call is substituted. */
+    @Override
+    public Exercise exercise() {
+        return null;
     }
 
     /** One advice per distinct site id among the class's methods: the id is a constant in the inlined code. */

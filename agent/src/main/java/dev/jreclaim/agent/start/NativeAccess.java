@@ -1,4 +1,4 @@
-package dev.jreclaim.agent.runtime;
+package dev.jreclaim.agent.start;
 
 import java.lang.foreign.MemorySegment;
 

@@ -1,9 +1,10 @@
-package dev.jreclaim.agent.runtime;
+package dev.jreclaim.agent.start;
 
 import dev.jreclaim.agent.range.FaultCounters;
 import dev.jreclaim.agent.range.Accounting;
 import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RebuildSource;
+import dev.jreclaim.agent.runtime.ReclaimRuntime;
 
 /**
  * One line at JVM exit with what the agent did: allocations taken, what is live and purged now, faults

@@ -1,8 +1,8 @@
-package dev.jreclaim.agent.runtime;
+package dev.jreclaim.agent.start;
 
 import dev.jreclaim.instrumentation.api.AllocationKind;
-import dev.jreclaim.instrumentation.api.JdkInstrumentation;
-import dev.jreclaim.instrumentation.api.JdkInstrumentation.Exercise;
+import dev.jreclaim.instrumentation.api.InstrumentationModule;
+import dev.jreclaim.instrumentation.api.InstrumentationModule.Exercise;
 import dev.jreclaim.instrumentation.api.MemoryHook;
 import dev.jreclaim.instrumentation.api.ReclaimableMemory;
 import java.util.ArrayList;
@@ -23,10 +23,10 @@ final class SubstitutionProbe implements ReclaimableMemory {
     private SubstitutionProbe() {}
 
     /** Runs each instrumentation's path once; returns one problem per path that did not reach every substitution. */
-    static List<String> verify(List<JdkInstrumentation> all) {
+    static List<String> verify(List<InstrumentationModule> all) {
         List<String> problems = new ArrayList<>();
         ReclaimableMemory before = MemoryHook.memory();
-        for (JdkInstrumentation j : all) {
+        for (InstrumentationModule j : all) {
             SubstitutionProbe probe = new SubstitutionProbe();
             Exercise expected;
             MemoryHook.install(probe);
@@ -37,6 +37,10 @@ final class SubstitutionProbe implements ReclaimableMemory {
                 continue;
             } finally {
                 MemoryHook.install(before);
+            }
+            if (expected == null) {
+                problems.add(j.name() + " substitutes JDK calls but cannot be checked (no exercise)");
+                continue;
             }
             Exercise seen = probe.seen(expected.kind());
             if (!seen.equals(expected) || probe.allocationsOfOtherKinds(expected.kind()) != 0) {

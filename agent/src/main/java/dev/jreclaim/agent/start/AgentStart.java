@@ -1,4 +1,4 @@
-package dev.jreclaim.agent.runtime;
+package dev.jreclaim.agent.start;
 
 import dev.jreclaim.agent.config.AgentConfig;
 import dev.jreclaim.agent.config.ConfigLoader;
@@ -14,15 +14,13 @@ import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.rules.RulePolicy;
 import dev.jreclaim.agent.rules.RuleSet;
 import dev.jreclaim.agent.rules.SiteTracker;
-import dev.jreclaim.instrumentation.api.JdkInstrumentation;
+import dev.jreclaim.agent.runtime.ReclaimRuntime;
+import dev.jreclaim.instrumentation.api.InstrumentationContext;
 import dev.jreclaim.instrumentation.api.MemoryHook;
-import dev.jreclaim.instrumentation.api.SiteHook;
-import dev.jreclaim.instrumentation.directbuffer.DirectBufferInstrumentation;
-import dev.jreclaim.instrumentation.ffmarena.ArenaInstrumentation;
+import dev.jreclaim.instrumentation.api.SiteTable;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * Starts the agent, from {@code dev.jreclaim.bootstrap.AgentPremain} once the JDK is known to be new
@@ -124,24 +122,14 @@ public final class AgentStart {
         }
         RuleSet rules = RuleSet.of(config.rules(), service.writeProtect());
         problems.addAll(rules.problems());
-        List<JdkInstrumentation> all = List.of(new DirectBufferInstrumentation(), new ArenaInstrumentation());
-        List<String> failed = InstrumentationInstaller.install(inst, all);
-        if (failed.isEmpty()) {
-            failed = SubstitutionProbe.verify(all);
-        }
-        if (!failed.isEmpty()) {
-            service.close();
-            return disabled(String.join("; ", failed));
-        }
         SiteTracker sites = new SiteTracker(rules.rules());
-        RulePolicy policy = new RulePolicy(rules.rules(), sites);
-        String siteNote = "";
-        if (rules.hasSites()) {
-            SiteHook.install(sites); // before the advice: an entry it reports is never missed
-            List<String> siteErrors = InstrumentationInstaller.installSites(inst, sites);
-            siteNote = siteErrors.isEmpty() ? ", application site methods"
-                    : ", application site methods (not in " + siteErrors.size() + " classes: " + siteErrors.getFirst() + ")";
+        InstrumentationInstaller.Result installed = InstrumentationInstaller.install(
+                new InstrumentationContext(inst, rules.hasSites() ? sites : SiteTable.NONE, sites));
+        if (!installed.problems().isEmpty()) {
+            service.close();
+            return disabled(String.join("; ", installed.problems()));
         }
+        RulePolicy policy = new RulePolicy(rules.rules(), sites);
         ReclaimRuntime runtime = new ReclaimRuntime(service, policy);
         ReclaimRuntime.setCurrent(runtime);
         if (config.exitSummary()) {
@@ -156,7 +144,7 @@ public final class AgentStart {
         }
         return PREFIX + "agent started" + (attached ? " (attached)" : "") + ": userfaultfd "
                 + service.mode().description() + "; reclaimable: " + policy.describe() + "; instrumented: "
-                + all.stream().map(JdkInstrumentation::name).collect(Collectors.joining(", ")) + siteNote
+                + String.join(", ", installed.installed())
                 + (access == NativeAccess.WARNED ? "; native access is not enabled, hence the JDK's warning:"
                         + " add --enable-native-access=ALL-UNNAMED" : "")
                 + "; jreclaim " + version() + " on Linux " + kernel() + ", userfaultfd features "

@@ -1,10 +1,14 @@
-package dev.jreclaim.agent.runtime;
+package dev.jreclaim.agent.start;
 
 import dev.jreclaim.agent.config.AgentConfig;
+import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.Userfaultfd;
 import dev.jreclaim.agent.range.RangeRegistry;
 
-/** The fault service's options from {@code jreclaim.uffd.mode}, {@code service.capacity} and {@code snapshot.chunk}. */
+/**
+ * The fault service's options from {@code jreclaim.uffd.mode}, {@code service.capacity} and {@code snapshot.chunk},
+ * the chunk in pages of the kernel's size (native access is known to be allowed by now).
+ */
 final class ServiceOptions {
     private ServiceOptions() {}
 
@@ -15,7 +19,7 @@ final class ServiceOptions {
             case DEVICE -> Userfaultfd.Mode.FULL_DEVICE;
             case USER_MODE_ONLY -> Userfaultfd.Mode.USER_MODE_ONLY;
         };
-        return new RangeRegistry.Options(mode, config.serviceCapacity(), config.snapshotChunkPages(),
+        return new RangeRegistry.Options(mode, config.serviceCapacity(), config.snapshotChunkPages(Libc.pageSize()),
                 RangeRegistry.Options.defaults().maxRangeBytes());
     }
 }

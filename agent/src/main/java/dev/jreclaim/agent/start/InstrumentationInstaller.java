@@ -1,0 +1,184 @@
+package dev.jreclaim.agent.start;
+
+import static net.bytebuddy.matcher.ElementMatchers.isBootstrapClassLoader;
+import static net.bytebuddy.matcher.ElementMatchers.isExtensionClassLoader;
+import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
+import static net.bytebuddy.matcher.ElementMatchers.none;
+
+import dev.jreclaim.instrumentation.api.InstrumentationContext;
+import dev.jreclaim.instrumentation.api.InstrumentationModule;
+import dev.jreclaim.instrumentation.api.InstrumentationModule.Target;
+import dev.jreclaim.instrumentation.api.SiteHook;
+import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.Set;
+import net.bytebuddy.ByteBuddy;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.agent.builder.AgentBuilder.RedefinitionStrategy;
+import net.bytebuddy.utility.JavaModule;
+
+/**
+ * Finds every {@link InstrumentationModule} and installs them with Byte Buddy, the same way for all: one
+ * builder per {@link Target}, to which each module of that target adds its transformations. The JDK's, by
+ * the recipe measured on JDK 25 (retransformation without class format changes, java.base among the
+ * classes already loaded; nothing ignored; the freeing classes loaded first; java.base allowed to link to
+ * the replacement methods), then checked by {@link SubstitutionProbe}; only then the application's.
+ */
+final class InstrumentationInstaller {
+    private InstrumentationInstaller() {}
+
+    /**
+     * What was installed.
+     *
+     * @param problems  why the agent must stay off (a JDK module not installed or not verified); empty when
+     *                  every JDK substitution is in place. The transformations that did apply stay, harmless
+     *                  while the hook answers "plain memory"
+     * @param installed for the start-up line, per installed module in order: its name, and the classes it
+     *                  could not transform, if any
+     */
+    record Result(List<String> problems, List<String> installed) {}
+
+    /**
+     * The modules the agent jar holds, through {@link ServiceLoader}, JDK modules first, then by name. The
+     * system class loader is asked: the boot loader answers for resources of the boot class path only as it
+     * was at JVM start, so a late-attached jar's service file is found through the system class path, where
+     * the attach mechanism put the jar too (at start both have it; ServiceLoader names each provider once).
+     * Only providers defined by the api's own loader (the boot loader, in the agent) are taken: a service file
+     * on the application's class path cannot add a module.
+     */
+    static List<InstrumentationModule> modules() {
+        ClassLoader own = InstrumentationModule.class.getClassLoader();
+        List<InstrumentationModule> all = new ArrayList<>(ServiceLoader
+                .load(InstrumentationModule.class, ClassLoader.getSystemClassLoader()).stream()
+                .filter(p -> p.type().getClassLoader() == own)
+                .map(ServiceLoader.Provider::get)
+                .toList());
+        all.sort(Comparator.comparing(InstrumentationModule::target).thenComparing(InstrumentationModule::name));
+        return all;
+    }
+
+    static Result install(InstrumentationContext context) {
+        List<InstrumentationModule> all;
+        try {
+            all = modules();
+        } catch (ServiceConfigurationError e) {
+            return new Result(List.of("cannot load the instrumentation modules: " + e), List.of());
+        }
+        List<InstrumentationModule> jdk = all.stream().filter(m -> m.target() == Target.JDK).toList();
+        if (jdk.isEmpty()) {
+            return new Result(List.of("no JDK instrumentation module found (META-INF/services/"
+                    + InstrumentationModule.class.getName() + ")"), List.of());
+        }
+        List<String> problems = installJdk(context, jdk);
+        if (problems.isEmpty()) {
+            problems = SubstitutionProbe.verify(jdk);
+        }
+        if (!problems.isEmpty()) {
+            return new Result(problems, List.of());
+        }
+        List<String> installed = new ArrayList<>(jdk.stream().map(InstrumentationModule::name).toList());
+        List<InstrumentationModule> application = all.stream()
+                .filter(m -> m.target() == Target.APPLICATION && m.appliesTo(context)).toList();
+        if (!application.isEmpty()) {
+            SiteHook.install(context.siteListener()); // before the advice: an entry it reports is never missed
+            for (InstrumentationModule m : application) {
+                List<String> errors = installApplication(context, m);
+                installed.add(errors.isEmpty() ? m.name()
+                        : m.name() + " (not in " + errors.size() + " classes: " + errors.getFirst() + ")");
+            }
+        }
+        return new Result(List.of(), List.copyOf(installed));
+    }
+
+    /** @return problems; empty when every transformation was applied without error */
+    private static List<String> installJdk(InstrumentationContext context, List<InstrumentationModule> jdk) {
+        Instrumentation inst = context.instrumentation();
+        // The replacement methods live in the boot loader's unnamed module (the agent jar is on the boot
+        // class path) and take jdk.internal.misc.Unsafe: java.base must read that module and export the
+        // package to it, or the substituted call sites fail to link (IllegalAccessError).
+        Module agent = InstrumentationInstaller.class.getModule();
+        inst.redefineModule(Object.class.getModule(), Set.of(agent), Map.of("jdk.internal.misc", Set.of(agent)),
+                Map.of(), Set.of(), Map.of());
+        List<String> problems = new ArrayList<>();
+        for (InstrumentationModule m : jdk) {
+            for (String name : m.preload()) {
+                try {
+                    Class.forName(name, false, null);
+                } catch (ClassNotFoundException e) {
+                    problems.add(m.name() + ": cannot load " + name + " before installing");
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        // Byte Buddy's safe mode keeps it off sun.misc.Unsafe, which JDK 24+ warns about on first use. The
+        // relocated copy reads its relocated name (dev.jreclaim.shaded.bytebuddy.safe); a value the user set wins.
+        String safe = ByteBuddy.class.getPackageName() + ".safe";
+        if (System.getProperty(safe) == null) {
+            System.setProperty(safe, "true");
+        }
+        AgentBuilder builder = new AgentBuilder.Default()
+                .disableClassFormatChanges()
+                .with(RedefinitionStrategy.RETRANSFORMATION)
+                .with(RedefinitionStrategy.Listener.ErrorEscalating.FAIL_LAST)
+                .with(new ErrorListener(problems))
+                .ignore(none());
+        for (InstrumentationModule m : jdk) {
+            builder = m.instrument(builder, context);
+        }
+        try {
+            builder.installOn(inst);
+        } catch (RuntimeException e) {
+            problems.add("retransformation failed: " + e);
+        }
+        return problems;
+    }
+
+    /**
+     * Installs one application module's advice; classes already loaded (before premain, or before a late
+     * attach) are retransformed now, later ones as they load.
+     *
+     * @return the errors seen while installing (a class that cannot be transformed keeps its methods unadvised)
+     */
+    private static List<String> installApplication(InstrumentationContext context, InstrumentationModule m) {
+        Instrumentation inst = context.instrumentation();
+        List<String> problems = new ArrayList<>();
+        try {
+            AgentBuilder builder = new AgentBuilder.Default()
+                    .disableClassFormatChanges()
+                    .with(RedefinitionStrategy.RETRANSFORMATION)
+                    .with(new ErrorListener(problems))
+                    .ignore(isSynthetic(), isBootstrapClassLoader().or(isExtensionClassLoader()))
+                    // An advised class in a named module must read the boot loader's unnamed module, where SiteHook is.
+                    .assureReadEdgeTo(inst, SiteHook.class);
+            m.instrument(builder, context).installOn(inst);
+        } catch (RuntimeException e) {
+            problems.add(m.name() + ": retransformation failed: " + e);
+        }
+        synchronized (problems) {
+            return List.copyOf(problems);
+        }
+    }
+
+    /** Collects Byte Buddy's errors, which it otherwise drops. */
+    private static final class ErrorListener extends AgentBuilder.Listener.Adapter {
+        private final List<String> problems;
+
+        ErrorListener(List<String> problems) {
+            this.problems = problems;
+        }
+
+        @Override
+        public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable error) {
+            synchronized (problems) {
+                problems.add("cannot transform " + typeName + ": " + error);
+            }
+        }
+    }
+}
