@@ -81,6 +81,16 @@ public final class AgentStart {
         return PREFIX + "WARN agent disabled: " + why + "; the application runs without it";
     }
 
+    /** The first message along the causes: an ExceptionInInitializerError has none of its own. */
+    private static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                return t.getMessage();
+            }
+        }
+        return e.toString();
+    }
+
     private static synchronized List<String> startOrExplain(String args, Instrumentation inst, boolean attached) {
         if (ReclaimRuntime.current() != null) {
             return List.of(PREFIX + "WARN agent already running (" + ReclaimRuntime.current().policy().describe()
@@ -108,7 +118,7 @@ public final class AgentStart {
         } catch (UserfaultfdUnavailableException e) {
             return disabled(e.getMessage() + " (java -jar jreclaim-agent.jar doctor says what to change)");
         } catch (RuntimeException | LinkageError e) {
-            return disabled("the fault service cannot start: " + e.getMessage());
+            return disabled("the fault service cannot start: " + reason(e));
         }
         if (service.mode() == Userfaultfd.Mode.USER_MODE_ONLY && config.uffdMode() == UffdMode.AUTO) {
             // Loads and stores would be served, but the kernel's own access (FileChannel, socket I/O on a
