@@ -24,8 +24,7 @@ import net.bytebuddy.dynamic.DynamicType;
  */
 public final class SiteInstrumentation implements InstrumentationModule {
     /** Classes that are never sites: the JDK's, should an application loader define them, and the agent's own. */
-    static final List<String> NEVER = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.", "dev.jreclaim.agent.",
-            "dev.jreclaim.instrumentation.", "dev.jreclaim.shaded.", "dev.jreclaim.bootstrap.");
+    static final List<String> NEVER = SiteTable.NEVER_SITES;
 
     /**
      * Where Byte Buddy reads {@link SiteAdvice}'s class file (Advice inlines its byte code). Its own loader
@@ -39,12 +38,7 @@ public final class SiteInstrumentation implements InstrumentationModule {
 
     /** Whether a class of this name may be instrumented at all. */
     public static boolean instrumentable(String className) {
-        for (String prefix : NEVER) {
-            if (className.startsWith(prefix)) {
-                return false;
-            }
-        }
-        return true;
+        return !SiteTable.neverSite(className);
     }
 
     @Override
