@@ -101,7 +101,11 @@ struct jr_constant {
 struct jr_service;
 
 JR_API int jr_version(void);
-JR_API int jr_lz4_available(void);
+/* How the SNAPSHOT source's LZ4 is there: linked into this library, liblz4.so.1 opened, or neither. */
+#define JR_LZ4_MISSING 0
+#define JR_LZ4_SHARED 1
+#define JR_LZ4_BUNDLED 2
+JR_API int jr_lz4_available(void); /* one of JR_LZ4_* */
 /* Sets *out to a static table of every constant of this header; returns its length. */
 JR_API int jr_constants(const struct jr_constant **out);
 

@@ -49,6 +49,10 @@ public final class Libc {
     private static final MethodHandle OPEN = errnoHandle("open",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle CLOSE = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle MEMFD_CREATE = errnoHandle("memfd_create",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle STATVFS = errnoHandle("statvfs",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SYSCONF = plainHandle("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
     private static final MethodHandle GETEUID = plainHandle("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle STRERROR = plainHandle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -58,6 +62,17 @@ public final class Libc {
     private static final MethodHandle ALARM = plainHandle("alarm", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     private static final long PAGE_SIZE = sysconf(Mman.SC_PAGESIZE);
+
+    /** memfd_create(2) flags, include/uapi/linux/memfd.h. */
+    public static final int MFD_CLOEXEC = 0x0001;
+    /** Executable even where vm.memfd_noexec=1 makes memfds non-executable by default (Linux 6.3+). */
+    public static final int MFD_EXEC = 0x0010;
+    /** statvfs(3) f_flag bits, glibc bits/statvfs.h. */
+    public static final long ST_RDONLY = 1;
+    public static final long ST_NOEXEC = 8;
+    /** glibc x86_64 struct statvfs: f_flag after nine 8-byte fields; 112 bytes in all. */
+    private static final long STATVFS_SIZE = 112;
+    private static final long STATVFS_F_FLAG = 72;
 
     private Libc() {}
 
@@ -220,6 +235,29 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             int r = (int) OPEN.invokeExact(st, arena.allocateFrom(path), flags);
             return r >= 0 ? r : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code memfd_create(name, flags)}: a file descriptor, or {@code -errno}. */
+    public static int memfdCreate(String name, int flags) {
+        MemorySegment st = STATE.get();
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) MEMFD_CREATE.invokeExact(st, arena.allocateFrom(name), flags);
+            return r >= 0 ? r : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code statvfs(path)}'s f_flag ({@link #ST_RDONLY}, {@link #ST_NOEXEC}, ...), or {@code -errno}. */
+    public static long statvfsFlags(String path) {
+        MemorySegment st = STATE.get();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(STATVFS_SIZE, 8);
+            int r = (int) STATVFS.invokeExact(st, arena.allocateFrom(path), buf);
+            return r == 0 ? buf.get(JAVA_LONG, STATVFS_F_FLAG) : -errno(st);
         } catch (Throwable t) {
             throw rethrow(t);
         }

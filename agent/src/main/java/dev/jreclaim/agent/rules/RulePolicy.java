@@ -40,6 +40,11 @@ public final class RulePolicy implements AllocationPolicy {
         this.idle = shortest == null ? null : new IdleMarker(sites, shortest);
     }
 
+    /** The ids of the running rules, in rule order. */
+    public List<String> ruleIds() {
+        return java.util.Arrays.stream(rules).map(r -> r.rule().id()).toList();
+    }
+
     /** Starts the idle marker's thread over {@code ranges}, if any rule marks when idle. */
     public void start(RangeRegistry ranges) {
         if (idle != null) {

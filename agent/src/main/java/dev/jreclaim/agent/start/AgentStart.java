@@ -4,6 +4,7 @@ import dev.jreclaim.agent.config.AgentConfig;
 import dev.jreclaim.agent.config.ConfigLoader;
 import dev.jreclaim.agent.config.LoadedConfig;
 import dev.jreclaim.agent.config.UffdMode;
+import dev.jreclaim.agent.config.UnreachableRules;
 import dev.jreclaim.agent.linux.UffdAbi;
 import dev.jreclaim.agent.linux.Userfaultfd;
 import dev.jreclaim.agent.jfr.JfrEvents;
@@ -81,6 +82,29 @@ public final class AgentStart {
         return PREFIX + "WARN agent disabled: " + why + "; the application runs without it";
     }
 
+    /**
+     * The JDK's own limit on direct memory, {@code jdk.internal.misc.VM.maxDirectMemory()} (-XX:MaxDirectMemorySize,
+     * else the heap's maximum), reachable once the installer has exported jdk.internal.misc to the agent; 0 when
+     * unknown. Not through java.lang.management: that would load every PlatformMBeanProvider during premain.
+     */
+    private static long maxDirectMemory() {
+        try {
+            return (long) Class.forName("jdk.internal.misc.VM").getMethod("maxDirectMemory").invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return 0;
+        }
+    }
+
+    /** The first message along the causes: an ExceptionInInitializerError has none of its own. */
+    private static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                return t.getMessage();
+            }
+        }
+        return e.toString();
+    }
+
     private static synchronized List<String> startOrExplain(String args, Instrumentation inst, boolean attached) {
         if (ReclaimRuntime.current() != null) {
             return List.of(PREFIX + "WARN agent already running (" + ReclaimRuntime.current().policy().describe()
@@ -108,7 +132,7 @@ public final class AgentStart {
         } catch (UserfaultfdUnavailableException e) {
             return disabled(e.getMessage() + " (java -jar jreclaim-agent.jar doctor says what to change)");
         } catch (RuntimeException | LinkageError e) {
-            return disabled("the fault service cannot start: " + e.getMessage());
+            return disabled("the fault service cannot start: " + reason(e));
         }
         if (service.mode() == Userfaultfd.Mode.USER_MODE_ONLY && config.uffdMode() == UffdMode.AUTO) {
             // Loads and stores would be served, but the kernel's own access (FileChannel, socket I/O on a
@@ -129,6 +153,7 @@ public final class AgentStart {
             service.close();
             return disabled(String.join("; ", installed.problems()));
         }
+        problems.addAll(UnreachableRules.warnings(config.rules(), maxDirectMemory()));
         RulePolicy policy = new RulePolicy(rules.rules(), sites);
         ReclaimRuntime runtime = new ReclaimRuntime(service, policy);
         ReclaimRuntime.setCurrent(runtime);

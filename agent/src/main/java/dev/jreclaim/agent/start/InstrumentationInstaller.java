@@ -5,6 +5,7 @@ import static net.bytebuddy.matcher.ElementMatchers.isExtensionClassLoader;
 import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
 import static net.bytebuddy.matcher.ElementMatchers.none;
 
+import dev.jreclaim.agent.log.AgentLog;
 import dev.jreclaim.instrumentation.api.InstrumentationContext;
 import dev.jreclaim.instrumentation.api.InstrumentationModule;
 import dev.jreclaim.instrumentation.api.InstrumentationModule.Target;
@@ -149,11 +150,12 @@ final class InstrumentationInstaller {
     private static List<String> installApplication(InstrumentationContext context, InstrumentationModule m) {
         Instrumentation inst = context.instrumentation();
         List<String> problems = new ArrayList<>();
+        ErrorListener errors = new ErrorListener(problems);
         try {
             AgentBuilder builder = new AgentBuilder.Default()
                     .disableClassFormatChanges()
                     .with(RedefinitionStrategy.RETRANSFORMATION)
-                    .with(new ErrorListener(problems))
+                    .with(errors)
                     .ignore(isSynthetic(), isBootstrapClassLoader().or(isExtensionClassLoader()))
                     // An advised class in a named module must read the boot loader's unnamed module, where SiteHook is.
                     .assureReadEdgeTo(inst, SiteHook.class);
@@ -162,23 +164,40 @@ final class InstrumentationInstaller {
             problems.add(m.name() + ": retransformation failed: " + e);
         }
         synchronized (problems) {
+            errors.reportFromNowOn(m.name());
             return List.copyOf(problems);
         }
     }
 
-    /** Collects Byte Buddy's errors, which it otherwise drops. */
+    /**
+     * Collects Byte Buddy's errors, which it otherwise drops, for the start-up line; once that is written
+     * ({@link #reportFromNowOn}), an error on a class loaded later is a line of its own naming the class.
+     */
     private static final class ErrorListener extends AgentBuilder.Listener.Adapter {
         private final List<String> problems;
+        private String module;
 
         ErrorListener(List<String> problems) {
             this.problems = problems;
         }
 
+        /** Called with the problems' lock held. */
+        void reportFromNowOn(String moduleName) {
+            module = moduleName;
+        }
+
         @Override
         public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable error) {
+            String late;
             synchronized (problems) {
-                problems.add("cannot transform " + typeName + ": " + error);
+                if (this.module == null) {
+                    problems.add("cannot transform " + typeName + ": " + error);
+                    return;
+                }
+                late = this.module;
             }
+            AgentLog.warn(late + ": cannot transform " + typeName + ", loaded after the agent started: " + error
+                    + "; its methods run unadvised");
         }
     }
 }
