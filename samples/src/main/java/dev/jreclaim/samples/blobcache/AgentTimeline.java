@@ -29,7 +29,7 @@ public final class AgentTimeline {
                 String line;
                 while ((line = r.readLine()) != null) {
                     String[] f = line.trim().split("\\s+");
-                    if (f.length != 8 || !f[0].matches("\\d+")) {
+                    if (f.length < 8 || !f[0].matches("\\d+")) { // later columns (snap-MiB, agent-MiB) unused
                         continue; // the header, or an error line
                     }
                     double t = (System.nanoTime() - t0) / 1e9;
