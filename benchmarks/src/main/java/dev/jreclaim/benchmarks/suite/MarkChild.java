@@ -15,7 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A child of {@link Suite}: {@code load} is an on-return site (suite-mark.properties). Measures what the
+ * Run with the agent and benchmarks/suite-mark.properties, where {@code load} is an on-return site. Measures what the
  * application's thread pays between the site's return and the caller getting the buffer back (the exit
  * advice: queueing the mark, or marking), how fast the marker then makes the buffers reclaimable, and LZ4
  * alone on the same bytes, in the same process. Arguments: buffer size in bytes, buffer count.
