@@ -110,17 +110,21 @@ public final class AgentStart {
             return List.of(PREFIX + "WARN agent already running (" + ReclaimRuntime.current().policy().describe()
                     + "); this second start is ignored");
         }
+        StartClock clock = new StartClock();
         LoadedConfig loaded = ConfigLoader.load(args);
         AgentLog.setLevel(loaded.config().logLevel());
+        clock.step("configuration");
         List<String> lines = new ArrayList<>(loaded.lines());
         if (loaded.active()) {
-            lines.add(startLine(loaded.config(), inst, attached, lines));
+            lines.add(startLine(loaded.config(), inst, attached, lines, clock));
+            AgentLog.debug("start steps: " + String.join(", ", clock.steps()));
         }
         return lines;
     }
 
     /** Starts with a valid configuration; rules that cannot run yet add their line to {@code problems}. */
-    private static String startLine(AgentConfig config, Instrumentation inst, boolean attached, List<String> problems) {
+    private static String startLine(AgentConfig config, Instrumentation inst, boolean attached, List<String> problems,
+            StartClock clock) {
         NativeAccess access = NativeAccess.probe();
         if (access == NativeAccess.DENIED) {
             return disabled("native access is denied (--illegal-native-access=deny); add"
@@ -144,11 +148,12 @@ public final class AgentStart {
                     + " vm.unprivileged_userfaultfd=1 or give access to /dev/userfaultfd, or accept it with"
                     + " jreclaim.uffd.mode=user-mode-only (java -jar jreclaim-agent.jar doctor explains)");
         }
+        clock.step("fault service");
         RuleSet rules = RuleSet.of(config.rules(), service.writeProtect());
         problems.addAll(rules.problems());
         SiteTracker sites = new SiteTracker(rules.rules());
         InstrumentationInstaller.Result installed = InstrumentationInstaller.install(
-                new InstrumentationContext(inst, rules.hasSites() ? sites : SiteTable.NONE, sites));
+                new InstrumentationContext(inst, rules.hasSites() ? sites : SiteTable.NONE, sites, rules.kinds()), clock);
         if (!installed.problems().isEmpty()) {
             service.close();
             return disabled(String.join("; ", installed.problems()));
@@ -160,13 +165,16 @@ public final class AgentStart {
         if (config.exitSummary()) {
             ExitSummary.register(runtime);
         }
+        clock.step("runtime");
         JfrEvents.install(service);
+        clock.step("JFR");
         policy.start(service);
         MemoryHook.install(runtime);
         String noPool = ManagementHook.install(inst, runtime);
         if (noPool != null) {
             AgentLog.warn("no jreclaim buffer pool or MBean in JMX: " + noPool);
         }
+        clock.step("policy, JMX");
         return PREFIX + "agent started" + (attached ? " (attached)" : "") + ": userfaultfd "
                 + service.mode().description() + "; reclaimable: " + policy.describe() + "; instrumented: "
                 + String.join(", ", installed.installed())
