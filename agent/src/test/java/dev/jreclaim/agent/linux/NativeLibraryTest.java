@@ -1,6 +1,7 @@
 package dev.jreclaim.agent.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,11 +31,15 @@ class NativeLibraryTest {
         assertEquals(expected, NativeLibrary.lz4Linkage(), "liblz4.a: " + a);
     }
 
-    /** glibc only: no liblz4 (nor anything else) to install beside the JDK. */
+    /**
+     * glibc only: no liblz4 (nor anything else) to install beside the JDK. glibc's dynamic loader counts as glibc:
+     * a thread-local variable (the mark batch's flag) links __tls_get_addr from it.
+     */
     @Test
     void needsNothingButLibc() throws Exception {
         List<String> needed = run("readelf", "-d", LIBRARY.toString()).lines()
                 .filter(l -> l.contains("(NEEDED)")).map(l -> l.substring(l.indexOf('[') + 1, l.indexOf(']'))).toList();
-        assertEquals(List.of("libc.so.6"), needed);
+        List<String> glibc = List.of("libc.so.6", "ld-linux-x86-64.so.2");
+        assertTrue(needed.contains("libc.so.6") && glibc.containsAll(needed), "NEEDED: " + needed);
     }
 }
