@@ -26,6 +26,10 @@ static const struct jr_constant constants[] = {
 	C(JR_MAX_CHUNK_PAGES),
 	C(JR_LZ4_MISSING), C(JR_LZ4_SHARED), C(JR_LZ4_BUNDLED),
 	C(JR_FALLBACK_KEEP), C(JR_FALLBACK_ZERO), C(JR_SNAPSHOT_MIN_RATIO_PCT),
+	C(JR_MS_REGIONS), C(JR_MS_RESERVED_BYTES), C(JR_MS_SLOT_BYTES), C(JR_MS_HANDED_BYTES), C(JR_MS_MAPS),
+	C(JR_MS_MAP_LIMIT), C(JR_MS_MAX_MAP_COUNT), C(JR_MS_MAP_COUNTS), C(JR_MS_ALLOC_REFUSED_MAPS),
+	C(JR_MS_ALLOC_REFUSED_NOMEM), C(JR_MS_REGISTER_REFUSED), C(JR_MS_COUNT),
+	C(JR_MAP_RESERVE_PERCENT),
 	/* Kernel ABI that Java uses too (it opens the userfaultfd and makes the UFFDIO_API handshake, asking
 	 * for the features the service relies on): checked like the rest, so both sides name the same bits. */
 	C(UFFD_API),

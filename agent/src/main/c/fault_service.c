@@ -465,7 +465,7 @@ JR_API int jr_service_stop(struct jr_service *svc)
 	}
 	pthread_join(svc->thread, NULL);
 	close(svc->stop_efd);
-	for (uint32_t i = 0; i < svc->table.capacity; i++) {
+	for (uint32_t i = 0; i < jr_table_used(&svc->table); i++) {
 		struct jr_slot *sl = &svc->table.slots[i];
 		if (sl->state != JR_STATE_FREE)
 			jr_source_ops(sl->source)->release(sl, 0);

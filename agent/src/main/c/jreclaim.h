@@ -103,6 +103,23 @@ enum jr_range_stat {
 #define JR_FALLBACK_ZERO 1   /* MADV_FREE'd; a purged page reads as zeros */
 /* Snapshot limits (jr_service_set_snapshot_limits): defaults until set. */
 #define JR_SNAPSHOT_MIN_RATIO_PCT 125u /* keep a chunk's LZ4 form only if raw * 100 >= stored * this */
+/* The ranges' memory (range_memory.c), read with jr_service_memory(). */
+enum jr_memory_stat {
+	JR_MS_REGIONS = 0,         /* mappings the library reserved for ranges (slabs and own mappings) */
+	JR_MS_RESERVED_BYTES,      /* their bytes (virtual: a page costs memory once touched) */
+	JR_MS_SLOT_BYTES,          /* bytes of the slots live ranges hold */
+	JR_MS_HANDED_BYTES,        /* bytes of slots handed over by detach */
+	JR_MS_MAPS,                /* the process's mapping count as the library estimates it */
+	JR_MS_MAP_LIMIT,           /* no new mapping past this count (JR_MAP_RESERVE_PERCENT of the next) */
+	JR_MS_MAX_MAP_COUNT,       /* /proc/sys/vm/max_map_count, read at start */
+	JR_MS_MAP_COUNTS,          /* times /proc/self/maps was counted */
+	JR_MS_ALLOC_REFUSED_MAPS,  /* jr_range_add refused: a new mapping would pass the limit (-EMFILE) */
+	JR_MS_ALLOC_REFUSED_NOMEM, /* jr_range_add refused: the kernel refused a mapping (-ENOMEM) */
+	JR_MS_REGISTER_REFUSED,    /* first marks whose registration was refused (budget or ENOMEM): range stays LOCKED */
+	JR_MS_COUNT
+};
+/* The library makes no mapping past this percentage of vm.max_map_count: the rest is the JVM's. */
+#define JR_MAP_RESERVE_PERCENT 50
 
 /* The constants above, by name, for the Java side to check when it loads the library. */
 struct jr_constant {
@@ -136,16 +153,19 @@ JR_API int jr_service_live_ranges(struct jr_service *svc);
 JR_API int jr_service_set_snapshot_limits(struct jr_service *svc, uint32_t min_ratio_pct, uint64_t max_bytes);
 
 /*
- * Maps len bytes (rounded up to the page size) of private anonymous memory, MADV_NOHUGEPAGE, and adds
- * them as a LOCKED range of the given source; *base_out gets the mapping's address. A FILE range hands
- * file_fd to the library, which closes it at remove or detach (on failure the caller keeps it).
- * Returns the handle, or -errno (-ENOSPC: no free slot; -ENOPKG: no LZ4 for SNAPSHOT).
+ * Takes len bytes (rounded up to the page size) of zeroed private anonymous memory, MADV_NOHUGEPAGE (a
+ * slot of a shared region, range_memory.c), and adds them as a LOCKED range of the given source;
+ * *base_out gets its address. A FILE range hands file_fd to the library, which closes it at remove or
+ * detach (on failure the caller keeps it). Returns the handle, or -errno (-ENOSPC: no free slot;
+ * -ENOPKG: no LZ4 for SNAPSHOT; -EMFILE: a new mapping would pass the mapping budget; -ENOMEM: the
+ * kernel refused a mapping).
  */
 JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t len, int source, int file_fd, uint64_t file_off,
 			    uint64_t *base_out);
 /* Unregisters, removes, unmaps and closes the range's file. A thread waiting on one of its faults is woken. */
 JR_API int jr_range_remove(struct jr_service *svc, int64_t handle);
-/* Registers the range at its first mark, then marks it (snapshot, MADV_FREE). */
+/* Registers the range at its first mark, then marks it (snapshot, MADV_FREE). A refused registration
+ * (-EMFILE: past the mapping budget; -ENOMEM) leaves it LOCKED, counted in JR_MS_REGISTER_REFUSED. */
 JR_API int jr_range_mark(struct jr_service *svc, int64_t handle);
 /*
  * begin = 1: drains every CPU's page batches once and makes this thread's following jr_range_mark calls
@@ -171,6 +191,12 @@ JR_API int jr_range_purge(struct jr_service *svc, int64_t handle);
 JR_API int jr_range_set_fallback(struct jr_service *svc, int64_t handle, int fallback);
 /* Copies min(n, JR_RS_COUNT) figures (enum jr_range_stat) into out; returns how many. */
 JR_API int jr_range_stats(struct jr_service *svc, int64_t handle, uint64_t *out, int n);
+
+/* Copies min(n, JR_MS_COUNT) figures (enum jr_memory_stat) into out; returns how many. */
+JR_API int jr_service_memory(struct jr_service *svc, uint64_t *out, int n);
+/* The mapping budget: no new mapping past limit mappings in the process (0: the default,
+ * JR_MAP_RESERVE_PERCENT of vm.max_map_count; clamped to vm.max_map_count). For tests and operators. */
+JR_API int jr_service_set_map_limit(struct jr_service *svc, int64_t limit);
 
 /* watchdog.c: ends the process with _exit(status) after millis unless disarmed. */
 JR_API int jr_watchdog_arm(uint64_t millis, int status, const char *message);

@@ -127,22 +127,30 @@ void jr_k_flush_lazyfree(void *dummy, uint64_t page_size)
  * freeing the dummy page there drains them all. A page faulted in shortly before a mark may still
  * sit in another CPU's lru_add batch, off the LRU: MADV_FREE then cannot make it lazyfree, and the
  * page stays resident (safe, but never reclaimed); a page just marked may sit in a lazyfree batch
- * that MADV_PAGEOUT cannot see. One migration per CPU, so only mark and purge use it.
+ * that MADV_PAGEOUT cannot see. The CPU this thread runs on is drained first, where it is, so one
+ * migration is made per other CPU (a migration waits for that CPU to run us: on a busy machine it
+ * costs far more than the drain); only mark and purge use it.
  */
 void jr_k_drain_all_cpus(void *dummy, uint64_t page_size)
 {
 	cpu_set_t allowed, one;
-	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
-		jr_k_flush_lazyfree(dummy, page_size);
+	int here = sched_getcpu();
+	jr_k_flush_lazyfree(dummy, page_size);
+	if (sched_getcpu() != here)
+		here = -1; /* moved meanwhile: not sure which CPU was drained, so drain every one */
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
 		return;
-	}
+	int moved = 0;
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &allowed))
+		if (!CPU_ISSET(cpu, &allowed) || cpu == here)
 			continue;
 		CPU_ZERO(&one);
 		CPU_SET(cpu, &one);
-		if (sched_setaffinity(0, sizeof(one), &one) == 0)
+		if (sched_setaffinity(0, sizeof(one), &one) == 0) {
+			moved = 1;
 			jr_k_flush_lazyfree(dummy, page_size);
+		}
 	}
-	sched_setaffinity(0, sizeof(allowed), &allowed);
+	if (moved)
+		sched_setaffinity(0, sizeof(allowed), &allowed);
 }

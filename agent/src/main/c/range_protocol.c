@@ -46,20 +46,15 @@ JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t len, int source, in
 		jr_table_release(t, idx);
 		return err;
 	}
-	void *map = jr_k_map(len);
-	err = map ? 0 : -errno;
-	/* khugepaged would merge restored pages into a huge page that is no longer droppable. */
-	if (!err)
-		err = jr_k_madvise((uint64_t)(uintptr_t)map, len, MADV_NOHUGEPAGE);
+	uint64_t base = 0;
+	err = jr_mem_alloc(&t->mem, len, &base); /* a slot of a shared region, NOHUGEPAGE, zeroed */
 	if (err) {
-		if (map)
-			jr_k_unmap((uint64_t)(uintptr_t)map, len);
 		ops->release(sl, 1);
 		jr_slot_unlock(sl);
 		jr_table_release(t, idx);
 		return err;
 	}
-	sl->base = (uint64_t)(uintptr_t)map;
+	sl->base = base;
 	sl->hold_start = sl->hold_end = 0;
 	sl->ever_marked = 0;
 	sl->registered = 0;
@@ -70,10 +65,10 @@ JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t len, int source, in
 	jr_slot_unlock(sl);
 
 	err = jr_table_index_insert(t, idx);
-	if (err) { /* a fresh mapping cannot overlap a live range; refuse rather than corrupt */
+	if (err) { /* a fresh slot cannot be another range's; refuse rather than corrupt */
 		jr_slot_lock(sl);
 		jr_state_move(sl, JR_STATE_LOCKED, JR_STATE_DEAD);
-		jr_k_unmap(sl->base, len);
+		jr_mem_free(&t->mem, sl->base);
 		ops->release(sl, 1);
 		jr_state_move(sl, JR_STATE_DEAD, JR_STATE_FREE);
 		jr_slot_unlock(sl);
@@ -85,8 +80,8 @@ JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t len, int source, in
 }
 
 /* DEAD, out of the index, the service let go of it, unregistered (waking any waiter), then the
- * memory (when unmap) and the source state go, and the slot is FREE. The service must never touch
- * unmapped memory: that is the order. */
+ * memory goes back to its region (when unmap; else it is handed to the caller) and the source state
+ * goes, and the slot is FREE. The service must never touch memory given back: that is the order. */
 static int remove_range(struct jr_service *svc, int64_t handle, int unmap)
 {
 	int err;
@@ -114,10 +109,12 @@ static int remove_range(struct jr_service *svc, int64_t handle, int unmap)
 
 	jr_slot_lock(sl);
 	if (sl->registered)
-		jr_k_unregister(svc->env.uffd, sl->base, sl->len);
+		jr_mem_unregister(&t->mem, svc->env.uffd, sl->base, sl->len);
 	__atomic_store_n(&sl->registered, 0, __ATOMIC_RELAXED);
 	if (unmap)
-		jr_k_unmap(sl->base, sl->len);
+		jr_mem_free(&t->mem, sl->base);
+	else
+		jr_mem_hand_over(&t->mem, sl->base, sl->len);
 	ops_of(sl)->release(sl, 0);
 	jr_state_move(sl, JR_STATE_DEAD, JR_STATE_FREE);
 	jr_slot_unlock(sl);
@@ -156,7 +153,7 @@ JR_API int jr_range_mark(struct jr_service *svc, int64_t handle)
 	if (!sl->registered) {
 		/* First mark: from here on a missing page may be a purged one, which only the service
 		 * can answer. Before, the kernel zero-fills untouched pages by itself. */
-		err = jr_k_register(env->uffd, sl->base, sl->len, env->wp);
+		err = jr_mem_register(&svc->table.mem, env->uffd, sl->base, sl->len, env->wp);
 		if (err) {
 			jr_state_move(sl, JR_STATE_MARKING, prev);
 			jr_slot_unlock(sl);
@@ -334,4 +331,21 @@ JR_API int jr_range_stats(struct jr_service *svc, int64_t handle, uint64_t *out,
 	for (int i = 0; i < n; i++)
 		out[i] = v[i];
 	return n;
+}
+
+JR_API int jr_service_memory(struct jr_service *svc, uint64_t *out, int n)
+{
+	if (!svc)
+		return -EBADF;
+	return jr_mem_stats(&svc->table.mem, out, n);
+}
+
+JR_API int jr_service_set_map_limit(struct jr_service *svc, int64_t limit)
+{
+	if (!svc)
+		return -EBADF;
+	if (limit < 0)
+		return -EINVAL;
+	jr_mem_set_map_limit(&svc->table.mem, limit);
+	return 0;
 }

@@ -1,12 +1,14 @@
 /*
- * The range table: fixed-capacity slots, a seqlocked sorted index of [base, end) -> slot for the
- * fault service, handles with generations, and the service's hazard. Its concurrency is decided in
+ * The range table: slots committed as used (up to a fixed capacity), the index of address -> slot
+ * for the fault service (kept by the ranges' memory, range_memory.c, which also holds every range's
+ * bytes), handles with generations, and the service's hazard. Its concurrency is decided in
  * range_table.c. It never moves a state (range_state.c does) and never calls a source.
  */
 #ifndef JR_RANGE_TABLE_H
 #define JR_RANGE_TABLE_H
 
 #include "jreclaim.h"
+#include "range_memory.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -29,22 +31,15 @@ struct jr_slot {
 	uint64_t st[JR_RS_COUNT]; /* figures, updated with jr_add */
 };
 
-struct jr_index_entry {
-	uint64_t base, end;
-	uint32_t slot;
-	uint32_t pad;
-};
-
 struct jr_table {
 	uint32_t capacity;
-	struct jr_slot *slots;
-	pthread_mutex_t writers; /* index edits, free list, live */
+	struct jr_slot *slots;   /* capacity slots reserved (MAP_NORESERVE), the first `used` initialised */
+	pthread_mutex_t writers; /* free list, used, live */
 	pthread_t writer;        /* check builds: who holds writers */
 	uint32_t free_head;
+	uint32_t used;           /* high-water mark: slots ever claimed (atomic for readers) */
 	uint32_t live;           /* claimed slots */
-	uint64_t index_seq;      /* seqlock over index_count and index */
-	uint32_t index_count;
-	struct jr_index_entry *index;
+	struct jr_memory mem;    /* the ranges' bytes and the index (range_memory.c) */
 	uint32_t hazard;         /* the slot the service is working on, or JR_NO_SLOT */
 };
 
@@ -70,7 +65,11 @@ struct jr_slot *jr_table_slot_of(struct jr_table *t, int64_t handle, int *err);
 uint32_t jr_handle_gen(int64_t handle);
 uint32_t jr_handle_slot(int64_t handle);
 
-/* Adds [sl->base, sl->base + sl->len) -> idx to the index; -EEXIST if it overlaps. */
+/* Slots ever claimed: every slot at or above is FREE and untouched. */
+uint32_t jr_table_used(struct jr_table *t);
+
+/* Adds [sl->base, sl->base + sl->len) -> idx to the index; -EEXIST unless it is a memory slot
+ * (jr_mem_alloc) that no range holds. */
 int jr_table_index_insert(struct jr_table *t, uint32_t idx);
 /* Takes idx out of the index (no-op if it is not in). */
 void jr_table_index_remove(struct jr_table *t, uint32_t idx);

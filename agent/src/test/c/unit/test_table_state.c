@@ -1,6 +1,6 @@
 /*
  * The range table and the state machine on their own, without a userfaultfd: slots, handles, the
- * index and its order, a full table; every allowed transition accepted, every forbidden one caught
+ * index (over memory slots of range_memory.c), a full table, slots committed as used; every allowed transition accepted, every forbidden one caught
  * by JR_CHECK (in a forked child, which must abort with the check's message). Built with -DJR_CHECKS.
  */
 #define _GNU_SOURCE
@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,8 +21,8 @@
 
 #define PAGE 4096u
 
-/* What jr_range_add does with the table, on a synthetic extent (nothing is mapped). */
-static int64_t add(struct jr_table *t, uint64_t base, uint64_t len, uint32_t *idx_out)
+/* What jr_range_add does with the table, on a base given (a memory slot, or not, to be refused). */
+static int64_t add_at(struct jr_table *t, uint64_t base, uint64_t len, uint32_t *idx_out)
 {
 	uint32_t idx = jr_table_claim(t);
 	if (idx == JR_NO_SLOT)
@@ -47,7 +48,22 @@ static int64_t add(struct jr_table *t, uint64_t base, uint64_t len, uint32_t *id
 	return h;
 }
 
-/* What jr_range_remove does with the table. */
+/* What jr_range_add does: memory, then the table. */
+static int64_t add(struct jr_table *t, uint64_t len, uint32_t *idx_out)
+{
+	uint64_t base;
+	int err = jr_mem_alloc(&t->mem, len, &base);
+	if (err)
+		return err;
+	int64_t h = add_at(t, base, len, idx_out);
+	if (h < 0)
+		jr_mem_free(&t->mem, base);
+	return h;
+}
+
+static uint64_t base_of(struct jr_table *t, int64_t h) { return t->slots[jr_handle_slot(h)].base; }
+
+/* What jr_range_remove does with the table and the memory. */
 static int del(struct jr_table *t, int64_t h)
 {
 	int err;
@@ -64,6 +80,7 @@ static int del(struct jr_table *t, int64_t h)
 	jr_slot_unlock(sl);
 	jr_table_index_remove(t, jr_handle_slot(h));
 	jr_table_hazard_wait(t, jr_handle_slot(h));
+	jr_mem_free(&t->mem, sl->base);
 	jr_state_leave(sl, JR_STATE_DEAD, JR_STATE_FREE);
 	jr_table_release(t, jr_handle_slot(h));
 	return 0;
@@ -74,26 +91,29 @@ static void table_add_lookup_remove(void)
 	struct jr_table t;
 	REQUIRE(jr_table_init(&t, 4) == 0);
 	uint32_t i1, i2;
-	int64_t h1 = add(&t, 0x100000, 4 * PAGE, &i1);
-	int64_t h2 = add(&t, 0x200000, PAGE, &i2);
+	int64_t h1 = add(&t, 4 * PAGE, &i1);
+	int64_t h2 = add(&t, PAGE, &i2);
 	REQUIRE(h1 >= 0 && h2 >= 0);
 	EXPECT(h1 != h2);
+	uint64_t b1 = base_of(&t, h1), b2 = base_of(&t, h2);
 	EXPECT_EQ(jr_table_live(&t), 2);
-	EXPECT_EQ(jr_table_lookup(&t, 0x100000), i1);
-	EXPECT_EQ(jr_table_lookup(&t, 0x100000 + 4 * PAGE - 1), i1);
-	EXPECT_EQ(jr_table_lookup(&t, 0x100000 + 4 * PAGE), JR_NO_SLOT);
-	EXPECT_EQ(jr_table_lookup(&t, 0x0fffff), JR_NO_SLOT);
-	EXPECT_EQ(jr_table_lookup(&t, 0x200000 + 17), i2);
-	/* Overlaps are refused, and leave the table as it was. */
-	EXPECT_EQ(add(&t, 0x100000 + PAGE, PAGE, NULL), -EEXIST);
-	EXPECT_EQ(add(&t, 0x0ff000, 2 * PAGE, NULL), -EEXIST);
+	EXPECT_EQ(jr_table_used(&t), 2);
+	EXPECT_EQ(jr_table_lookup(&t, b1), i1);
+	EXPECT_EQ(jr_table_lookup(&t, b1 + 4 * PAGE - 1), i1);
+	EXPECT_EQ(jr_table_lookup(&t, b1 - 1), JR_NO_SLOT);
+	EXPECT_EQ(jr_table_lookup(&t, 0x100000), JR_NO_SLOT);
+	EXPECT_EQ(jr_table_lookup(&t, b2 + 17), i2);
+	/* Another range on a slot taken, inside one, or off the memory: refused, the table as it was. */
+	EXPECT_EQ(add_at(&t, b1, PAGE, NULL), -EEXIST);
+	EXPECT_EQ(add_at(&t, b1 + PAGE, PAGE, NULL), -EEXIST);
+	EXPECT_EQ(add_at(&t, 0x100000, PAGE, NULL), -EEXIST);
 	EXPECT_EQ(jr_table_live(&t), 2);
 	EXPECT_EQ(del(&t, h1), 0);
-	EXPECT_EQ(jr_table_lookup(&t, 0x100000), JR_NO_SLOT);
-	EXPECT_EQ(jr_table_lookup(&t, 0x200000), i2);
+	EXPECT_EQ(jr_table_lookup(&t, b1), JR_NO_SLOT);
+	EXPECT_EQ(jr_table_lookup(&t, b2), i2);
 	EXPECT_EQ(jr_table_live(&t), 1);
 	EXPECT_EQ(del(&t, h2), 0);
-	EXPECT_EQ(t.index_count, 0);
+	EXPECT_EQ(jr_table_lookup(&t, b2), JR_NO_SLOT);
 	jr_table_destroy(&t);
 }
 
@@ -102,7 +122,7 @@ static void stale_and_bad_handles(void)
 	struct jr_table t;
 	REQUIRE(jr_table_init(&t, 1) == 0);
 	int err = 0;
-	int64_t h1 = add(&t, 0x100000, PAGE, NULL);
+	int64_t h1 = add(&t, PAGE, NULL);
 	REQUIRE(h1 >= 0);
 	EXPECT(jr_table_slot_of(&t, h1, &err) != NULL);
 	EXPECT_EQ(del(&t, h1), 0);
@@ -113,7 +133,7 @@ static void stale_and_bad_handles(void)
 	struct jr_slot *out;
 	EXPECT_EQ(jr_state_enter(&t, h1, JR_STATE_MARKING, &out), -EBADF);
 	/* Reused slot: the old handle is stale, refused outright. */
-	int64_t h2 = add(&t, 0x300000, PAGE, NULL);
+	int64_t h2 = add(&t, PAGE, NULL);
 	REQUIRE(h2 >= 0);
 	EXPECT_EQ(jr_handle_slot(h2), jr_handle_slot(h1));
 	EXPECT(jr_table_slot_of(&t, h1, &err) == NULL && err == -EBADF);
@@ -135,19 +155,58 @@ static void full_table(void)
 	REQUIRE(jr_table_init(&t, 3) == 0);
 	int64_t h[3];
 	for (int i = 0; i < 3; i++)
-		h[i] = add(&t, 0x100000 + (uint64_t)i * 0x10000, PAGE, NULL);
+		h[i] = add(&t, PAGE, NULL);
 	EXPECT(h[0] >= 0 && h[1] >= 0 && h[2] >= 0);
-	EXPECT_EQ(add(&t, 0x900000, PAGE, NULL), -ENOSPC);
+	EXPECT_EQ(add(&t, PAGE, NULL), -ENOSPC);
 	EXPECT_EQ(jr_table_live(&t), 3);
 	EXPECT_EQ(del(&t, h[1]), 0);
-	int64_t again = add(&t, 0x900000, PAGE, NULL);
+	int64_t again = add(&t, PAGE, NULL);
 	EXPECT(again >= 0);
 	EXPECT_EQ(jr_handle_slot(again), jr_handle_slot(h[1]));
-	EXPECT_EQ(add(&t, 0xa00000, PAGE, NULL), -ENOSPC);
+	EXPECT_EQ(add(&t, PAGE, NULL), -ENOSPC);
 	EXPECT_EQ(del(&t, h[0]), 0);
 	EXPECT_EQ(del(&t, h[2]), 0);
 	EXPECT_EQ(del(&t, again), 0);
 	EXPECT_EQ(jr_table_live(&t), 0);
+	jr_table_destroy(&t);
+}
+
+/* Resident pages of [p, p+len). */
+static uint64_t resident(const void *p, uint64_t len)
+{
+	unsigned char vec[4096];
+	uint64_t n = 0;
+	for (uint64_t off = 0; off < len; off += sizeof(vec) * (uint64_t)PAGE) {
+		uint64_t l = len - off < sizeof(vec) * (uint64_t)PAGE ? len - off : sizeof(vec) * (uint64_t)PAGE;
+		if (mincore((char *)p + off, l, vec) != 0)
+			return UINT64_MAX;
+		for (uint64_t i = 0; i < l / PAGE; i++)
+			n += vec[i] & 1;
+	}
+	return n;
+}
+
+/* An idle table commits nothing of its capacity: slots are touched as used, at a high-water mark. */
+static void slots_committed_as_used(void)
+{
+	enum { CAP = 1 << 18 };
+	struct jr_table t;
+	REQUIRE(jr_table_init(&t, CAP) == 0);
+	uint64_t bytes = sizeof(struct jr_slot) * (uint64_t)CAP;
+	EXPECT_EQ(resident(t.slots, bytes), 0);
+	int64_t h[100];
+	for (int i = 0; i < 100; i++)
+		h[i] = add(&t, PAGE, NULL);
+	EXPECT_EQ(jr_table_used(&t), 100);
+	uint64_t touched = resident(t.slots, bytes);
+	EXPECT(touched <= (100 * sizeof(struct jr_slot)) / PAGE + 2);
+	for (int i = 0; i < 100; i++)
+		EXPECT_EQ(del(&t, h[i]), 0);
+	for (int i = 0; i < 100; i++) /* the free list first: the mark stays */
+		h[i] = add(&t, PAGE, NULL);
+	EXPECT_EQ(jr_table_used(&t), 100);
+	for (int i = 0; i < 100; i++)
+		EXPECT_EQ(del(&t, h[i]), 0);
 	jr_table_destroy(&t);
 }
 
@@ -160,26 +219,27 @@ static uint64_t rnd(void)
 	return rnd_state;
 }
 
-/* Many ranges added and removed in random order: the index stays sorted (JR_CHECK after every edit
- * in this build) and every lookup finds exactly the live range holding the address. */
-static void many_ranges_index_order(void)
+/* Many ranges of many sizes added and removed in random order: every lookup finds exactly the live
+ * range holding the address (checked at every edit by the seqlock's JR_CHECKs in this build). */
+static void many_ranges_index(void)
 {
 	enum { N = 512, ROUNDS = 4000 };
 	struct jr_table t;
 	REQUIRE(jr_table_init(&t, N) == 0);
 	int64_t h[N];
 	uint32_t idx[N];
+	uint64_t base[N], len[N];
 	for (int i = 0; i < N; i++)
 		h[i] = -1;
 	int live = 0;
 	for (int r = 0; r < ROUNDS; r++) {
 		int i = (int)(rnd() % N);
-		uint64_t base = 0x10000000ull + (uint64_t)i * 64 * PAGE; /* slot i owns [base, base + 64 pages) */
 		if (h[i] < 0) {
-			uint64_t len = (1 + rnd() % 64) * PAGE;
-			h[i] = add(&t, base, len, &idx[i]);
+			len[i] = (1 + rnd() % 700) * PAGE; /* slots of every class, and own mappings */
+			h[i] = add(&t, len[i], &idx[i]);
 			EXPECT(h[i] >= 0);
-			live++;
+			base[i] = h[i] >= 0 ? base_of(&t, h[i]) : 0;
+			live += h[i] >= 0;
 		} else {
 			EXPECT_EQ(del(&t, h[i]), 0);
 			h[i] = -1;
@@ -187,19 +247,14 @@ static void many_ranges_index_order(void)
 		}
 	}
 	EXPECT_EQ(jr_table_live(&t), live);
-	EXPECT_EQ(t.index_count, live);
-	for (uint32_t k = 1; k < t.index_count; k++)
-		EXPECT(t.index[k - 1].end <= t.index[k].base);
 	uint64_t wrong = 0;
 	for (int i = 0; i < N; i++) {
-		uint64_t base = 0x10000000ull + (uint64_t)i * 64 * PAGE;
-		uint32_t found = jr_table_lookup(&t, base);
-		wrong += h[i] >= 0 ? found != idx[i] : found != JR_NO_SLOT;
-		if (h[i] >= 0) {
-			uint64_t end = base + t.slots[idx[i]].len;
-			wrong += jr_table_lookup(&t, end - 1) != idx[i];
-			wrong += end < base + 64 * PAGE && jr_table_lookup(&t, end) != JR_NO_SLOT;
-		}
+		if (h[i] < 0)
+			continue;
+		wrong += jr_table_lookup(&t, base[i]) != idx[i];
+		wrong += jr_table_lookup(&t, base[i] + len[i] - 1) != idx[i];
+		for (int j = 0; j < N; j++) /* disjoint */
+			wrong += j != i && h[j] >= 0 && base[j] < base[i] + len[i] && base[i] < base[j] + len[j];
 	}
 	EXPECT_EQ(wrong, 0);
 	for (int i = 0; i < N; i++)
@@ -322,7 +377,7 @@ static void hazard_wait_on_live_slot(int a, int b)
 {
 	(void)a, (void)b;
 	struct jr_table t;
-	if (jr_table_init(&t, 1) != 0 || add(&t, 0x100000, PAGE, NULL) < 0)
+	if (jr_table_init(&t, 1) != 0 || add(&t, PAGE, NULL) < 0)
 		_exit(3);
 	jr_table_hazard_wait(&t, 0); /* the remover must set DEAD and unindex first */
 }
@@ -331,7 +386,7 @@ static void hazard_set_twice(int a, int b)
 {
 	(void)a, (void)b;
 	struct jr_table t;
-	if (jr_table_init(&t, 2) != 0)
+	if (jr_table_init(&t, 2) != 0 || add(&t, PAGE, NULL) < 0 || add(&t, PAGE, NULL) < 0)
 		_exit(3);
 	jr_table_hazard_set(&t, 0);
 	jr_table_hazard_set(&t, 1);
@@ -341,7 +396,7 @@ static void release_live_slot(int a, int b)
 {
 	(void)a, (void)b;
 	struct jr_table t;
-	if (jr_table_init(&t, 1) != 0 || add(&t, 0x100000, PAGE, NULL) < 0)
+	if (jr_table_init(&t, 1) != 0 || add(&t, PAGE, NULL) < 0)
 		_exit(3);
 	jr_table_release(&t, 0);
 }
@@ -361,7 +416,8 @@ int main(void)
 	RUN(table_add_lookup_remove);
 	RUN(stale_and_bad_handles);
 	RUN(full_table);
-	RUN(many_ranges_index_order);
+	RUN(slots_committed_as_used);
+	RUN(many_ranges_index);
 	RUN(every_allowed_transition_accepted);
 	RUN(forbidden_transitions_caught);
 	RUN(other_rules_caught);

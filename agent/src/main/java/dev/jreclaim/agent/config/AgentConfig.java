@@ -28,9 +28,8 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     public static final int PLATFORM_PAGE_SIZE = 4096;
     public static final int DEFAULT_CAPACITY = 1 << 18;
     /**
-     * Sanity bound. The range table costs memory from the start: the library writes every slot when the
-     * service starts (200 bytes a slot, about 50 MiB resident at the default capacity), and insertions keep
-     * its index sorted with memmove.
+     * Sanity bound. The range table is reserved at start and paid as used (200 bytes a slot in use); ranges
+     * share the library's regions, so the capacity does not bound the mapping count (docs/fault-path.md).
      */
     public static final int MAX_CAPACITY = 1 << 24;
     public static final long DEFAULT_CHUNK = 64 * 1024;

@@ -54,6 +54,12 @@ public final class NativeConstants {
     public static final int JR_FALLBACK_KEEP = 0, JR_FALLBACK_ZERO = 1;
     /** The default of jr_service_set_snapshot_limits' ratio, in percent. */
     public static final int JR_SNAPSHOT_MIN_RATIO_PCT = 125;
+    /** enum jr_memory_stat. */
+    public static final int JR_MS_REGIONS = 0, JR_MS_RESERVED_BYTES = 1, JR_MS_SLOT_BYTES = 2, JR_MS_HANDED_BYTES = 3,
+            JR_MS_MAPS = 4, JR_MS_MAP_LIMIT = 5, JR_MS_MAX_MAP_COUNT = 6, JR_MS_MAP_COUNTS = 7,
+            JR_MS_ALLOC_REFUSED_MAPS = 8, JR_MS_ALLOC_REFUSED_NOMEM = 9, JR_MS_REGISTER_REFUSED = 10, JR_MS_COUNT = 11;
+    /** JR_MAP_RESERVE_PERCENT: the library makes no mapping past this percentage of vm.max_map_count. */
+    public static final int JR_MAP_RESERVE_PERCENT = 50;
 
     private NativeConstants() {}
 

@@ -65,7 +65,10 @@ public final class NativeRange {
             if (h < 0) {
                 int errno = (int) -h;
                 String why = errno == Errno.ENOPKG ? " (liblz4.so.1 is not installed: apt-get install liblz4-1)"
-                        : errno == Errno.ENOSPC ? " (the range table holds " + service.capacity() + " ranges)" : "";
+                        : errno == Errno.ENOSPC ? " (the range table holds " + service.capacity() + " ranges)"
+                        : errno == Errno.EMFILE ? " (a new mapping would pass the library's mapping budget, "
+                                + NativeConstants.JR_MAP_RESERVE_PERCENT + "% of vm.max_map_count)"
+                        : errno == Errno.ENOMEM ? " (the kernel refused a mapping)" : "";
                 throw new NativeCallException("jr_range_add" + why, what, errno);
             }
             return new NativeRange(service, h, out.get(JAVA_LONG, 0));
@@ -89,7 +92,10 @@ public final class NativeRange {
         check(call(Handles.REMOVE), "jr_range_remove", "remove", what);
     }
 
-    /** Registers at the first mark, then marks (jr_range_mark). */
+    /**
+     * Registers at the first mark, then marks (jr_range_mark). A refused registration (EMFILE: past the mapping
+     * budget; ENOMEM: the kernel's map count) leaves the range LOCKED: a {@link NativeCallException}.
+     */
     public void mark(String what) {
         check(call(Handles.MARK), "jr_range_mark", "mark", what);
     }

@@ -28,6 +28,10 @@ public final class NativeService {
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle SET_SNAPSHOT_LIMITS = NativeLibrary.downcall("jr_service_set_snapshot_limits",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG));
+        static final MethodHandle MEMORY = NativeLibrary.downcall("jr_service_memory",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
+        static final MethodHandle SET_MAP_LIMIT = NativeLibrary.downcall("jr_service_set_map_limit",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle LIVE_RANGES = NativeLibrary.downcall("jr_service_live_ranges",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         static final MethodHandle MARK_BATCH = NativeLibrary.downcall("jr_mark_batch",
@@ -104,6 +108,23 @@ public final class NativeService {
     /** Answers per latency bucket: bucket i counts [2^i, 2^(i+1)) ns. */
     public long[] histogram() {
         return readArray(Handles.HISTOGRAM, "jr_service_histogram", NativeConstants.JR_HIST_BUCKETS);
+    }
+
+    /** enum jr_memory_stat (the ranges' regions and the mapping budget), indexed by {@code NativeConstants.JR_MS_*}. */
+    public long[] memory() {
+        return readArray(Handles.MEMORY, "jr_service_memory", NativeConstants.JR_MS_COUNT);
+    }
+
+    /** The mapping budget: no new mapping past {@code limit} mappings in the process; 0 for the default. */
+    public void setMapLimit(long limit) {
+        try {
+            int r = (int) Handles.SET_MAP_LIMIT.invokeExact(pointer, limit);
+            if (r < 0) {
+                throw new NativeCallException("jr_service_set_map_limit(" + limit + ")", subject, -r);
+            }
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
     }
 
     private long[] readArray(MethodHandle h, String call, int n) {

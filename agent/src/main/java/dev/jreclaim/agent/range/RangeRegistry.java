@@ -61,6 +61,13 @@ public final class RangeRegistry implements AutoCloseable {
         }
     }
 
+    /**
+     * Test-only (not a configuration key): the library's mapping budget, in mappings of the whole process,
+     * instead of {@code JR_MAP_RESERVE_PERCENT} of {@code vm.max_map_count}; lets a test exhaust mappings
+     * without changing the machine.
+     */
+    public static final String TEST_MAP_LIMIT_PROPERTY = "dev.jreclaim.test.map-limit";
+
     private static volatile RangeObserver observer = RangeObserver.NONE;
 
     private final Userfaultfd uffd;
@@ -104,6 +111,16 @@ public final class RangeRegistry implements AutoCloseable {
             } catch (RuntimeException e) {
                 svc.stop();
                 throw e;
+            }
+            try {
+                String limit = System.getProperty(TEST_MAP_LIMIT_PROPERTY);
+                if (limit != null) {
+                    svc.setMapLimit(Long.parseLong(limit.strip()));
+                }
+            } catch (RuntimeException e) {
+                svc.stop();
+                throw new IllegalArgumentException(TEST_MAP_LIMIT_PROPERTY + " must be a number of mappings >= 0, got "
+                        + System.getProperty(TEST_MAP_LIMIT_PROPERTY), e);
             }
             return new RangeRegistry(uffd, svc, wp, options);
         } catch (RuntimeException | Error e) {
@@ -315,6 +332,28 @@ public final class RangeRegistry implements AutoCloseable {
     /** How many {@link VolatileRange#lock()} calls said INTACT and PURGED (counted by the library). */
     public java.util.Map<LockResult, Long> lockResults() {
         return counters().lockResults();
+    }
+
+    /** The ranges' regions and the mapping budget, from the library. */
+    public RangeMemory memory() {
+        lifecycle.readLock().lock();
+        try {
+            checkOpen("read the ranges' memory");
+            return RangeMemory.of(service.memory());
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** The mapping budget: no new mapping past {@code limit} mappings in the process; 0 restores the default. */
+    public void setMappingLimit(long limit) {
+        lifecycle.readLock().lock();
+        try {
+            checkOpen("set the mapping limit");
+            service.setMapLimit(limit);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
     }
 
     public Accounting accounting() {

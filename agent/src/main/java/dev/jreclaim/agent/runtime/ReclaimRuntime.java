@@ -1,6 +1,11 @@
 package dev.jreclaim.agent.runtime;
 
+import dev.jreclaim.agent.config.ConfigKeys;
+import dev.jreclaim.agent.linux.Errno;
 import dev.jreclaim.agent.linux.Libc;
+import dev.jreclaim.agent.linux.NativeCallException;
+import dev.jreclaim.agent.log.AgentLog;
+import dev.jreclaim.agent.range.RangeMemory;
 import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.VolatileRange;
 import dev.jreclaim.agent.rules.ActiveRule;
@@ -92,11 +97,41 @@ public final class ReclaimRuntime implements ReclaimableMemory {
                 lastFailure = t;
             }
             return r.address();
-        } catch (Throwable t) { // range table full, mmap refused, service closed: the JDK's malloc instead
+        } catch (Throwable t) { // range table full, mappings or memory refused, service closed: the JDK's malloc instead
             fail(t);
+            warnExhausted(t, size);
             return 0;
         } finally {
             policy.endAgentWork();
+        }
+    }
+
+    /**
+     * One WARN a minute per reason (docs/fault-path.md, "When slots, mappings or memory run out"): the
+     * allocation works, as plain JDK memory, and the application never sees the failure.
+     */
+    private void warnExhausted(Throwable t, long size) {
+        if (!(t instanceof NativeCallException e)) {
+            return;
+        }
+        try {
+            switch (e.errno()) {
+                case Errno.ENOSPC -> AgentLog.warnLimited("range-table-full", "the range table is full ("
+                        + registry.options().capacity() + " live ranges, " + ConfigKeys.SERVICE_CAPACITY
+                        + "): an allocation of " + size + " bytes is plain JDK memory, not reclaimable; raise "
+                        + ConfigKeys.SERVICE_CAPACITY + " if the application keeps that many buffers");
+                case Errno.EMFILE -> {
+                    RangeMemory m = registry.memory();
+                    AgentLog.warnLimited("mapping-budget", "the process holds about " + m.mappings()
+                            + " memory mappings, near vm.max_map_count (" + m.maxMapCount() + "): the agent makes no"
+                            + " mapping past " + m.mappingLimit() + " and keeps the rest for the JVM, so an allocation of "
+                            + size + " bytes is plain JDK memory, not reclaimable");
+                }
+                case Errno.ENOMEM -> AgentLog.warnLimited("mapping-enomem", "the kernel refused the agent a mapping"
+                        + " (mmap: ENOMEM): an allocation of " + size + " bytes is plain JDK memory, not reclaimable");
+                default -> { }
+            }
+        } catch (Throwable ignored) { // never into the JDK's allocation path
         }
     }
 
