@@ -282,6 +282,17 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 	struct jr_slot *sl = &svc->table.slots[idx];
 	jr_slot_lock(sl);
 	int state = sl->state;
+	if (state != JR_STATE_FREE && state != JR_STATE_DEAD && page >= sl->base + sl->len) {
+		/* The unused tail of a registered slot (range_memory.c): no range byte lives there, and a wake alone
+		 * would let the toucher fault again for ever. A zero page ends it. */
+		jr_slot_unlock(sl);
+		jr_table_hazard_clear(&svc->table);
+		jr_add(&svc->c[JR_C_UNKNOWN_RANGE], 1);
+		int64_t done = 0;
+		jr_k_zeropage(svc->env.uffd, page, ps, &done); /* EEXIST: someone else installed it; wake either way */
+		jr_k_wake(svc->env.uffd, page, ps);
+		return;
+	}
 	if (state == JR_STATE_FREE || state == JR_STATE_DEAD || page < sl->base || page >= sl->base + sl->len) {
 		jr_slot_unlock(sl);
 		jr_table_hazard_clear(&svc->table);
@@ -490,8 +501,9 @@ JR_API int jr_service_counters(struct jr_service *svc, uint64_t *out, int n)
 		return -EBADF;
 	if (n > JR_C_COUNT)
 		n = JR_C_COUNT;
-	/* The library's own memory: what jr_service_start allocated, plus source state and snapshots. */
-	uint64_t own = sizeof(*svc) + (uint64_t)svc->table.capacity * (sizeof(struct jr_slot) + sizeof(struct jr_index_entry)) +
+	/* The library's own memory: the service, the slots committed so far (the table grows lazily), the
+	 * service's buffers, plus source state and snapshots. */
+	uint64_t own = sizeof(*svc) + (uint64_t)jr_table_used(&svc->table) * sizeof(struct jr_slot) +
 		       svc->env.chunk_bytes * 2 + svc->env.page_size;
 	__atomic_store_n(&svc->c[JR_C_AGENT_BYTES], own + jr_load(&svc->c[JR_C_SNAPSHOT_HELD]), __ATOMIC_RELAXED);
 	for (int i = 0; i < n; i++)
