@@ -74,14 +74,25 @@ final class InstrumentationInstaller {
             return new Result(List.of("no JDK instrumentation module found (META-INF/services/"
                     + InstrumentationModule.class.getName() + ")"), List.of());
         }
-        List<String> problems = installJdk(context, jdk);
+        List<InstrumentationModule> guards = all.stream().filter(m -> m.target() == Target.GUARD).toList();
+        List<InstrumentationModule> inJdk = new ArrayList<>(jdk);
+        inJdk.addAll(guards);
+        Set<String> transformed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<String> problems = installJdk(context, inJdk, transformed);
         if (problems.isEmpty()) {
             problems = SubstitutionProbe.verify(jdk);
+        }
+        for (InstrumentationModule g : guards) { // advice only: each of its classes must have been transformed
+            for (String c : g.preload()) {
+                if (problems.isEmpty() && !transformed.contains(c)) {
+                    problems = new ArrayList<>(List.of(g.name() + ": " + c + " was not instrumented"));
+                }
+            }
         }
         if (!problems.isEmpty()) {
             return new Result(problems, List.of());
         }
-        List<String> installed = new ArrayList<>(jdk.stream().map(InstrumentationModule::name).toList());
+        List<String> installed = new ArrayList<>(inJdk.stream().map(InstrumentationModule::name).toList());
         List<InstrumentationModule> application = all.stream()
                 .filter(m -> m.target() == Target.APPLICATION && m.appliesTo(context)).toList();
         if (!application.isEmpty()) {
@@ -96,7 +107,8 @@ final class InstrumentationInstaller {
     }
 
     /** @return problems; empty when every transformation was applied without error */
-    private static List<String> installJdk(InstrumentationContext context, List<InstrumentationModule> jdk) {
+    private static List<String> installJdk(InstrumentationContext context, List<InstrumentationModule> jdk,
+            Set<String> transformed) {
         Instrumentation inst = context.instrumentation();
         // The replacement methods live in the boot loader's unnamed module (the agent jar is on the boot
         // class path) and take jdk.internal.misc.Unsafe: java.base must read that module and export the
@@ -128,6 +140,14 @@ final class InstrumentationInstaller {
                 .with(RedefinitionStrategy.RETRANSFORMATION)
                 .with(RedefinitionStrategy.Listener.ErrorEscalating.FAIL_LAST)
                 .with(new ErrorListener(problems))
+                .with(new AgentBuilder.Listener.Adapter() {
+                    @Override
+                    public void onTransformation(net.bytebuddy.description.type.TypeDescription type,
+                            ClassLoader loader, JavaModule module, boolean loaded,
+                            net.bytebuddy.dynamic.DynamicType dynamicType) {
+                        transformed.add(type.getName());
+                    }
+                })
                 .ignore(none());
         for (InstrumentationModule m : jdk) {
             builder = m.instrument(builder, context);
