@@ -52,6 +52,7 @@ public final class VolatileRange implements AutoCloseable {
     private final Arena scope;
     private final MemorySegment segment;
     private final Object attachment;
+    private final String name;
     private final ReentrantLock op = new ReentrantLock();
     private volatile Owner owner = Owner.LIBRARY;
     /** What detach found (guarded by op): the next lock() reports it once. */
@@ -71,6 +72,9 @@ public final class VolatileRange implements AutoCloseable {
         this.attachment = attachment;
         this.scope = scoped ? Arena.ofShared() : null;
         this.segment = scoped ? MemorySegment.ofAddress(range.base()).reinterpret(byteSize, scope, null) : null;
+        // Built once: every call names the range for its messages, and pins run on the JDK's I/O paths.
+        this.name = "range#" + range.handle() + "[0x" + Long.toHexString(range.base()) + "+" + byteSize + " " + source
+                + (file != null ? " " + file : "") + "]";
     }
 
     /** The native handle, unique over the registry's life (a freed range's is never reused). */
@@ -378,7 +382,6 @@ public final class VolatileRange implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "range#" + id() + "[0x" + Long.toHexString(address()) + "+" + byteSize + " " + source
-                + (file != null ? " " + file : "") + "]";
+        return name;
     }
 }
