@@ -44,7 +44,8 @@ final class InstrumentationInstaller {
     record Result(List<String> problems, List<String> installed) {}
 
     /**
-     * The modules the agent jar holds, through {@link ServiceLoader}, JDK modules first, then by name. The
+     * The modules the agent jar holds, through {@link ServiceLoader}, JDK modules first, then guards, then the
+     * application's, each by name. The
      * system class loader is asked: the boot loader answers for resources of the boot class path only as it
      * was at JVM start, so a late-attached jar's service file is found through the system class path, where
      * the attach mechanism put the jar too (at start both have it; ServiceLoader names each provider once).
@@ -58,7 +59,9 @@ final class InstrumentationInstaller {
                 .filter(p -> p.type().getClassLoader() == own)
                 .map(ServiceLoader.Provider::get)
                 .toList());
-        all.sort(Comparator.comparing(InstrumentationModule::target).thenComparing(InstrumentationModule::name));
+        // Installation order: the JDK's substitutions and guards (one builder), then the application's advice.
+        all.sort(Comparator.comparing((InstrumentationModule m) -> m.target() == Target.APPLICATION)
+                .thenComparing(InstrumentationModule::target).thenComparing(InstrumentationModule::name));
         return all;
     }
 

@@ -13,6 +13,7 @@ import java.util.Set;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
@@ -54,37 +55,46 @@ public final class NativeIoInstrumentation implements InstrumentationModule {
         AgentBuilder b = builder
                 .type(named(IOUTIL))
                 .transform((t, type, loader, module, domain) -> t
-                        .visit(Advice.to(IoAdvice.BufferAt1.class).on(named("writeFromNativeBuffer")
+                        .visit(advice(IoAdvice.BufferAt1.class).on(named("writeFromNativeBuffer")
                                 .or(named("readIntoNativeBuffer")).and(takesArguments(7))
                                 .and(takesArgument(1, named(BUFFER)))))
-                        .visit(Advice.to(IoAdvice.Vector.class).on(named("write").or(named("read"))
+                        .visit(advice(IoAdvice.Vector.class).on(named("write").or(named("read"))
                                 .and(takesArguments(8)).and(takesArgument(1, named(BUFFERS))))))
                 .type(named(DATAGRAM))
                 .transform((t, type, loader, module, domain) -> t
-                        .visit(Advice.to(IoAdvice.ReceiveAt0.class).on(named("receiveIntoNativeBuffer")
+                        .visit(advice(IoAdvice.ReceiveAt0.class).on(named("receiveIntoNativeBuffer")
                                 .and(takesArguments(4)).and(takesArgument(0, named(BUFFER)))))
-                        .visit(Advice.to(IoAdvice.BufferAt1.class).on(named("sendFromNativeBuffer")
+                        .visit(advice(IoAdvice.BufferAt1.class).on(named("sendFromNativeBuffer")
                                 .and(takesArguments(3)).and(takesArgument(1, named(BUFFER))))))
                 .type(named(XATTR))
                 .transform((t, type, loader, module, domain) -> t
-                        .visit(Advice.to(IoAdvice.Address.class).on(named("read").or(named("write"))
+                        .visit(advice(IoAdvice.Address.class).on(named("read").or(named("write"))
                                 .and(takesArguments(3)).and(takesArgument(1, long.class)))))
                 .type(named("java.util.zip.CRC32").or(named("java.util.zip.CRC32C")).or(named("java.util.zip.Adler32")))
                 .transform((t, type, loader, module, domain) -> t
-                        .visit(Advice.to(NativeAdvice.BufferAt0.class).on(bufferOnly("update"))))
+                        .visit(advice(NativeAdvice.BufferAt0.class).on(bufferOnly("update"))))
                 .type(named("java.util.zip.Deflater").or(named("java.util.zip.Inflater")))
                 .transform((t, type, loader, module, domain) -> t
-                        .visit(Advice.to(NativeAdvice.BufferAt0.class).on(bufferOnly("setDictionary")))
-                        .visit(Advice.to(NativeAdvice.Input.class).on(named("deflate").and(takesArguments(4))
+                        .visit(advice(NativeAdvice.BufferAt0.class).on(bufferOnly("setDictionary")))
+                        .visit(advice(NativeAdvice.Input.class).on(named("deflate").and(takesArguments(4))
                                 .or(named("inflate").and(takesArguments(3))).and(takesArgument(0, byte[].class))))
-                        .visit(Advice.to(NativeAdvice.InputAndOutput.class).on(named("deflate")
+                        .visit(advice(NativeAdvice.InputAndOutput.class).on(named("deflate")
                                 .and(takesArguments(2)).or(named("inflate").and(takesArguments(1)))
                                 .and(takesArgument(0, named(BUFFER))))))
                 .type(named("jdk.internal.misc.ScopedMemoryAccess"))
                 .transform((t, type, loader, module, domain) -> t
-                        .visit(Advice.to(NativeAdvice.Mismatch.class).on(named("vectorizedMismatch")
+                        .visit(advice(NativeAdvice.Mismatch.class).on(named("vectorizedMismatch")
                                 .and(takesArguments(8)))));
         return withSctp(b, context);
+    }
+
+    /**
+     * The advice's class file: from the boot class path, or, after a late attach (whose jar the boot loader does not
+     * serve as a resource), from the system class loader, where the attach mechanism put the jar too.
+     */
+    private static Advice advice(Class<?> type) {
+        return Advice.to(type, new ClassFileLocator.Compound(ClassFileLocator.ForClassLoader.of(type.getClassLoader()),
+                ClassFileLocator.ForClassLoader.ofSystemLoader()));
     }
 
     private static ElementMatcher.Junction<MethodDescription> bufferOnly(String name) {
@@ -101,9 +111,9 @@ public final class NativeIoInstrumentation implements InstrumentationModule {
                 Set.of(), Map.of());
         return b.type(named(SCTP).or(named(SCTP_MULTI)))
                 .transform((t, type, loader, module, domain) -> t
-                        .visit(Advice.to(IoAdvice.ReceiveAt2.class).on(named("receiveIntoNativeBuffer")
+                        .visit(advice(IoAdvice.ReceiveAt2.class).on(named("receiveIntoNativeBuffer")
                                 .and(takesArgument(2, named(BUFFER)))))
-                        .visit(Advice.to(IoAdvice.BufferAt1.class).on(named("sendFromNativeBuffer")
+                        .visit(advice(IoAdvice.BufferAt1.class).on(named("sendFromNativeBuffer")
                                 .and(takesArgument(1, named(BUFFER))))));
     }
 
