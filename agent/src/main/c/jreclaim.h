@@ -22,7 +22,7 @@
 #define JR_API __attribute__((visibility("default")))
 
 /* Bumped whenever a function, an enum value or a struct here changes meaning. */
-#define JR_VERSION 2
+#define JR_VERSION 3
 
 /* Rebuild sources: what the service installs when a purged page of a range is touched. */
 enum jr_source {
@@ -183,7 +183,14 @@ JR_API int jr_range_lock(struct jr_service *svc, int64_t handle);
  * to munmap. Returns JR_INTACT or JR_PURGED.
  */
 JR_API int jr_range_detach(struct jr_service *svc, int64_t handle);
-/* Makes [offset, offset+len) resident and unreclaimable until the next mark (not for POISON: -EINVAL). */
+/*
+ * Makes [offset, offset+len) resident and unreclaimable and counts a pin, for a caller about to hand the
+ * span to a system call or native code; jr_range_unpin ends it. While a range has pins, jr_range_mark and
+ * jr_range_remove return -EAGAIN (the caller retries after the last unpin). Waits while the range is being
+ * marked or locked. ZERO/SNAPSHOT/FILE: a no-op atomic write per page, served in every userfaultfd mode.
+ * POISON while volatile: the kernel populates the span (MADV_POPULATE_WRITE, which never raises SIGBUS);
+ * if a page of it was lost, no pin is taken and the answer is JR_PURGED. Returns JR_INTACT when pinned.
+ */
 JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len);
 /* Drops the range's lazyfree pages now (every CPU's page batches drained, then MADV_PAGEOUT). */
 JR_API int jr_range_purge(struct jr_service *svc, int64_t handle);
@@ -202,5 +209,8 @@ JR_API int jr_service_set_map_limit(struct jr_service *svc, int64_t limit);
 JR_API int jr_watchdog_arm(uint64_t millis, int status, const char *message);
 JR_API int jr_watchdog_message(const char *message);
 JR_API int jr_watchdog_disarm(void);
+
+/* Ends one jr_range_pin; returns the pins left (-EBADF: removed or detached meanwhile, -EINVAL: none). */
+JR_API int jr_range_unpin(struct jr_service *svc, int64_t handle);
 
 #endif

@@ -13,6 +13,7 @@
 #include "source.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <sys/mman.h>
 
 static const struct jr_source_ops *ops_of(const struct jr_slot *sl) { return jr_source_ops(sl->source); }
@@ -101,6 +102,10 @@ static int remove_range(struct jr_service *svc, int64_t handle, int unmap)
 		jr_slot_unlock(sl);
 		return -EBUSY;
 	}
+	if (unmap && sl->pins) { /* a system call may be using the memory: the last unpin's caller removes it */
+		jr_slot_unlock(sl);
+		return -EAGAIN;
+	}
 	jr_state_move(sl, st, JR_STATE_DEAD);
 	jr_slot_unlock(sl);
 
@@ -116,6 +121,7 @@ static int remove_range(struct jr_service *svc, int64_t handle, int unmap)
 	else
 		jr_mem_hand_over(&t->mem, sl->base, sl->len);
 	ops_of(sl)->release(sl, 0);
+	sl->pins = 0; /* a detached range's pins end with it: their unpin finds a FREE slot */
 	jr_state_move(sl, JR_STATE_DEAD, JR_STATE_FREE);
 	jr_slot_unlock(sl);
 	jr_table_release(t, idx);
@@ -150,6 +156,13 @@ JR_API int jr_range_mark(struct jr_service *svc, int64_t handle)
 	const struct jr_source_ops *ops = ops_of(sl);
 	int err = 0;
 	jr_slot_lock(sl);
+	if (sl->pins) {
+		/* A pinned span is in a system call or native code: MADV_FREE could let the kernel drop it
+		 * under that call (EFAULT in user-mode-only mode, SIGBUS for POISON). The caller retries. */
+		jr_state_move(sl, JR_STATE_MARKING, prev);
+		jr_slot_unlock(sl);
+		return -EAGAIN;
+	}
 	if (!sl->registered) {
 		/* First mark: from here on a missing page may be a purged one, which only the service
 		 * can answer. Before, the kernel zero-fills untouched pages by itself. */
@@ -275,21 +288,77 @@ JR_API int jr_range_detach(struct jr_service *svc, int64_t handle)
 	return err < 0 ? err : r;
 }
 
+/*
+ * Pin protocol. The count is taken under the slot lock while the range is neither MARKING nor LOCKING
+ * (it waits those out: both are bounded, and the caller is in native state), and a marker checks it
+ * under the same lock before it changes anything: so while pins > 0 no MADV_FREE can reach the range,
+ * and the pages the pin made dirty stay resident until the call returns (docs/fault-path.md, "Pinning
+ * around native access"). A rebuildable range is touched from user mode, which every userfaultfd mode
+ * serves. A volatile POISON range must not be touched from user mode: a purged page would be poisoned
+ * and the touch would raise SIGBUS here, in native code, which kills the JVM. MADV_POPULATE_WRITE lets
+ * the kernel do the no-op write instead: a present page is made dirty, a lost one fails the call with
+ * EFAULT (user-mode-only: the kernel's fault is not served) or EHWPOISON (the service poisoned it), and
+ * nothing is signalled. A LOCKED POISON range is touched from user mode: the service zero-fills there.
+ */
 JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len)
 {
 	int err;
 	struct jr_slot *sl = jr_table_slot_of(svc ? &svc->table : NULL, handle, &err);
 	if (!sl)
 		return err;
-	if (!ops_of(sl)->rebuilds)
-		return -EINVAL; /* a poisoned page would SIGBUS in native code: lock() the range */
-	if (offset > sl->len || len > sl->len - offset)
-		return -ERANGE;
+	int populate;
+	for (;;) {
+		jr_slot_lock(sl);
+		int st = sl->state;
+		if (st == JR_STATE_FREE || st == JR_STATE_DEAD || sl->gen != jr_handle_gen(handle)) {
+			jr_slot_unlock(sl);
+			return -EBADF;
+		}
+		if (st != JR_STATE_MARKING && st != JR_STATE_LOCKING) {
+			if (offset > sl->len || len > sl->len - offset) {
+				jr_slot_unlock(sl);
+				return -ERANGE;
+			}
+			sl->pins++;
+			populate = !ops_of(sl)->rebuilds && st == JR_STATE_VOLATILE;
+			jr_slot_unlock(sl);
+			break;
+		}
+		jr_slot_unlock(sl);
+		sched_yield();
+	}
+	if (len == 0)
+		return JR_INTACT;
 	uint64_t ps = svc->env.page_size;
 	uint64_t a = (sl->base + offset) & ~(ps - 1);
 	uint64_t b = (sl->base + offset + len + ps - 1) & ~(ps - 1);
-	jr_k_touch_write(a, b - a, ps);
-	return 0;
+	if (!populate) {
+		jr_k_touch_write(a, b - a, ps);
+		return JR_INTACT;
+	}
+	err = jr_k_madvise(a, b - a, MADV_POPULATE_WRITE);
+	if (err == 0)
+		return JR_INTACT;
+	jr_range_unpin(svc, handle);
+	return err == -EFAULT || err == -EHWPOISON ? JR_PURGED : err;
+}
+
+JR_API int jr_range_unpin(struct jr_service *svc, int64_t handle)
+{
+	int err;
+	struct jr_slot *sl = jr_table_slot_of(svc ? &svc->table : NULL, handle, &err);
+	if (!sl)
+		return err;
+	jr_slot_lock(sl);
+	int st = sl->state, left;
+	if (st == JR_STATE_FREE || st == JR_STATE_DEAD || sl->gen != jr_handle_gen(handle))
+		left = -EBADF;
+	else if (sl->pins == 0)
+		left = -EINVAL;
+	else
+		left = (int)--sl->pins;
+	jr_slot_unlock(sl);
+	return left;
 }
 
 JR_API int jr_range_purge(struct jr_service *svc, int64_t handle)

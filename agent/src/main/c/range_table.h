@@ -29,6 +29,7 @@ struct jr_slot {
 	void *src;             /* the source's own state (source_*.c) */
 	uint32_t next_free;    /* free list link (table writers) */
 	uint64_t st[JR_RS_COUNT]; /* figures, updated with jr_add */
+	uint32_t pins;         /* jr_range_pin calls not yet unpinned (range_protocol.c); under lock */
 };
 
 struct jr_table {

@@ -22,9 +22,9 @@
 static uint64_t ps;
 
 /* As dev.jreclaim.agent.linux.Userfaultfd opens it: the system call, then one UFFDIO_API. */
-static int open_uffd(void)
+static int open_uffd_flags(int flags)
 {
-	int fd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	int fd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK | flags);
 	if (fd < 0)
 		return -errno;
 	struct uffdio_api api = {.api = UFFD_API,
@@ -37,14 +37,16 @@ static int open_uffd(void)
 	return fd;
 }
 
+static int open_uffd(void) { return open_uffd_flags(0); }
+
 struct env {
 	int uffd;
 	struct jr_service *svc;
 };
 
-static int env_start(struct env *e, uint32_t capacity)
+static int env_start_flags(struct env *e, uint32_t capacity, int uffd_flags)
 {
-	e->uffd = open_uffd();
+	e->uffd = open_uffd_flags(uffd_flags);
 	if (e->uffd < 0) {
 		fprintf(stderr, "userfaultfd: %s\n", strerror(-e->uffd));
 		return -1;
@@ -58,6 +60,8 @@ static int env_start(struct env *e, uint32_t capacity)
 	return 0;
 }
 
+static int env_start(struct env *e, uint32_t capacity) { return env_start_flags(e, capacity, 0); }
+
 static void env_stop(struct env *e)
 {
 	EXPECT_EQ(jr_service_live_ranges(e->svc), 0);
@@ -66,6 +70,7 @@ static void env_stop(struct env *e)
 }
 
 static uint8_t pattern(uint64_t i) { return (uint8_t)(i * 131 + (i >> 12) * 7 + 1); }
+static uint8_t inverse(uint64_t i) { return (uint8_t)(pattern(i) ^ 0xffu); }
 
 static void stats(struct env *e, int64_t h, uint64_t *s)
 {
@@ -254,7 +259,8 @@ static void poison_lock_reports_purged(void)
 	REQUIRE(h >= 0);
 	uint8_t *p = (uint8_t *)(uintptr_t)base;
 	memset(p, 0x5a, len);
-	EXPECT_EQ(jr_range_pin(e.svc, h, 0, ps), -EINVAL);
+	EXPECT_EQ(jr_range_pin(e.svc, h, 0, ps), JR_INTACT); /* LOCKED: ordinary memory */
+	EXPECT_EQ(jr_range_unpin(e.svc, h), 0);
 	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
 	EXPECT_EQ(jr_range_lock(e.svc, h), JR_INTACT); /* nothing purged yet */
 	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
@@ -449,6 +455,148 @@ static void constants_table_is_complete(void)
 			EXPECT_EQ(t[i].value, JR_C_COUNT);
 }
 
+/* Every page of [base, base+len) resident. */
+static uint64_t resident(uint64_t base, uint64_t len)
+{
+	unsigned char v[256];
+	uint64_t n = 0;
+	if (len / ps > sizeof(v) || mincore((void *)(uintptr_t)base, len, v) != 0)
+		return UINT64_MAX;
+	for (uint64_t i = 0; i < len / ps; i++)
+		n += v[i] & 1;
+	return n;
+}
+
+/* A pin restores the span, keeps it through a purge, and holds off mark and remove until unpinned. */
+static void pin_holds_off_mark_and_remove(void)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	uint64_t len = 64 * ps, base = 0;
+	int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+	REQUIRE(h >= 0);
+	uint8_t *p = (uint8_t *)(uintptr_t)base;
+	for (uint64_t i = 0; i < len; i++)
+		p[i] = pattern(i);
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	EXPECT(resident(base, len) < len / ps / 2);
+	EXPECT_EQ(jr_range_pin(e.svc, h, ps + 1, len - 2 * ps), JR_INTACT);
+	EXPECT_EQ(resident(base + ps, len - ps), len / ps - 1); /* the span's pages, ps+1 rounded down */
+	EXPECT_EQ(jr_range_pin(e.svc, h, 0, len), JR_INTACT);  /* pins nest */
+	EXPECT_EQ(jr_range_mark(e.svc, h), -EAGAIN);
+	EXPECT_EQ(jr_range_remove(e.svc, h), -EAGAIN);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	EXPECT_EQ(resident(base, len), len / ps); /* dirty: the kernel keeps them (no swap here) */
+	uint64_t bad = 0;
+	for (uint64_t i = 0; i < len; i++)
+		bad += p[i] != pattern(i);
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(jr_range_pin(e.svc, h, len - 1, 2), -ERANGE);
+	EXPECT_EQ(jr_range_unpin(e.svc, h), 1);
+	EXPECT_EQ(jr_range_mark(e.svc, h), -EAGAIN);
+	EXPECT_EQ(jr_range_unpin(e.svc, h), 0);
+	EXPECT_EQ(jr_range_unpin(e.svc, h), -EINVAL);
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0); /* the retry after the last unpin */
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	EXPECT(resident(base, len) < len / ps / 2);
+	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+	EXPECT_EQ(jr_range_unpin(e.svc, h), -EBADF);
+	EXPECT_EQ(jr_range_pin(e.svc, h, 0, 1), -EBADF);
+	/* A detached range's pins end with it. */
+	h = jr_range_add(e.svc, len, JR_SOURCE_ZERO, -1, 0, &base);
+	REQUIRE(h >= 0);
+	EXPECT_EQ(jr_range_pin(e.svc, h, 0, len), JR_INTACT);
+	EXPECT_EQ(jr_range_detach(e.svc, h), JR_INTACT);
+	EXPECT_EQ(jr_range_unpin(e.svc, h), -EBADF);
+	EXPECT_EQ(munmap((void *)(uintptr_t)base, len), 0);
+	env_stop(&e);
+}
+
+/* POISON: a pin over a lost page says JR_PURGED and takes no pin, without a signal; an intact span pins. */
+static void poison_pin(struct env *e)
+{
+	uint64_t len = 32 * ps, base = 0;
+	int64_t h = jr_range_add(e->svc, len, JR_SOURCE_POISON, -1, 0, &base);
+	REQUIRE(h >= 0);
+	uint8_t *p = (uint8_t *)(uintptr_t)base;
+	memset(p, 0x5a, len);
+	EXPECT_EQ(jr_range_mark(e->svc, h), 0);
+	EXPECT_EQ(jr_range_pin(e->svc, h, 0, len), JR_INTACT);
+	EXPECT_EQ(jr_range_purge(e->svc, h), 0);
+	EXPECT_EQ(resident(base, len), len / ps);
+	EXPECT_EQ(jr_range_unpin(e->svc, h), 0);
+	EXPECT_EQ(jr_range_lock(e->svc, h), JR_INTACT);
+	EXPECT_EQ(jr_range_mark(e->svc, h), 0);
+	EXPECT_EQ(jr_range_purge(e->svc, h), 0);
+	EXPECT_EQ(jr_range_pin(e->svc, h, 3 * ps, 2 * ps), JR_PURGED); /* would be SIGBUS from a user-mode touch */
+	EXPECT_EQ(jr_range_unpin(e->svc, h), -EINVAL);                  /* no pin was taken */
+	EXPECT_EQ(jr_range_pin(e->svc, h, 0, len), JR_PURGED);
+	EXPECT_EQ(jr_range_lock(e->svc, h), JR_PURGED);
+	EXPECT_EQ(jr_range_pin(e->svc, h, 0, len), JR_INTACT); /* LOCKED after the lock: zeroed, ordinary memory */
+	EXPECT_EQ(jr_range_unpin(e->svc, h), 0);
+	EXPECT_EQ(jr_range_remove(e->svc, h), 0);
+}
+
+static void poison_pin_reports_purged(void)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	poison_pin(&e);
+	env_stop(&e);
+}
+
+/*
+ * User-mode-only userfaultfd (what an unprivileged process gets): write(2) from a purged page fails with
+ * EFAULT; after a pin it writes the right bytes, and read(2) into the pinned range lands. POISON pins the
+ * same way as with a full userfaultfd.
+ */
+static void user_mode_only_pin_serves_system_calls(void)
+{
+	struct env e;
+	REQUIRE(env_start_flags(&e, 8, UFFD_USER_MODE_ONLY) == 0);
+	uint64_t len = 48 * ps, base = 0;
+	int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+	REQUIRE(h >= 0);
+	uint8_t *p = (uint8_t *)(uintptr_t)base;
+	for (uint64_t i = 0; i < len; i++)
+		p[i] = pattern(i);
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	int fd = memfd_create("jr-pin", 0);
+	REQUIRE(fd >= 0);
+	errno = 0;
+	EXPECT(write(fd, p, len) < 0 && errno == EFAULT); /* why the agent pins */
+	EXPECT_EQ(jr_range_pin(e.svc, h, 0, len), JR_INTACT);
+	EXPECT_EQ((int64_t)pwrite(fd, p, len, 0), (int64_t)len);
+	EXPECT_EQ(jr_range_unpin(e.svc, h), 0);
+	uint8_t *back = malloc(len);
+	REQUIRE(back);
+	EXPECT_EQ((int64_t)pread(fd, back, len, 0), (int64_t)len);
+	uint64_t bad = 0;
+	for (uint64_t i = 0; i < len; i++)
+		bad += back[i] != pattern(i);
+	EXPECT_EQ(bad, 0);
+	/* read(2) into a purged range: pinned first, then the kernel writes the pages. */
+	for (uint64_t i = 0; i < len; i++)
+		back[i] = inverse(i);
+	EXPECT_EQ((int64_t)pwrite(fd, back, len, 0), (int64_t)len);
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	EXPECT_EQ(jr_range_pin(e.svc, h, 0, len), JR_INTACT);
+	EXPECT_EQ((int64_t)pread(fd, p, len, 0), (int64_t)len);
+	EXPECT_EQ(jr_range_unpin(e.svc, h), 0);
+	bad = 0;
+	for (uint64_t i = 0; i < len; i++)
+		bad += p[i] != inverse(i);
+	EXPECT_EQ(bad, 0);
+	free(back);
+	close(fd);
+	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+	poison_pin(&e);
+	env_stop(&e);
+}
+
 int main(void)
 {
 	ps = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -459,5 +607,8 @@ int main(void)
 	RUN(add_failures_and_registration);
 	RUN(snapshot_only_where_it_pays);
 	RUN(constants_table_is_complete);
+	RUN(pin_holds_off_mark_and_remove);
+	RUN(poison_pin_reports_purged);
+	RUN(user_mode_only_pin_serves_system_calls);
 	TEST_EXIT();
 }

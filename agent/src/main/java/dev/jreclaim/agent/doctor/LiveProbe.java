@@ -262,7 +262,7 @@ final class LiveProbe {
 
     /**
      * FileChannel.write from a purged buffer: served in full mode; EFAULT in user-mode-only mode
-     * (expected), where pin() makes the same write succeed.
+     * (expected), where pin() makes the same write succeed (the agent pins every JDK I/O path the same way).
      */
     private void probeIo(RangeRegistry svc, boolean lz4, Path dir, List<String> failures) throws IOException {
         RebuildSource source = unsupported(svc, RebuildSource.SNAPSHOT, lz4).isEmpty() ? RebuildSource.SNAPSHOT
@@ -301,6 +301,7 @@ final class LiveProbe {
             Path pinned = dir.resolve("io-pinned.bin");
             try {
                 writeAll(r, pinned);
+                r.unpin();
                 long wrong = wrongBytesInFile(pinned, seed, r.byteSize());
                 out.accept(new CheckLine("probe I/O pinned write", "ok, " + wrong + " wrong bytes"));
                 if (wrong > 0) {

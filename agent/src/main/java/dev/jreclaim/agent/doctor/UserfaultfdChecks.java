@@ -49,8 +49,13 @@ final class UserfaultfdChecks {
                 ? "system calls that read or write a purged page (FileChannel.write/read, socket I/O) are served"
                         + " transparently, like loads and stores from Java"
                 : "loads and stores from Java are served, but a system call that reads or writes a purged page fails"
-                        + " with EFAULT (IOException: Bad address), so JDK I/O on a reclaimable buffer needs"
-                        + " VolatileRange.pin() first; full mode needs " + FULL_MODE_NEEDS);
+                        + " with EFAULT (IOException: Bad address) unless pinned first; the agent pins every JDK path"
+                        + " that makes one (channels, sockets, datagrams, xattrs; and zip, checksums, mismatch), so"
+                        + " jreclaim.uffd.mode=auto runs the agent in this mode. Unguarded: system calls made by the"
+                        + " application's own JNI or FFM code on reclaimable buffers (Netty native transports,"
+                        + " io_uring); full mode serves them and needs " + FULL_MODE_NEEDS)
+                + ". In every mode, JNI or FFM code reading a purged on-purge=throw buffer (zstd-jni, lz4-java) crashes"
+                + " the JVM: such buffers need a rebuilding on-purge";
     }
 
     /** Why no userfaultfd at all is available and what to change; empty when one is. */

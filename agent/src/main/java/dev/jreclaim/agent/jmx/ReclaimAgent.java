@@ -205,4 +205,14 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
         }
         return b.toString();
     }
+
+    @Override
+    public Map<String, Long> getPins() {
+        ReclaimRuntime.Pins p = runtime.pins();
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put("pins", p.pins());
+        out.put("failures", p.failures());
+        out.put("purged-refusals", p.purgedRefusals());
+        return out;
+    }
 }

@@ -65,4 +65,11 @@ public interface ReclaimAgentMXBean {
 
     /** One line per live range: address, size, rule, state, resident, source. */
     String dumpRanges();
+
+    /**
+     * Pins around the JDK's native access to the agent's buffers since start: {@code pins} taken, {@code failures}
+     * (the call went ahead unpinned), {@code purged-refusals} (an on-purge=throw buffer had lost pages: the
+     * application got PurgedBufferException or PurgedMemoryError).
+     */
+    Map<String, Long> getPins();
 }

@@ -21,7 +21,7 @@ import java.util.Map;
  * codes. Every name is the header's.
  */
 public final class NativeConstants {
-    public static final int JR_VERSION = 2;
+    public static final int JR_VERSION = 3;
 
     /** enum jr_source. */
     public static final int JR_SOURCE_ZERO = 0, JR_SOURCE_SNAPSHOT = 1, JR_SOURCE_POISON = 2, JR_SOURCE_FILE = 3,

@@ -17,6 +17,8 @@ import java.lang.invoke.MethodHandle;
  * <li>{@code EBADF}: a stale handle, the range was freed: {@link IllegalStateException};
  * <li>{@code EBUSY}: another thread is marking or locking it: {@link IllegalStateException};
  * <li>{@code EOPNOTSUPP}: a SNAPSHOT mark without write-protect support: {@link UnsupportedOperationException};
+ * <li>{@code EAGAIN} from mark or remove: the range is pinned ({@link #markUnlessPinned}, {@link #removeUnlessPinned});
+ * <li>{@code ERANGE} from pin: a span outside the range: {@link IndexOutOfBoundsException};
  * <li>anything else: {@link NativeCallException}.
  * </ul>
  */
@@ -33,6 +35,7 @@ public final class NativeRange {
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
         static final MethodHandle SET_FALLBACK = NativeLibrary.downcall("jr_range_set_fallback",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+        static final MethodHandle UNPIN = op("jr_range_unpin");
         static final MethodHandle STATS = NativeLibrary.downcall("jr_range_stats",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT));
 
@@ -118,18 +121,47 @@ public final class NativeRange {
         check(call(Handles.PURGE), "jr_range_purge", "purge", what);
     }
 
-    /** @throws UnsupportedOperationException for a POISON range (EINVAL) */
-    public void pin(long offset, long length, String what) {
+    /**
+     * Pins {@code [offset, offset+length)} (jr_range_pin): resident, unreclaimable, and the range neither marked nor
+     * removed until {@link #unpin}.
+     *
+     * @return true when pinned; false when a POISON page of the span was lost (nothing is pinned then)
+     */
+    public boolean pin(long offset, long length, String what) {
         int r;
         try {
             r = (int) Handles.PIN.invokeExact(service.pointer(), handle, offset, length);
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);
         }
-        if (r == -Errno.EINVAL) {
-            throw new UnsupportedOperationException("cannot pin " + what + ": lock() a POISON range instead");
+        return check(r, "jr_range_pin", "pin", what) == NativeConstants.JR_INTACT;
+    }
+
+    /**
+     * Ends one {@link #pin} (jr_range_unpin).
+     *
+     * @return the pins left, or -1 when the range was removed or detached meanwhile (its pins ended with it)
+     */
+    public int unpin(String what) {
+        int r;
+        try {
+            r = (int) Handles.UNPIN.invokeExact(service.pointer(), handle);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
         }
-        check(r, "jr_range_pin", "pin", what);
+        return r == -Errno.EBADF ? -1 : check(r, "jr_range_unpin", "unpin", what);
+    }
+
+    /** Like {@link #mark}, but false instead of marking while the range is pinned (EAGAIN). */
+    public boolean markUnlessPinned(String what) {
+        int r = call(Handles.MARK);
+        return r != -Errno.EAGAIN && check(r, "jr_range_mark", "mark", what) >= 0;
+    }
+
+    /** Like {@link #remove}, but false instead of removing while the range is pinned (EAGAIN). */
+    public boolean removeUnlessPinned(String what) {
+        int r = call(Handles.REMOVE);
+        return r != -Errno.EAGAIN && check(r, "jr_range_remove", "remove", what) >= 0;
     }
 
     /**
@@ -177,6 +209,9 @@ public final class NativeRange {
             case Errno.EBADF -> new IllegalStateException("cannot " + action + " " + what + ": it was freed");
             case Errno.EBUSY -> new IllegalStateException(
                     "cannot " + action + " " + what + ": another thread is marking or locking it");
+            case Errno.EAGAIN -> new IllegalStateException("cannot " + action + " " + what
+                    + ": it is pinned (a system call or native code is using it)");
+            case Errno.ERANGE -> new IndexOutOfBoundsException("cannot " + action + " " + what + ": span out of range");
             case Errno.EOPNOTSUPP -> new UnsupportedOperationException("cannot " + action + " " + what
                     + ": a SNAPSHOT range needs the kernel's UFFD_FEATURE_PAGEFAULT_FLAG_WP, which this userfaultfd lacks");
             default -> new NativeCallException(fn, what, errno);

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -75,6 +76,9 @@ public final class RangeRegistry implements AutoCloseable {
     private final boolean writeProtect;
     private final Options options;
     private final ConcurrentHashMap<Long, VolatileRange> live = new ConcurrentHashMap<>();
+    /** The same ranges, ordered, for {@link #holding}; the hash map stays for the hot lookup by base. */
+    private final ConcurrentSkipListMap<Long, VolatileRange> byBase = new ConcurrentSkipListMap<>();
+    private final java.util.Set<VolatileRange> pinnedFrees = ConcurrentHashMap.newKeySet();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
@@ -259,6 +263,7 @@ public final class RangeRegistry implements AutoCloseable {
                     "a new range [" + length + " bytes " + source + (file != null ? " " + file : "") + "]");
             VolatileRange range = new VolatileRange(this, n, length, source, file, scoped, attachment);
             live.put(range.address(), range);
+            byBase.put(range.address(), range);
             return range;
         } finally {
             lifecycle.readLock().unlock();
@@ -292,11 +297,34 @@ public final class RangeRegistry implements AutoCloseable {
 
     void forget(VolatileRange range) {
         live.remove(range.address(), range);
+        byBase.remove(range.address(), range);
+    }
+
+    /** A range freed while pinned: out of the lookups, still in the library's table until its last unpin. */
+    void freeWhenUnpinned(VolatileRange range) {
+        pinnedFrees.add(range);
+    }
+
+    void freedAfterUnpin(VolatileRange range) {
+        pinnedFrees.remove(range);
     }
 
     /** The live range whose memory starts at {@code address}, or null. */
     public VolatileRange byAddress(long address) {
         return live.get(address);
+    }
+
+    /**
+     * The live range that holds {@code address} anywhere in it (a buffer's position, a slice), or null: the
+     * floor entry of an ordered map, O(log n). For the pins around native access.
+     */
+    public VolatileRange holding(long address) {
+        java.util.Map.Entry<Long, VolatileRange> e = byBase.floorEntry(address);
+        if (e == null) {
+            return null;
+        }
+        VolatileRange r = e.getValue();
+        return address - r.address() < r.byteSize() ? r : null;
     }
 
     /** The live ranges, a snapshot. */
@@ -383,7 +411,10 @@ public final class RangeRegistry implements AutoCloseable {
             }
             service.setTestDelay(0);
             List<RuntimeException> failures = new ArrayList<>();
-            for (VolatileRange r : ranges()) {
+            List<VolatileRange> all = new ArrayList<>(ranges());
+            all.addAll(pinnedFrees);
+            pinnedFrees.clear();
+            for (VolatileRange r : all) {
                 try {
                     r.detach();
                 } catch (RuntimeException e) {

@@ -54,10 +54,15 @@ public final class VolatileRange implements AutoCloseable {
     private final Arena scope;
     private final MemorySegment segment;
     private final Object attachment;
+    private final String name;
     private final ReentrantLock op = new ReentrantLock();
     private volatile Owner owner = Owner.LIBRARY;
     /** What detach found (guarded by op): the next lock() reports it once. */
     private LockResult settled = LockResult.INTACT;
+    /** A mark found the range pinned, or is under way: the last unpin hands it to {@link DeferredMarks}. */
+    private volatile boolean markPending;
+    /** free() found the range pinned (guarded by op): the last unpin removes it. */
+    private volatile boolean freePending;
 
     VolatileRange(RangeRegistry registry, NativeRange range, long byteSize, RebuildSource source, Path file,
             boolean scoped, Object attachment) {
@@ -69,6 +74,9 @@ public final class VolatileRange implements AutoCloseable {
         this.attachment = attachment;
         this.scope = scoped ? Arena.ofShared() : null;
         this.segment = scoped ? MemorySegment.ofAddress(range.base()).reinterpret(byteSize, scope, null) : null;
+        // Built once: every call names the range for its messages, and pins run on the JDK's I/O paths.
+        this.name = "range#" + range.handle() + "[0x" + Long.toHexString(range.base()) + "+" + byteSize + " " + source
+                + (file != null ? " " + file : "") + "]";
     }
 
     /** The native handle, unique over the registry's life (a freed range's is never reused). */
@@ -132,6 +140,7 @@ public final class VolatileRange implements AutoCloseable {
     public void mark() {
         RangeObserver o = RangeRegistry.observer();
         Object event = o.markBegin();
+        boolean marked;
         registry.lifecycle().readLock().lock();
         op.lock();
         try {
@@ -140,12 +149,28 @@ public final class VolatileRange implements AutoCloseable {
             if (owner == Owner.CALLER || !registry.service().alive()) {
                 throw new IllegalStateException("cannot mark " + this + ": its fault service is not running");
             }
-            range.mark(toString());
+            // Set before the call: an unpin that empties the count while it fails with "pinned" sees it.
+            markPending = true;
+            marked = range.markUnlessPinned(toString());
+            if (marked) {
+                markPending = false;
+            }
         } finally {
             op.unlock();
             registry.lifecycle().readLock().unlock();
         }
-        o.markEnd(event, this);
+        if (marked) {
+            o.markEnd(event, this);
+        }
+    }
+
+    /**
+     * Whether a {@link #mark()} found the range pinned and is deferred: it runs on the agent's
+     * {@code jreclaim-deferred-marks} thread after the last {@link #unpin()} (docs/fault-path.md, "Pinning
+     * around native access").
+     */
+    public boolean markPending() {
+        return markPending;
     }
 
     /**
@@ -176,23 +201,59 @@ public final class VolatileRange implements AutoCloseable {
     }
 
     /**
-     * Makes {@code [offset, offset+length)} resident and unreclaimable until the next mark, by a no-op atomic
-     * write to each page from user mode (served by the fault service in every mode). Call it before handing
-     * the range's memory to a system call when the service runs in user-mode-only mode, where the kernel's own
-     * access to a purged page fails with EFAULT. Not for POISON ranges (a poisoned page would crash native
-     * code): lock those.
+     * Pins {@code [offset, offset+length)} before its memory is handed to a system call or native code: makes it
+     * resident (a no-op atomic write to each page from user mode, served by the fault service in every mode) and
+     * keeps it so until {@link #unpin()}: while the range has pins it is neither marked (a {@link #mark()} is
+     * deferred until the last unpin) nor unmapped (a {@link #free()} is finished by the last unpin). For a
+     * volatile POISON range the library checks that no page of the span was lost, without touching one from
+     * user mode (a poisoned page would crash native code): if one was, nothing is pinned and the answer is false.
+     * A range freed or detached meanwhile answers true and needs no unpin beyond the usual one.
+     *
+     * @return true when pinned (call {@link #unpin()} once); false: a POISON page of the span was lost
      */
-    public void pin(long offset, long length) {
+    public boolean pin(long offset, long length) {
         if (offset < 0 || length < 0 || offset > byteSize || length > byteSize - offset) {
             throw new IndexOutOfBoundsException(
                     "pin [" + offset + ", " + offset + "+" + length + ") is outside " + this);
         }
         registry.lifecycle().readLock().lock();
-        op.lock();
         try {
             checkLive("pin");
-            if (owner == Owner.LIBRARY) {
-                range.pin(offset, length, toString());
+            // Not under op: mark and remove meet the pin count in the library, and a pin must not wait for a
+            // free or a stats read. The lifecycle lock keeps the service alive for the call only.
+            return owner != Owner.LIBRARY || registry.isClosed() || range.pin(offset, length, toString());
+        } finally {
+            registry.lifecycle().readLock().unlock();
+        }
+    }
+
+    /** Ends one {@link #pin}; the last one runs a deferred mark (on another thread) or finishes a deferred free. */
+    public void unpin() {
+        int left;
+        registry.lifecycle().readLock().lock();
+        try {
+            if (owner == Owner.CALLER || registry.isClosed()) {
+                return; // detached: ordinary memory, its pins ended with it
+            }
+            left = range.unpin(toString());
+        } finally {
+            registry.lifecycle().readLock().unlock();
+        }
+        if (left == 0 && freePending) {
+            finishFree();
+        } else if (left == 0 && markPending && owner == Owner.LIBRARY) {
+            DeferredMarks.submit(this);
+        }
+    }
+
+    /** The pinned free's second half, once the last pin is gone. */
+    private void finishFree() {
+        registry.lifecycle().readLock().lock();
+        op.lock();
+        try {
+            if (freePending && !registry.isClosed() && range.removeUnlessPinned(toString())) {
+                freePending = false;
+                registry.freedAfterUnpin(this);
             }
         } finally {
             op.unlock();
@@ -288,6 +349,11 @@ public final class VolatileRange implements AutoCloseable {
     void detach() {
         op.lock();
         try {
+            if (freePending) { // freed while pinned: the library lets go of it; the mapping is left to the pinner
+                range.detach(toString());
+                freePending = false;
+                return;
+            }
             if (owner != Owner.LIBRARY) {
                 return;
             }
@@ -309,10 +375,19 @@ public final class VolatileRange implements AutoCloseable {
             if (scope != null) {
                 scope.close(); // waits until no thread is inside an access to the segment
             }
-            registry.forget(this);
             if (was == Owner.LIBRARY) {
-                range.remove(toString()); // unregisters (waking a waiter), unmaps, closes the file
+                // Unregisters (waking a waiter), unmaps, closes the file; while pinned (a system call or native
+                // code is using the memory: the pin was taken before the JDK's own scope check) the last unpin
+                // does it. Set first, so that an unpin emptying the count after this attempt sees it.
+                registry.forget(this);
+                freePending = true;
+                if (range.removeUnlessPinned(toString())) {
+                    freePending = false;
+                } else {
+                    registry.freeWhenUnpinned(this);
+                }
             } else {
+                registry.forget(this);
                 int r = Libc.munmap(address(), byteSize);
                 if (r < 0) {
                     throw new NativeCallException("munmap", toString(), -r);
@@ -333,7 +408,6 @@ public final class VolatileRange implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "range#" + id() + "[0x" + Long.toHexString(address()) + "+" + byteSize + " " + source
-                + (file != null ? " " + file : "") + "]";
+        return name;
     }
 }

@@ -12,6 +12,9 @@ import dev.jreclaim.agent.rules.ActiveRule;
 import dev.jreclaim.agent.rules.AllocationPolicy;
 import dev.jreclaim.agent.rules.RangeUse;
 import dev.jreclaim.instrumentation.api.AllocationKind;
+import dev.jreclaim.instrumentation.api.MemoryPins;
+import dev.jreclaim.instrumentation.api.PinHook;
+import dev.jreclaim.instrumentation.api.PurgedMemoryError;
 import dev.jreclaim.instrumentation.api.ReclaimableMemory;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -30,7 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
  * live agent range, which at the zeroing call right after the allocation can only be the memory just
  * allocated, so no per-thread "last address" can go stale.
  */
-public final class ReclaimRuntime implements ReclaimableMemory {
+public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
     private static volatile ReclaimRuntime current;
 
     private final RangeRegistry registry;
@@ -40,6 +43,9 @@ public final class ReclaimRuntime implements ReclaimableMemory {
     private final LongAdder frees = new LongAdder();
     private final LongAdder fallbacks = new LongAdder();
     private final LongAdder freeFailures = new LongAdder();
+    private final LongAdder pins = new LongAdder();
+    private final LongAdder pinFailures = new LongAdder();
+    private final LongAdder purgedRefusals = new LongAdder();
     private volatile Throwable lastFailure;
 
     /** A live range and the rule it was made for (per-rule figures, purge by rule). */
@@ -47,6 +53,12 @@ public final class ReclaimRuntime implements ReclaimableMemory {
 
     /** Totals since start: live ranges and their mapped bytes; allocations taken, freed, and left to the JDK after a failure. */
     public record Totals(long liveRanges, long liveBytes, long allocations, long frees, long fallbacks, long freeFailures) {}
+
+    /**
+     * Pins around native access since start: taken; failed (the call went ahead unpinned, as without the agent);
+     * refused because an {@code on-purge=throw} buffer had lost pages (the application got an exception).
+     */
+    public record Pins(long pins, long failures, long purgedRefusals) {}
 
     public ReclaimRuntime(RangeRegistry registry, AllocationPolicy policy) {
         this.registry = registry;
@@ -87,6 +99,7 @@ public final class ReclaimRuntime implements ReclaimableMemory {
         try {
             RangeUse use = policy.use(rule);
             VolatileRange r = registry.allocateUnscoped(size, rule.source(), use);
+            PinHook.cover(r.address(), r.address() + r.byteSize()); // before the JDK can hand it to native code
             allocations.increment();
             if (rule.purge().fallback() != null) {
                 r.fallBackTo(rule.purge().fallback()); // a chunk whose snapshot does not pay: zeros, not plain memory
@@ -163,6 +176,69 @@ public final class ReclaimRuntime implements ReclaimableMemory {
             lastFailure = t;
         }
         return true;
+    }
+
+    /**
+     * Before the JDK hands {@code [address, address+length)} to a system call or native code (module
+     * instrumentation/native-io through {@link PinHook}): pins it if it lies in one of the agent's ranges. Does
+     * no NIO, zip or logging: it runs inside the guarded JDK methods.
+     *
+     * @return the range (the token for {@link #unpin}), or null: not the agent's, or the pin failed (counted)
+     * @throws PurgedMemoryError an {@code on-purge=throw} range lost pages of the span
+     */
+    @Override
+    public Object pin(long address, long length) {
+        VolatileRange r;
+        long offset;
+        try {
+            r = registry.holding(address);
+            if (r == null) {
+                return null;
+            }
+            offset = address - r.address();
+            if (r.pin(offset, Math.min(length, r.byteSize() - offset))) {
+                pins.increment();
+                return r;
+            }
+        } catch (Throwable t) { // never into the JDK's I/O: it goes ahead as it would without the agent
+            pinFailures.increment();
+            lastFailure = t;
+            return null;
+        }
+        purgedRefusals.increment();
+        throw new PurgedMemoryError(purgedMessage(r, address, length));
+    }
+
+    private static String purgedMessage(VolatileRange r, long address, long length) {
+        long ps = Libc.pageSize();
+        long a = address & -ps, end = Math.min(address + length, r.address() + r.byteSize());
+        long b = (end + ps - 1) & -ps;
+        long lost;
+        try {
+            lost = (b - a) / ps - Libc.residentPages(a, b - a, r.toString());
+        } catch (RuntimeException e) {
+            lost = -1;
+        }
+        String rule = r.attachment() instanceof RangeUse u ? "rule '" + u.rule().rule().id() + "'" : "no rule";
+        return "jreclaim: purged memory: [0x" + Long.toHexString(address) + "+" + length + ") of " + r + " (" + rule
+                + ", on-purge=throw) lost " + (lost < 0 ? "some" : Long.toString(lost)) + " of its " + (b - a) / ps
+                + " pages to the kernel since its last mark; nothing was read or written. Its lost pages stay lost:"
+                + " every later access to them throws; drop the buffer (docs/fault-path.md, \"Pinning around native"
+                + " access\")";
+    }
+
+    @Override
+    public void unpin(Object token) {
+        try {
+            ((VolatileRange) token).unpin();
+        } catch (Throwable t) {
+            pinFailures.increment();
+            lastFailure = t;
+        }
+    }
+
+    public Pins pins() {
+        return new Pins(pins.sum(), pinFailures.sum(), purgedRefusals.sum());
     }
 
     /** The live range whose memory starts at {@code address} (a direct buffer's or segment's address), or null. */

@@ -18,6 +18,7 @@ import dev.jreclaim.agent.rules.SiteTracker;
 import dev.jreclaim.agent.runtime.ReclaimRuntime;
 import dev.jreclaim.instrumentation.api.InstrumentationContext;
 import dev.jreclaim.instrumentation.api.MemoryHook;
+import dev.jreclaim.instrumentation.api.PinHook;
 import dev.jreclaim.instrumentation.api.SiteTable;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
@@ -122,6 +123,19 @@ public final class AgentStart {
         return lines;
     }
 
+    /**
+     * What user-mode-only mode means for this application, said in the start-up line (docs/agent.md, "User-mode-only
+     * mode"): the JDK's own system calls on reclaimable buffers are pinned first, so the kernel never meets a purged
+     * page there; system calls of the application's own native code on them are not.
+     */
+    static String userModeOnlyNote(UffdMode asked) {
+        return " (" + (asked == UffdMode.AUTO ? "the best this process may open; " : "")
+                + "the JDK's I/O on reclaimable buffers is pinned first; unguarded: system calls made by the"
+                + " application's own JNI or FFM code on them (Netty native transports, io_uring) fail with EFAULT on a"
+                + " purged page, which a full userfaultfd serves: CAP_SYS_PTRACE, vm.unprivileged_userfaultfd=1 or"
+                + " /dev/userfaultfd, see doctor)";
+    }
+
     /** Starts with a valid configuration; rules that cannot run yet add their line to {@code problems}. */
     private static String startLine(AgentConfig config, Instrumentation inst, boolean attached, List<String> problems,
             StartClock clock) {
@@ -137,16 +151,6 @@ public final class AgentStart {
             return disabled(e.getMessage() + " (java -jar jreclaim-agent.jar doctor says what to change)");
         } catch (RuntimeException | LinkageError e) {
             return disabled("the fault service cannot start: " + reason(e));
-        }
-        if (service.mode() == Userfaultfd.Mode.USER_MODE_ONLY && config.uffdMode() == UffdMode.AUTO) {
-            // Loads and stores would be served, but the kernel's own access (FileChannel, socket I/O on a
-            // direct buffer) to a purged page fails with EFAULT: the application's I/O would fail. Only an
-            // operator who knows the service does no such I/O on its reclaimable buffers may opt in.
-            service.close();
-            return disabled("only a user-mode-only userfaultfd is available to this process, and with it FileChannel"
-                    + " or socket I/O on a purged buffer fails with EFAULT (Bad address); grant CAP_SYS_PTRACE, set"
-                    + " vm.unprivileged_userfaultfd=1 or give access to /dev/userfaultfd, or accept it with"
-                    + " jreclaim.uffd.mode=user-mode-only (java -jar jreclaim-agent.jar doctor explains)");
         }
         clock.step("fault service");
         RuleSet rules = RuleSet.of(config.rules(), service.writeProtect());
@@ -169,6 +173,7 @@ public final class AgentStart {
         JfrEvents.install(service);
         clock.step("JFR");
         policy.start(service);
+        PinHook.install(runtime); // before any memory is handed out: every native access to it is pinned
         MemoryHook.install(runtime);
         String noPool = ManagementHook.install(inst, runtime);
         if (noPool != null) {
@@ -176,7 +181,9 @@ public final class AgentStart {
         }
         clock.step("policy, JMX");
         return PREFIX + "agent started" + (attached ? " (attached)" : "") + ": userfaultfd "
-                + service.mode().description() + "; reclaimable: " + policy.describe() + "; instrumented: "
+                + service.mode().description()
+                + (service.mode() == Userfaultfd.Mode.USER_MODE_ONLY ? userModeOnlyNote(config.uffdMode()) : "")
+                + "; reclaimable: " + policy.describe() + "; instrumented: "
                 + String.join(", ", installed.installed())
                 + (access == NativeAccess.WARNED ? "; native access is not enabled, hence the JDK's warning:"
                         + " add --enable-native-access=ALL-UNNAMED" : "")

@@ -59,7 +59,9 @@ final class InstrumentationInstaller {
                 .filter(p -> p.type().getClassLoader() == own)
                 .map(ServiceLoader.Provider::get)
                 .toList());
-        all.sort(Comparator.comparing(InstrumentationModule::target).thenComparing(InstrumentationModule::name));
+        // Installation order: the JDK's substitutions, the guards, then the application's advice.
+        all.sort(Comparator.comparing((InstrumentationModule m) -> m.target() == Target.APPLICATION)
+                .thenComparing(InstrumentationModule::target).thenComparing(InstrumentationModule::name));
         return all;
     }
 
@@ -83,10 +85,16 @@ final class InstrumentationInstaller {
             problems = SubstitutionProbe.verify(jdk);
             clock.step("substitution probe");
         }
+        List<InstrumentationModule> guards = all.stream().filter(m -> m.target() == Target.GUARD).toList();
+        if (problems.isEmpty() && !guards.isEmpty()) {
+            problems = installGuards(context, guards);
+            clock.step("native access guards");
+        }
         if (!problems.isEmpty()) {
             return new Result(problems, List.of());
         }
         List<String> installed = new ArrayList<>(jdk.stream().map(InstrumentationModule::name).toList());
+        guards.forEach(g -> installed.add(g.name()));
         List<InstrumentationModule> application = all.stream()
                 .filter(m -> m.target() == Target.APPLICATION && m.appliesTo(context)).toList();
         if (!application.isEmpty()) {
@@ -153,6 +161,67 @@ final class InstrumentationInstaller {
         }
         problems.addAll(transformer.problems());
         return problems;
+    }
+
+    /**
+     * Installs the guards' advice on JDK classes with Byte Buddy (retransformation without class format changes,
+     * nothing ignored), then checks that every class a guard names was transformed: a guard that is not in
+     * place would let native code meet a purged page.
+     *
+     * @return problems; empty when every guarded class was transformed
+     */
+    private static List<String> installGuards(InstrumentationContext context, List<InstrumentationModule> guards) {
+        Instrumentation inst = context.instrumentation();
+        List<String> problems = new ArrayList<>();
+        for (InstrumentationModule m : guards) {
+            for (String name : m.preload()) {
+                try {
+                    Class.forName(name, false, null);
+                } catch (ClassNotFoundException e) {
+                    problems.add(m.name() + ": cannot load " + name + " before installing");
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        String safe = ByteBuddy.class.getPackageName() + ".safe";
+        if (System.getProperty(safe) == null) {
+            System.setProperty(safe, "true");
+        }
+        Set<String> transformed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AgentBuilder builder = new AgentBuilder.Default()
+                .disableClassFormatChanges()
+                .with(RedefinitionStrategy.RETRANSFORMATION)
+                .with(RedefinitionStrategy.Listener.ErrorEscalating.FAIL_LAST)
+                .with(new ErrorListener(problems))
+                .with(new AgentBuilder.Listener.Adapter() {
+                    @Override
+                    public void onTransformation(net.bytebuddy.description.type.TypeDescription type,
+                            ClassLoader loader, JavaModule module, boolean loaded,
+                            net.bytebuddy.dynamic.DynamicType dynamicType) {
+                        transformed.add(type.getName());
+                    }
+                })
+                .ignore(net.bytebuddy.matcher.ElementMatchers.none());
+        for (InstrumentationModule m : guards) {
+            builder = m.instrument(builder, context);
+        }
+        try {
+            builder.installOn(inst);
+        } catch (RuntimeException e) {
+            problems.add("retransformation failed: " + e);
+        }
+        for (InstrumentationModule g : guards) {
+            for (String c : g.preload()) {
+                if (problems.isEmpty() && !transformed.contains(c)) {
+                    problems.add(g.name() + ": " + c + " was not instrumented");
+                }
+            }
+        }
+        synchronized (problems) {
+            return List.copyOf(problems);
+        }
     }
 
     /**

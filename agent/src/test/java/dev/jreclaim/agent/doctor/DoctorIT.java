@@ -188,7 +188,10 @@ class DoctorIT {
         assertTrue(r.value("userfaultfd syscall").startsWith("refused: EPERM"), r.toString());
         assertEquals("available", r.value("userfaultfd user-mode-only"));
         assertTrue(r.value("mode").startsWith("user-mode-only"), r.value("mode"));
-        assertTrue(r.value("mode").contains("EFAULT") && r.value("mode").contains("pin()"), r.value("mode"));
+        assertTrue(r.value("mode").contains("EFAULT") && r.value("mode").contains("the agent pins every JDK path")
+                && r.value("mode").contains("jreclaim.uffd.mode=auto runs the agent in this mode")
+                && r.value("mode").contains("Unguarded: system calls made by the application's own JNI or FFM code"),
+                r.value("mode"));
         assertEveryProbeReadCorrectBytes(r);
         assertTrue(r.value("probe I/O unpinned write").startsWith("EFAULT (Bad address), as expected in user-mode-only mode"),
                 r.toString());

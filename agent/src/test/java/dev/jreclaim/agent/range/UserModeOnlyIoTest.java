@@ -40,7 +40,7 @@ class UserModeOnlyIoTest {
             r.mark();
             r.purge();
             if (pin) {
-                r.pin(0, r.byteSize());
+                assertTrue(r.pin(0, r.byteSize()));
                 r.purge(); // pinned pages are dirty: the purge cannot take them
             }
             Path out = tmp.resolve(mode + "-" + pin);
@@ -51,6 +51,9 @@ class UserModeOnlyIoTest {
                     return;
                 }
                 assertEquals(r.byteSize(), ch.write(r.asByteBuffer()));
+            }
+            if (pin) {
+                r.unpin();
             }
             assertArrayEquals(want, Files.readAllBytes(out));
             assertEquals(want[5000], r.segment().get(ValueLayout.JAVA_BYTE, 5000));

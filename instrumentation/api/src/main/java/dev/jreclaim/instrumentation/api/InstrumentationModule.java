@@ -25,7 +25,14 @@ public interface InstrumentationModule {
          * classes), which calls {@link SiteHook}: installed once the JDK modules are verified. A class that
          * cannot be transformed keeps its methods unadvised; the start-up line says so.
          */
-        APPLICATION
+        APPLICATION,
+        /**
+         * Advice inlined into JDK methods that hand memory to system calls or native code, which calls
+         * {@link PinHook} (module instrumentation/native-io): installed with the {@link #JDK} modules, by the same
+         * recipe. It substitutes nothing ({@link #exercise()} returns null); the installer checks instead that
+         * every class of its {@link #preload()} was transformed, and any problem keeps the agent off.
+         */
+        GUARD
     }
 
     /** What is instrumented, for the agent's start-up line ("DirectByteBuffer"). */
