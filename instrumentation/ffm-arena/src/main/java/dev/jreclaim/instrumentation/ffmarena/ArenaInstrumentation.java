@@ -53,15 +53,16 @@ public final class ArenaInstrumentation implements InstrumentationModule {
 
     @Override
     public AgentBuilder instrument(AgentBuilder builder, InstrumentationContext context) {
-        Method allocate = replacement("allocateMemory", Unsafe.class, long.class);
+        Method allocate = replacement("allocateMemoryWrapper", long.class, long.class);
         Method init = replacement("initNativeMemory", long.class, long.class);
         Method free = replacement("freeMemory", Unsafe.class, long.class);
         return builder
                 .type(named(FACTORIES))
                 .transform((b, type, loader, module, domain) -> b
                         .visit(MemberSubstitution.strict()
-                                .method(named("allocateMemory").and(isDeclaredBy(named(UNSAFE)))).replaceWith(allocate)
-                                .on(named("allocateMemoryWrapper")))
+                                .method(named("allocateMemoryWrapper").and(isDeclaredBy(named(FACTORIES))))
+                                .replaceWithChain(MemberSubstitution.Substitution.Chain.Step.ForDelegation.to(allocate))
+                                .on(named("allocateNativeInternal")))
                         .visit(MemberSubstitution.strict()
                                 .method(named("initNativeMemory").and(isDeclaredBy(named(FACTORIES)))).replaceWith(init)
                                 .on(named("allocateNativeInternal"))))

@@ -3,6 +3,7 @@ package dev.jreclaim.instrumentation.ffmarena;
 import dev.jreclaim.instrumentation.api.AllocationKind;
 import dev.jreclaim.instrumentation.api.MemoryHook;
 import jdk.internal.misc.Unsafe;
+import net.bytebuddy.asm.MemberSubstitution;
 
 /**
  * The calls {@link ArenaInstrumentation} puts in place of {@code SegmentFactories}'s own. Each has the
@@ -11,10 +12,24 @@ import jdk.internal.misc.Unsafe;
 public final class ArenaMemory {
     private ArenaMemory() {}
 
-    /** Replaces {@code UNSAFE.allocateMemory(size)} in {@code SegmentFactories.allocateMemoryWrapper}. */
-    public static long allocateMemory(Unsafe unsafe, long size) {
-        long a = MemoryHook.memory().allocate(AllocationKind.ARENA, size);
-        return a != 0 ? a : unsafe.allocateMemory(size);
+    /**
+     * Replaces the calls of {@code SegmentFactories.allocateMemoryWrapper(allocationSize)} in
+     * {@code allocateNativeInternal(byteSize, ...)}, whose byteSize it is also given: allocationSize is padded
+     * (to a multiple of 8 when the memory is zeroed, and by the alignment beyond malloc's), so 65,529 bytes
+     * asked for are 65,536 allocated; a rule's min-size is compared with byteSize. Otherwise the wrapper's
+     * own body: Unsafe.allocateMemory, its IllegalArgumentException as OutOfMemoryError.
+     */
+    public static long allocateMemoryWrapper(@MemberSubstitution.Argument(0) long allocationSize,
+            @MemberSubstitution.Argument(value = 0, source = MemberSubstitution.Source.ENCLOSING_METHOD) long byteSize) {
+        long a = MemoryHook.memory().allocate(AllocationKind.ARENA, allocationSize, byteSize);
+        if (a != 0) {
+            return a;
+        }
+        try {
+            return Unsafe.getUnsafe().allocateMemory(allocationSize);
+        } catch (IllegalArgumentException e) {
+            throw new OutOfMemoryError();
+        }
     }
 
     /**
