@@ -5,6 +5,7 @@
 #   ./build.sh demo      build the agent (no tests) and run the demo: a service with and without -javaagent
 #   ./build.sh demo-ranges  the fault-path demo: VolatileRanges under a memory cgroup
 #   ./build.sh package   build agent/target/jreclaim-agent.jar without running tests
+#   ./build.sh soak [--duration 10m]  the soak (docs/soak.md), not part of test
 #   ./build.sh mvn ARGS  run Maven with the JDK it found
 #   ./build.sh java ARGS run that JDK's java
 set -euo pipefail
@@ -84,7 +85,12 @@ case "$cmd" in
       -cp "samples/target/jreclaim-samples.jar:agent/target/jreclaim-agent.jar" \
       dev.jreclaim.samples.pressure.PressureDemo "$@"
     ;;
+  soak)
+    # Not part of test: a long run over every rebuild source with every byte checked (docs/soak.md).
+    "${MVN[@]}" -q -DskipTests package
+    exec scripts/soak "$@"
+    ;;
   mvn) exec "${MVN[@]}" "$@" ;;
   java) exec "$JAVA_HOME/bin/java" "$@" ;;
-  *) echo "usage: ./build.sh test|demo|demo-ranges|package|mvn ARGS|java ARGS" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh test|demo|demo-ranges|package|soak [--duration 10m]|mvn ARGS|java ARGS" >&2; exit 2 ;;
 esac

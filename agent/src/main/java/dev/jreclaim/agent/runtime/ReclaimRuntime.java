@@ -84,9 +84,15 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
 
     @Override
     public long allocate(AllocationKind kind, long size) {
+        return allocate(kind, size, size);
+    }
+
+    /** The rule is chosen by the size asked for; the range has the size the JDK allocates. */
+    @Override
+    public long allocate(AllocationKind kind, long size, long requested) {
         ActiveRule rule;
         try {
-            rule = policy.ruleFor(kind, size);
+            rule = policy.ruleFor(kind, requested);
         } catch (Throwable t) {
             fail(t);
             return 0;

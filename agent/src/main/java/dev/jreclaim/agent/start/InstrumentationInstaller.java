@@ -34,6 +34,15 @@ final class InstrumentationInstaller {
     private InstrumentationInstaller() {}
 
     /**
+     * Where Byte Buddy reads class files while transforming: the transformed class's loader, then the system
+     * class path. The second is for the agent's own classes (the replacement methods, the advice) after a late
+     * attach: the jar was appended to the boot loader's search, which finds classes but not their class files
+     * as resources; the attach put the jar on the system class path too.
+     */
+    private static final AgentBuilder.LocationStrategy AGENT_CLASS_FILES = AgentBuilder.LocationStrategy.ForClassLoader
+            .STRONG.withFallbackTo(net.bytebuddy.dynamic.ClassFileLocator.ForClassLoader.ofSystemLoader());
+
+    /**
      * What was installed.
      *
      * @param problems  why the agent must stay off (a JDK module not installed or not verified); empty when
@@ -192,6 +201,7 @@ final class InstrumentationInstaller {
         Set<String> transformed = java.util.concurrent.ConcurrentHashMap.newKeySet();
         AgentBuilder builder = new AgentBuilder.Default()
                 .disableClassFormatChanges()
+                .with(AGENT_CLASS_FILES)
                 .with(RedefinitionStrategy.RETRANSFORMATION)
                 .with(RedefinitionStrategy.Listener.ErrorEscalating.FAIL_LAST)
                 .with(new ErrorListener(problems))
@@ -245,6 +255,7 @@ final class InstrumentationInstaller {
             AgentBuilder builder = new AgentBuilder.Default()
                     .disableClassFormatChanges()
                     .disableNativeMethodPrefix()
+                    .with(AGENT_CLASS_FILES)
                     .with(RedefinitionStrategy.RETRANSFORMATION)
                     // Of the classes already loaded, only those the site table may name: not all of them.
                     .with(new RedefinitionStrategy.DiscoveryStrategy.Explicit(candidates(inst, context.sites())))

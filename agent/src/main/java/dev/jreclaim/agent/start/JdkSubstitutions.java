@@ -11,6 +11,7 @@ import java.lang.classfile.MethodTransform;
 import java.lang.classfile.Opcode;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.invoke.MethodType;
@@ -113,9 +114,15 @@ final class JdkSubstitutions implements ClassFileTransformer {
                         MethodTypeDesc type = descriptor(r);
                         MethodTypeDesc expected = call.opcode() == Opcode.INVOKESTATIC ? call.typeSymbol()
                                 : call.typeSymbol().insertParameterTypes(0, call.owner().asSymbol());
+                        if (s.enclosingLongSlot() >= 0) {
+                            expected = expected.insertParameterTypes(expected.parameterCount(), ConstantDescs.CD_long);
+                        }
                         if (!type.equals(expected)) {
                             throw new IllegalStateException(r + " does not fit the call " + s.calledOwner() + "."
                                     + s.calledName() + call.typeSymbol().descriptorString());
+                        }
+                        if (s.enclosingLongSlot() >= 0) {
+                            code.lload(s.enclosingLongSlot()); // the caller's own parameter, last argument
                         }
                         code.invokestatic(ClassDesc.of(r.getDeclaringClass().getName()), r.getName(), type);
                         counts[i]++;

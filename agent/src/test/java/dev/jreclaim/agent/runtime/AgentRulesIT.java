@@ -89,4 +89,14 @@ class AgentRulesIT {
         assertTrue(r.agentLines().getFirst().contains("rule 'idle' (direct in " + SITES + "idleSite, >= 65536 bytes,"
                 + " idle:1s, SNAPSHOT)"), r.toString());
     }
+
+    /** min-size is compared with the size the application asked for, not the JDK's padded malloc size. */
+    @Test
+    void arenaMinSizeComparesTheRequestedSize() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(ChildJvm.java(ConfigFile.option(ConfigFile.EVERYTHING_64K.formatted("zero")),
+                List.of(), ArenaMinSize.class));
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of("65528: plain", "65529: plain", "65535: plain", "65536: taken", "65537: taken",
+                "60000 aligned to 4096: plain", "allocateFrom 65530: plain"), r.out());
+    }
 }

@@ -19,9 +19,17 @@ import java.util.List;
  *                    virtual call
  * @param optional    whether a class of {@code classes} may hold no such call (SegmentFactories' anonymous
  *                    classes: one of them frees); then at least one of them must. When false, each must
+ * @param enclosingLongSlot -1, or the local slot of a {@code long} parameter of the calling method that the
+ *                    replacement also gets, as its last argument (the size an arena segment was asked for,
+ *                    where the call sees the padded one)
  */
 public record CallSubstitution(List<String> classes, String method, String calledOwner, String calledName,
-        Method replacement, boolean optional) {
+        Method replacement, boolean optional, int enclosingLongSlot) {
+    public CallSubstitution(List<String> classes, String method, String calledOwner, String calledName,
+            Method replacement, boolean optional) {
+        this(classes, method, calledOwner, calledName, replacement, optional, -1);
+    }
+
     public CallSubstitution {
         classes = List.copyOf(classes);
         if (classes.isEmpty() || method == null || calledOwner == null || calledName == null || replacement == null) {
@@ -36,6 +44,12 @@ public record CallSubstitution(List<String> classes, String method, String calle
     public static CallSubstitution in(String className, String method, String calledOwner, String calledName,
             Method replacement) {
         return new CallSubstitution(List.of(className), method, calledOwner, calledName, replacement, false);
+    }
+
+    /** Like {@link #in}, the replacement also getting the calling method's {@code long} parameter at {@code slot}. */
+    public static CallSubstitution inPassingLong(String className, String method, String calledOwner,
+            String calledName, Method replacement, int slot) {
+        return new CallSubstitution(List.of(className), method, calledOwner, calledName, replacement, false, slot);
     }
 
     /** Whether {@code name} and {@code descriptor} are the calling method this substitution names. */

@@ -18,6 +18,15 @@ public interface ReclaimableMemory {
     long allocate(AllocationKind kind, long size);
 
     /**
+     * As {@link #allocate(AllocationKind, long)}, where the JDK allocates {@code size} bytes for a request of
+     * {@code requested} bytes (an arena pads to a multiple of 8, and for alignment): rules compare their
+     * min-size with what the application asked for.
+     */
+    default long allocate(AllocationKind kind, long size, long requested) {
+        return allocate(kind, size);
+    }
+
+    /**
      * Whether {@code address} is the base of memory the agent handed out and still owns. Asked right
      * after {@link #allocate}, before the JDK zeroes the new memory: the agent's memory is zero already.
      */

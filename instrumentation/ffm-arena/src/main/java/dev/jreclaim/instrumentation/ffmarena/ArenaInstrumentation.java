@@ -53,11 +53,14 @@ public final class ArenaInstrumentation implements InstrumentationModule {
 
     @Override
     public List<CallSubstitution> substitutions() {
-        Method allocate = replacement("allocateMemory", Unsafe.class, long.class);
+        Method allocate = replacement("allocateMemoryWrapper", long.class, long.class);
         Method init = replacement("initNativeMemory", long.class, long.class);
         Method free = replacement("freeMemory", Unsafe.class, long.class);
         return List.of(
-                CallSubstitution.in(FACTORIES, "allocateMemoryWrapper", UNSAFE, "allocateMemory", allocate),
+                // The wrapper's calls in allocateNativeInternal(byteSize, ...): the replacement gets byteSize
+                // (slot 0) too, the size asked for, which a rule's min-size is compared with.
+                CallSubstitution.inPassingLong(FACTORIES, "allocateNativeInternal", FACTORIES, "allocateMemoryWrapper",
+                        allocate, 0),
                 CallSubstitution.in(FACTORIES, "allocateNativeInternal", FACTORIES, "initNativeMemory", init),
                 // Only the class whose cleanup frees holds the call; the probe checks that one frees.
                 new CallSubstitution(preload(), "cleanup", UNSAFE, "freeMemory", free, true));

@@ -11,10 +11,23 @@ import jdk.internal.misc.Unsafe;
 public final class ArenaMemory {
     private ArenaMemory() {}
 
-    /** Replaces {@code UNSAFE.allocateMemory(size)} in {@code SegmentFactories.allocateMemoryWrapper}. */
-    public static long allocateMemory(Unsafe unsafe, long size) {
-        long a = MemoryHook.memory().allocate(AllocationKind.ARENA, size);
-        return a != 0 ? a : unsafe.allocateMemory(size);
+    /**
+     * Replaces the calls of {@code SegmentFactories.allocateMemoryWrapper(allocationSize)} in
+     * {@code allocateNativeInternal(byteSize, ...)}, whose byteSize it is also given: allocationSize is padded
+     * (to a multiple of 8 when the memory is zeroed, and by the alignment beyond malloc's), so 65,529 bytes
+     * asked for are 65,536 allocated; a rule's min-size is compared with byteSize. Otherwise the wrapper's
+     * own body: Unsafe.allocateMemory, its IllegalArgumentException as OutOfMemoryError.
+     */
+    public static long allocateMemoryWrapper(long allocationSize, long byteSize) {
+        long a = MemoryHook.memory().allocate(AllocationKind.ARENA, allocationSize, byteSize);
+        if (a != 0) {
+            return a;
+        }
+        try {
+            return Unsafe.getUnsafe().allocateMemory(allocationSize);
+        } catch (IllegalArgumentException e) {
+            throw new OutOfMemoryError();
+        }
     }
 
     /**
