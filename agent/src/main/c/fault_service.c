@@ -28,6 +28,7 @@
 #include "service.h"
 
 #include "check.h"
+#include "files.h"
 #include "hold.h"
 #include "kernel.h"
 #include "range_state.h"
@@ -392,6 +393,7 @@ static void *service_main(void *arg)
 static void free_service(struct jr_service *svc)
 {
 	jr_table_destroy(&svc->table);
+	jr_files_free(svc->env.files);
 	if (svc->scratch)
 		jr_k_unmap((uint64_t)(uintptr_t)svc->scratch, svc->env.chunk_bytes * 2);
 	if (svc->env.dummy)
@@ -419,6 +421,11 @@ JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uin
 	int err = jr_table_init(&svc->table, capacity);
 	if (err)
 		goto fail;
+	svc->env.files = jr_files_new();
+	if (!svc->env.files) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	svc->scratch = jr_k_map(svc->env.chunk_bytes * 2);
 	svc->env.dummy = jr_k_map(svc->env.page_size);
 	if (!svc->scratch || !svc->env.dummy) {
@@ -492,7 +499,7 @@ JR_API int jr_service_counters(struct jr_service *svc, uint64_t *out, int n)
 		n = JR_C_COUNT;
 	/* The library's own memory: what jr_service_start allocated, plus source state and snapshots. */
 	uint64_t own = sizeof(*svc) + (uint64_t)svc->table.capacity * (sizeof(struct jr_slot) + sizeof(struct jr_index_entry)) +
-		       svc->env.chunk_bytes * 2 + svc->env.page_size;
+		       svc->env.chunk_bytes * 2 + svc->env.page_size + sizeof(struct jr_files) + JR_MAX_FILES * sizeof(struct jr_file);
 	__atomic_store_n(&svc->c[JR_C_AGENT_BYTES], own + jr_load(&svc->c[JR_C_SNAPSHOT_HELD]), __ATOMIC_RELAXED);
 	for (int i = 0; i < n; i++)
 		out[i] = jr_load(&svc->c[i]);

@@ -21,7 +21,7 @@ import java.util.Map;
  * codes. Every name is the header's.
  */
 public final class NativeConstants {
-    public static final int JR_VERSION = 2;
+    public static final int JR_VERSION = 3;
 
     /** enum jr_source. */
     public static final int JR_SOURCE_ZERO = 0, JR_SOURCE_SNAPSHOT = 1, JR_SOURCE_POISON = 2, JR_SOURCE_FILE = 3,
@@ -37,7 +37,11 @@ public final class NativeConstants {
             JR_C_LOCKS_INTACT = 9, JR_C_LOCKS_PURGED = 10, JR_C_SRC_BASE = 11,
             JR_C_SNAPSHOT_HELD = JR_C_SRC_BASE + 4 * JR_SOURCE_COUNT, JR_C_CHUNKS_INCOMPRESSIBLE = JR_C_SNAPSHOT_HELD + 1,
             JR_C_CHUNKS_OVER_BUDGET = JR_C_SNAPSHOT_HELD + 2, JR_C_CHUNKS_KEPT = JR_C_SNAPSHOT_HELD + 3,
-            JR_C_AGENT_BYTES = JR_C_SNAPSHOT_HELD + 4, JR_C_COUNT = JR_C_SNAPSHOT_HELD + 5;
+            JR_C_AGENT_BYTES = JR_C_SNAPSHOT_HELD + 4,
+            JR_C_FILE_PAGES = JR_C_SNAPSHOT_HELD + 5, JR_C_FILE_VERIFIED = JR_C_SNAPSHOT_HELD + 6,
+            JR_C_FILE_UNVERIFIED = JR_C_SNAPSHOT_HELD + 7, JR_C_FILE_STALE = JR_C_SNAPSHOT_HELD + 8,
+            JR_C_FILE_MISSING = JR_C_SNAPSHOT_HELD + 9, JR_C_FILE_IO_ERRORS = JR_C_SNAPSHOT_HELD + 10,
+            JR_C_COUNT = JR_C_SNAPSHOT_HELD + 11;
     public static final int JR_HIST_BUCKETS = 40;
     /** enum jr_range_stat. */
     public static final int JR_RS_STATE = 0, JR_RS_SOURCE = 1, JR_RS_FAULTS = 2, JR_RS_PAGES_RESTORED = 3,
@@ -52,6 +56,7 @@ public final class NativeConstants {
     public static final int JR_FALLBACK_KEEP = 0, JR_FALLBACK_ZERO = 1;
     /** The default of jr_service_set_snapshot_limits' ratio, in percent. */
     public static final int JR_SNAPSHOT_MIN_RATIO_PCT = 125;
+    public static final int JR_MAX_FILES = 256;
 
     private NativeConstants() {}
 

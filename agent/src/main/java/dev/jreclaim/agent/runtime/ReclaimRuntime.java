@@ -8,6 +8,7 @@ import dev.jreclaim.agent.rules.AllocationPolicy;
 import dev.jreclaim.agent.rules.RangeUse;
 import dev.jreclaim.instrumentation.api.AllocationKind;
 import dev.jreclaim.instrumentation.api.ReclaimableMemory;
+import dev.jreclaim.instrumentation.api.FileReadListener;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -34,6 +35,7 @@ public final class ReclaimRuntime implements ReclaimableMemory {
     private final LongAdder allocations = new LongAdder();
     private final LongAdder frees = new LongAdder();
     private final LongAdder fallbacks = new LongAdder();
+    private final FileReads fileReads = new FileReads();
     private final LongAdder freeFailures = new LongAdder();
     private volatile Throwable lastFailure;
 
@@ -86,6 +88,9 @@ public final class ReclaimRuntime implements ReclaimableMemory {
             if (rule.purge().fallback() != null) {
                 r.fallBackTo(rule.purge().fallback()); // a chunk whose snapshot does not pay: zeros, not plain memory
             }
+            if (rule.purge().fromFiles()) {
+                fileReads.add(r); // rebuild:file: JDK reads into it record where its pages came from
+            }
             try {
                 policy.taken(use, r); // its mark mode starts
             } catch (Throwable t) { // the range stays LOCKED: plain memory in effect
@@ -121,6 +126,7 @@ public final class ReclaimRuntime implements ReclaimableMemory {
         }
         frees.increment();
         try {
+            fileReads.remove(r);
             policy.freeing(r);
             r.free();
         } catch (Throwable t) { // never into the JDK's cleaner; the mapping may leak, counted
@@ -128,6 +134,11 @@ public final class ReclaimRuntime implements ReclaimableMemory {
             lastFailure = t;
         }
         return true;
+    }
+
+    /** What the advice on JDK file reads reports to (FileReadHook). */
+    public FileReadListener fileReads() {
+        return fileReads;
     }
 
     /** The live range whose memory starts at {@code address} (a direct buffer's or segment's address), or null. */

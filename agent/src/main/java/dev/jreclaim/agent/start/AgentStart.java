@@ -16,6 +16,7 @@ import dev.jreclaim.agent.rules.RuleSet;
 import dev.jreclaim.agent.rules.SiteTracker;
 import dev.jreclaim.agent.runtime.ReclaimRuntime;
 import dev.jreclaim.instrumentation.api.InstrumentationContext;
+import dev.jreclaim.instrumentation.api.FileReadHook;
 import dev.jreclaim.instrumentation.api.MemoryHook;
 import dev.jreclaim.instrumentation.api.SiteTable;
 import java.lang.instrument.Instrumentation;
@@ -138,6 +139,7 @@ public final class AgentStart {
         JfrEvents.install(service);
         policy.start(service);
         MemoryHook.install(runtime);
+        FileReadHook.install(runtime.fileReads());
         String noPool = ManagementHook.install(inst, runtime);
         if (noPool != null) {
             AgentLog.warn("no jreclaim buffer pool or MBean in JMX: " + noPool);

@@ -16,9 +16,9 @@ class InstrumentationInstallerTest {
     @Test
     void everyModuleIsFoundThroughServiceLoaderInInstallationOrder() {
         List<InstrumentationModule> modules = InstrumentationInstaller.modules();
-        assertEquals(List.of("DirectByteBuffer", "FFM arenas", "application site methods"),
+        assertEquals(List.of("DirectByteBuffer", "FFM arenas", "FileChannel reads", "application site methods"),
                 modules.stream().map(InstrumentationModule::name).toList());
-        assertEquals(List.of(Target.JDK, Target.JDK, Target.APPLICATION),
+        assertEquals(List.of(Target.JDK, Target.JDK, Target.JDK, Target.APPLICATION),
                 modules.stream().map(InstrumentationModule::target).toList());
     }
 }
