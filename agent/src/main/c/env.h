@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+struct jr_files;
+
 struct jr_env {
 	int uffd;
 	int wp;               /* JR_SVC_WP: registered with MODE_WP, restores under write-protect */
@@ -14,6 +16,7 @@ struct jr_env {
 	uint64_t *c;          /* the service's counters (enum jr_counter), updated with jr_add */
 	uint32_t snapshot_min_ratio_pct; /* atomic: jr_service_set_snapshot_limits */
 	uint64_t snapshot_max_bytes;     /* atomic: idem */
+	struct jr_files *files;          /* jr_range_provenance's file table (files.h) */
 };
 
 #endif

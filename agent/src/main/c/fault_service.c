@@ -28,6 +28,7 @@
 #include "service.h"
 
 #include "check.h"
+#include "files.h"
 #include "hold.h"
 #include "kernel.h"
 #include "range_state.h"
@@ -403,6 +404,7 @@ static void *service_main(void *arg)
 static void free_service(struct jr_service *svc)
 {
 	jr_table_destroy(&svc->table);
+	jr_files_free(svc->env.files);
 	if (svc->scratch)
 		jr_k_unmap((uint64_t)(uintptr_t)svc->scratch, svc->env.chunk_bytes * 2);
 	if (svc->env.dummy)
@@ -430,6 +432,11 @@ JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uin
 	int err = jr_table_init(&svc->table, capacity);
 	if (err)
 		goto fail;
+	svc->env.files = jr_files_new();
+	if (!svc->env.files) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	svc->scratch = jr_k_map(svc->env.chunk_bytes * 2);
 	svc->env.dummy = jr_k_map(svc->env.page_size);
 	if (!svc->scratch || !svc->env.dummy) {
@@ -502,9 +509,9 @@ JR_API int jr_service_counters(struct jr_service *svc, uint64_t *out, int n)
 	if (n > JR_C_COUNT)
 		n = JR_C_COUNT;
 	/* The library's own memory: the service, the slots committed so far (the table grows lazily), the
-	 * service's buffers, plus source state and snapshots. */
+	 * service's buffers, the file table, plus source state and snapshots. */
 	uint64_t own = sizeof(*svc) + (uint64_t)jr_table_used(&svc->table) * sizeof(struct jr_slot) +
-		       svc->env.chunk_bytes * 2 + svc->env.page_size;
+		       svc->env.chunk_bytes * 2 + svc->env.page_size + sizeof(struct jr_files) + JR_MAX_FILES * sizeof(struct jr_file);
 	__atomic_store_n(&svc->c[JR_C_AGENT_BYTES], own + jr_load(&svc->c[JR_C_SNAPSHOT_HELD]), __ATOMIC_RELAXED);
 	for (int i = 0; i < n; i++)
 		out[i] = jr_load(&svc->c[i]);

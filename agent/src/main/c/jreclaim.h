@@ -66,6 +66,12 @@ enum jr_counter {
 	JR_C_CHUNKS_OVER_BUDGET,    /* marks of a chunk whose snapshot would pass the snapshot memory limit */
 	JR_C_CHUNKS_KEPT,           /* of those, chunks left ordinary memory (no fallback): not MADV_FREE'd */
 	JR_C_AGENT_BYTES,           /* the library's own memory now: table, index, scratch, source state, snapshots */
+	JR_C_FILE_PAGES,            /* pages the service rebuilt from the file they were read from (jr_range_provenance) */
+	JR_C_FILE_VERIFIED,         /* marks of a page found equal to its file: MADV_FREE'd without a snapshot */
+	JR_C_FILE_UNVERIFIED,       /* marks of a page that differed from its file (written since the read): provenance dropped */
+	JR_C_FILE_STALE,            /* pages not rebuilt: the file was written, truncated or extended since the read */
+	JR_C_FILE_MISSING,          /* pages not rebuilt: the file was deleted or its path renamed over */
+	JR_C_FILE_IO_ERRORS,        /* pages not rebuilt: fstat or pread failed */
 	JR_C_COUNT
 };
 #define JR_C_SRC_FAULTS(s) (JR_C_SRC_BASE + 4 * (s) + 0)
@@ -120,6 +126,8 @@ enum jr_memory_stat {
 };
 /* The library makes no mapping past this percentage of vm.max_map_count: the rest is the JVM's. */
 #define JR_MAP_RESERVE_PERCENT 50
+/* Files a service keeps a descriptor of for jr_range_provenance (files.c); more are not recorded (-ENOSPC). */
+#define JR_MAX_FILES 256u
 
 /* The constants above, by name, for the Java side to check when it loads the library. */
 struct jr_constant {
@@ -196,6 +204,16 @@ JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset,
 JR_API int jr_range_purge(struct jr_service *svc, int64_t handle);
 /* A SNAPSHOT range's JR_FALLBACK_*, before or between marks (-EINVAL for another source or value). */
 JR_API int jr_range_set_fallback(struct jr_service *svc, int64_t handle, int fallback);
+/*
+ * A SNAPSHOT range's bytes [offset, offset+len) were just read from file descriptor fd at file_off
+ * (-1: a non-positional read, which left the file offset at file_off + len). Records, for each whole
+ * page inside, the file and offset; at the next mark a page still equal to its file keeps no snapshot
+ * and is rebuilt from the file at fault (docs/fault-path.md, "Pages rebuilt from the file they were
+ * read from"). A partial page is never recorded. Returns the pages recorded, or -errno (-EINVAL: not a
+ * SNAPSHOT range or not a regular file; -ENOSPC: JR_MAX_FILES files).
+ */
+JR_API int jr_range_provenance(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len, int fd,
+			       int64_t file_off);
 /* Copies min(n, JR_RS_COUNT) figures (enum jr_range_stat) into out; returns how many. */
 JR_API int jr_range_stats(struct jr_service *svc, int64_t handle, uint64_t *out, int n);
 

@@ -2,10 +2,12 @@
 #include "source.h"
 
 #include "check.h"
+#include "files.h"
 #include "jreclaim.h"
 #include "service.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 static const struct jr_source_ops *const table[JR_SOURCE_COUNT] = {
 	[JR_SOURCE_ZERO] = &jr_source_zero_ops,
@@ -30,6 +32,46 @@ JR_API int jr_range_set_fallback(struct jr_service *svc, int64_t handle, int fal
 	int st = sl->state;
 	const struct jr_source_ops *ops = st == JR_STATE_FREE || st == JR_STATE_DEAD ? NULL : jr_source_ops(sl->source);
 	err = !ops ? -EBADF : st == JR_STATE_MARKING ? -EBUSY : ops->set_fallback ? ops->set_fallback(sl, fallback) : -EINVAL;
+	jr_slot_unlock(sl);
+	return err;
+}
+
+JR_API int jr_range_provenance(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len, int fd,
+			       int64_t file_off)
+{
+	int err;
+	struct jr_slot *sl = jr_table_slot_of(svc ? &svc->table : NULL, handle, &err);
+	if (!sl)
+		return err;
+	if (fd < 0)
+		return -EBADF;
+	if (file_off < 0) { /* a read(2): it advanced the file offset past what it read */
+		off_t end = lseek(fd, 0, SEEK_CUR);
+		if (end < 0)
+			return -errno;
+		if ((uint64_t)end < len)
+			return -EINVAL;
+		file_off = (int64_t)((uint64_t)end - len);
+	}
+	/* Whole pages only: from the first page boundary at or after offset to the last one at or before
+	 * offset + len. A partial page (the file's last, or a read smaller than a page) is never
+	 * recorded: the rest of it holds other bytes the file cannot give back. */
+	uint64_t ps = svc->env.page_size;
+	uint64_t a = (offset + ps - 1) / ps * ps, b = (offset + len) / ps * ps;
+	if (b <= a)
+		return 0;
+	int id = jr_files_intern(svc->env.files, fd);
+	if (id < 0)
+		return id;
+	jr_slot_lock(sl);
+	int st = sl->state;
+	const struct jr_source_ops *ops = st == JR_STATE_FREE || st == JR_STATE_DEAD ? NULL : jr_source_ops(sl->source);
+	if (!ops)
+		err = -EBADF;
+	else if (!ops->provenance || offset > sl->len || len > sl->len - offset)
+		err = -EINVAL;
+	else
+		err = ops->provenance(sl, a / ps, (b - a) / ps, id, (uint64_t)file_off + (a - offset));
 	jr_slot_unlock(sl);
 	return err;
 }

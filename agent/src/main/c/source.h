@@ -32,6 +32,9 @@ struct jr_source_ops {
 	/* Under the slot lock: what a chunk no capture pays for becomes (JR_FALLBACK_*); NULL: the
 	 * source has no fallback (-EINVAL). */
 	int (*set_fallback)(struct jr_slot *sl, int fallback);
+	/* Under the slot lock: the whole pages [first, first+n) of the range hold file id's bytes from
+	 * file_off on (jr_range_provenance); NULL: the source keeps no provenance (-EINVAL). */
+	int (*provenance)(struct jr_slot *sl, uint64_t first, uint64_t n, int id, uint64_t file_off);
 };
 
 /* The ops of a source (0 <= source < JR_SOURCE_COUNT). */

@@ -6,6 +6,7 @@
 #include "source.h"
 
 #include "check.h"
+#include "files.h"
 #include "hold.h"
 #include "jreclaim.h"
 #include "kernel.h"
@@ -24,11 +25,25 @@ struct chunk {
 	unsigned char data[];
 };
 
+/* Where a page's bytes came from, under the slot lock. Reads (jr_range_provenance) set only the
+ * candidate; only the marker sets the verified pair, after comparing the page with the candidate's file
+ * in the hold window: the snapshot holds zeros for a verified page and the service reads it back from
+ * that file (docs/fault-path.md, "Pages rebuilt from the file they were read from"). So a read recorded
+ * while the marker works can never take a page out of the snapshot unchecked. */
+struct prov {
+	int32_t file;  /* candidate: id in env->files, or -1 */
+	int32_t vfile; /* verified at the last mark, or -1 */
+	uint64_t off;  /* the candidate page's offset in its file */
+	uint64_t voff;
+};
+
 /* chunks[i] is swapped under the slot lock, by the marker only. */
 struct snapshot {
 	const struct jr_env *env; /* the service's, which outlives the range */
 	int fallback; /* JR_FALLBACK_*: what a chunk whose snapshot does not pay becomes; under the slot lock */
 	uint32_t nchunks;
+	uint64_t npages;
+	struct prov *prov; /* npages entries once a read recorded any, else NULL; under the slot lock */
 	struct chunk *chunks[];
 };
 
@@ -48,6 +63,7 @@ static int snapshot_init(const struct jr_env *env, struct jr_slot *sl, int file_
 	s->env = env;
 	s->fallback = JR_FALLBACK_KEEP;
 	s->nchunks = n;
+	s->npages = sl->len / env->page_size;
 	sl->src = s;
 	jr_add(held(env), sizeof(*s) + n * sizeof(s->chunks[0]));
 	return 0;
@@ -64,6 +80,9 @@ static void snapshot_release(struct jr_slot *sl, int keep_fd)
 			freed += chunk_cost(s->chunks[i]);
 			free(s->chunks[i]);
 		}
+		if (s->prov)
+			freed += s->npages * sizeof(s->prov[0]);
+		free(s->prov);
 		free(s);
 		__atomic_sub_fetch(held(env), freed, __ATOMIC_RELAXED);
 	}
@@ -78,6 +97,48 @@ static int snapshot_set_fallback(struct jr_slot *sl, int fallback)
 		return -EINVAL;
 	((struct snapshot *)sl->src)->fallback = fallback;
 	return 0;
+}
+
+static int snapshot_provenance(struct jr_slot *sl, uint64_t first, uint64_t n, int id, uint64_t file_off)
+{
+	jr_slot_assert_locked(sl);
+	struct snapshot *s = sl->src;
+	uint64_t ps = s->env->page_size;
+	if (first > s->npages || n > s->npages - first)
+		return -EINVAL;
+	if (!s->prov) {
+		s->prov = malloc(s->npages * sizeof(s->prov[0]));
+		if (!s->prov)
+			return -ENOMEM;
+		for (uint64_t p = 0; p < s->npages; p++)
+			s->prov[p] = (struct prov){.file = -1, .vfile = -1};
+		jr_add(held(s->env), s->npages * sizeof(s->prov[0]));
+	}
+	/* A candidate until the next mark compares it: the read just wrote the page, which is dirty now, so
+	 * the kernel keeps it until then. */
+	for (uint64_t p = 0; p < n; p++) {
+		s->prov[first + p].file = id;
+		s->prov[first + p].off = file_off + p * ps;
+	}
+	return (int)n;
+}
+
+/* A page's provenance as the marker sees it now. */
+static struct prov prov_at(struct jr_slot *sl, struct snapshot *s, uint64_t page)
+{
+	jr_slot_lock(sl);
+	struct prov p = s->prov ? s->prov[page] : (struct prov){.file = -1, .vfile = -1};
+	jr_slot_unlock(sl);
+	return p;
+}
+
+/* The marker's verdict on a page: verified from (file, off), or (file -1) kept in the snapshot. */
+static void prov_verdict(struct jr_slot *sl, struct snapshot *s, uint64_t page, int32_t file, uint64_t off)
+{
+	jr_slot_lock(sl);
+	s->prov[page].vfile = file;
+	s->prov[page].voff = off;
+	jr_slot_unlock(sl);
 }
 
 static int decode(const struct chunk *c, unsigned char *dst, size_t len)
@@ -126,13 +187,17 @@ static struct chunk *keepable(const struct jr_env *env, const unsigned char *buf
 
 /* KEEP: pages purged since the last mark come back from buf (the old snapshot's bytes), inside the
  * hold window, write-protected like the rest of it until jr_hold_end. */
-static void install_missing(const struct jr_env *env, uint64_t w0, uint64_t np, const unsigned char *vec,
-			    const unsigned char *buf)
+static void install_missing(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t np,
+			    const unsigned char *vec, const unsigned char *buf)
 {
 	uint64_t ps = env->page_size;
+	uint64_t page0 = (w0 - sl->base) / ps;
 	for (uint64_t p = 0; p < np; p++) {
 		if (vec[p] & 1)
 			continue;
+		struct prov pv = prov_at(sl, sl->src, page0 + p);
+		if (pv.vfile >= 0)
+			continue; /* buf holds zeros for it: the service reads it from the file on the touch below */
 		int64_t done;
 		for (int tries = 0; tries < 1000; tries++) { /* EEXIST: the service restored it meanwhile */
 			int r = jr_k_copy(env->uffd, w0 + p * ps, buf + p * ps, ps, env->wp, &done);
@@ -147,7 +212,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 	struct snapshot *s = sl->src;
 	uint64_t ps = env->page_size, cb = env->chunk_bytes;
 	int bound = jr_lz4_bound((int)cb);
-	unsigned char *buf = malloc(cb), *old = malloc(cb), *vec = malloc(env->chunk_pages);
+	unsigned char *buf = malloc(cb), *old = malloc(cb), *vec = malloc(env->chunk_pages), *filebuf = NULL;
 	struct chunk *cbuf = malloc(sizeof(struct chunk) + (size_t)bound);
 	int err = 0;
 	if (!buf || !old || !vec || !cbuf) {
@@ -167,10 +232,30 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			memset(vec, 1, np);
 		struct chunk *prev = s->chunks[ci]; /* only markers swap chunks; we are the marker */
 		int old_ready = 0;
+		uint64_t page0 = (w0 - sl->base) / ps;
 		for (uint64_t p = 0; p < np; p++) {
 			unsigned char *dst = buf + p * ps;
+			struct prov pv = prov_at(sl, s, page0 + p);
 			if (vec[p] & 1) {
 				memcpy(dst, (const void *)(uintptr_t)(w0 + p * ps), ps);
+				int32_t cf = pv.file >= 0 ? pv.file : pv.vfile; /* the latest read, else the last verdict */
+				uint64_t co = pv.file >= 0 ? pv.off : pv.voff;
+				if (cf >= 0) {
+					/* Inside the hold window nothing writes the page: if it equals its file now,
+					 * the file rebuilds it and the snapshot keeps zeros in its place. */
+					if (!filebuf && !(filebuf = malloc(ps))) {
+						err = -ENOMEM;
+						jr_hold_end(env, sl, w0, wlen);
+						goto out;
+					}
+					int ok = jr_files_read(env->files, cf, co, filebuf, ps) == 0 && memcmp(filebuf, dst, ps) == 0;
+					prov_verdict(sl, s, page0 + p, ok ? cf : -1, co);
+					jr_add(&env->c[ok ? JR_C_FILE_VERIFIED : JR_C_FILE_UNVERIFIED], 1);
+					if (ok)
+						memset(dst, 0, ps);
+				}
+			} else if (pv.vfile >= 0) {
+				memset(dst, 0, ps); /* purged since: the file rebuilds it */
 			} else if (!prev) {
 				memset(dst, 0, ps); /* never touched, or all zero at the last mark */
 			} else {
@@ -201,7 +286,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			 * below has made each page non-lazyfree, a page dropped meanwhile still holds the old
 			 * snapshot's bytes, so the old snapshot stays in place until then. */
 			if (prev)
-				install_missing(env, w0, np, vec, buf);
+				install_missing(env, sl, w0, np, vec, buf);
 			jr_hold_end(env, sl, w0, wlen);
 			jr_k_touch_write(w0, wlen, ps);
 			jr_slot_lock(sl);
@@ -230,6 +315,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 	__atomic_store_n(&sl->st[JR_RS_SNAPSHOT_BYTES], total, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->st[JR_RS_KEPT_PAGES], kept_pages, __ATOMIC_RELAXED);
 out:
+	free(filebuf);
 	free(buf);
 	free(old);
 	free(vec);
@@ -245,11 +331,27 @@ static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64
 	const struct snapshot *s = sl->src;
 	uint32_t ci = (uint32_t)((w0 - sl->base) / env->chunk_bytes);
 	const struct chunk *c = ci < s->nchunks ? s->chunks[ci] : NULL;
-	if (!c) {
+	if (!c)
 		memset(dst, 0, wlen);
+	else if (decode(c, dst, wlen) != 0)
+		return -EIO;
+	if (!s->prov)
 		return 0;
+	/* Verified pages from their file, after the identity check; a file that changed since gives
+	 * zeros (the fallback rebuild:file requires), counted by reason: never stale bytes. */
+	uint64_t ps = env->page_size, page0 = (w0 - sl->base) / ps;
+	for (uint64_t p = 0; p < wlen / ps; p++) {
+		const struct prov *pv = &s->prov[page0 + p];
+		if (pv->vfile < 0)
+			continue;
+		int why = jr_files_read(env->files, pv->vfile, pv->voff, dst + p * ps, ps);
+		jr_add(&env->c[why ? why : JR_C_FILE_PAGES], 1);
+		if (why) {
+			memset(dst + p * ps, 0, ps);
+			jr_add(&sl->st[JR_RS_REBUILD_FAILURES], 1);
+		}
 	}
-	return decode(c, dst, wlen);
+	return 0;
 }
 
 const struct jr_source_ops jr_source_snapshot_ops = {
@@ -259,6 +361,7 @@ const struct jr_source_ops jr_source_snapshot_ops = {
 	.init = snapshot_init,
 	.release = snapshot_release,
 	.set_fallback = snapshot_set_fallback,
+	.provenance = snapshot_provenance,
 	.mark = snapshot_mark,
 	.produce = snapshot_produce,
 };

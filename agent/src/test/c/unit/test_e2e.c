@@ -9,6 +9,8 @@
 #include "test.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <string.h>
@@ -402,6 +404,119 @@ static void snapshot_only_where_it_pays(void)
 	env_stop(&e);
 }
 
+/* What happens to the file between the mark and the purge in file_provenance(). */
+enum file_change { UNCHANGED, WRITTEN, TRUNCATED, DELETED, RENAMED_OVER };
+
+/* Rebuild from provenance: a range filled by reads of a file of random bytes (which no snapshot pays
+ * for) keeps no snapshot for the pages still equal to the file at mark, and gets them back from the
+ * file; a page written after the read comes back as written; a file changed before the purge gives
+ * zeros, never its new bytes, counted by reason. */
+static void file_provenance_case(enum file_change change)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	uint64_t cb = CHUNK_PAGES * ps, len = 2 * cb, base = 0;
+	static uint8_t want[2 * CHUNK_PAGES * 4096], other[2 * CHUNK_PAGES * 4096];
+	REQUIRE(len <= sizeof(want));
+	char path[] = "/tmp/jreclaim-prov-XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	fill_random(want, len, 7 + change);
+	REQUIRE(pwrite(fd, want, len, 0) == (ssize_t)len);
+	int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+	REQUIRE(h >= 0);
+	EXPECT_EQ(jr_range_set_fallback(e.svc, h, JR_FALLBACK_ZERO), 0);
+	uint8_t *p = (uint8_t *)(uintptr_t)base;
+	/* The first chunk by pread (positional), the second by read(2) from the file offset. */
+	REQUIRE(pread(fd, p, cb, 0) == (ssize_t)cb);
+	EXPECT_EQ(jr_range_provenance(e.svc, h, 0, cb, fd, 0), (int)CHUNK_PAGES);
+	REQUIRE(lseek(fd, (off_t)cb, SEEK_SET) == (off_t)cb);
+	REQUIRE(read(fd, p + cb, cb) == (ssize_t)cb);
+	EXPECT_EQ(jr_range_provenance(e.svc, h, cb, cb, fd, -1), (int)CHUNK_PAGES);
+	/* Partial pages are never recorded; a range offset past the end is refused. */
+	EXPECT_EQ(jr_range_provenance(e.svc, h, 10, ps, fd, 10), 0);
+	EXPECT_EQ(jr_range_provenance(e.svc, h, len, ps, fd, 0), -EINVAL);
+	/* Page 3 written after the read, before the mark: never rebuilt from the file. */
+	memset(p + 3 * ps, 0x5a, 100);
+	memset(want + 3 * ps, 0x5a, 100);
+
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	EXPECT_EQ(counter(&e, JR_C_FILE_VERIFIED), 2 * CHUNK_PAGES - 1);
+	EXPECT_EQ(counter(&e, JR_C_FILE_UNVERIFIED), 1);
+	uint64_t s[JR_RS_COUNT];
+	stats(&e, h, s);
+	EXPECT(s[JR_RS_SNAPSHOT_BYTES] > 0 && s[JR_RS_SNAPSHOT_BYTES] < cb / 4); /* zeros and page 3's bytes */
+	EXPECT_EQ(s[JR_RS_KEPT_PAGES], 0);
+
+	memset(other, 0xee, len);
+	char moved[sizeof(path) + 8];
+	snprintf(moved, sizeof(moved), "%s.new", path);
+	if (change == WRITTEN)
+		REQUIRE(pwrite(fd, other, ps, 5 * ps) == (ssize_t)ps);
+	if (change == TRUNCATED)
+		REQUIRE(ftruncate(fd, (off_t)(len / 2)) == 0);
+	if (change == DELETED)
+		REQUIRE(unlink(path) == 0);
+	if (change == RENAMED_OVER) {
+		int nfd = open(moved, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+		REQUIRE(nfd >= 0 && write(nfd, other, len) == (ssize_t)len);
+		close(nfd);
+		REQUIRE(rename(moved, path) == 0);
+	}
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	stats(&e, h, s);
+	uint64_t dropped = 2 * CHUNK_PAGES - s[JR_RS_RESIDENT_PAGES];
+	EXPECT(dropped > CHUNK_PAGES);
+	unsigned char v3 = 1;
+	EXPECT_EQ(mincore(p + 3 * ps, ps, &v3), 0);
+	uint64_t from_file = dropped - !(v3 & 1); /* page 3 comes from the snapshot */
+	uint64_t wrong = 0, zero_pages = 0;
+	for (uint64_t pg = 0; pg < 2 * CHUNK_PAGES; pg++) {
+		const uint8_t *got = p + pg * ps;
+		int is_zero = 1;
+		for (uint64_t i = 0; i < ps && is_zero; i++)
+			is_zero = got[i] == 0;
+		zero_pages += is_zero;
+		/* Either the bytes read (or written after the read), or, once the file changed, zeros. */
+		if (memcmp(got, want + pg * ps, ps) != 0 && !(change != UNCHANGED && is_zero && pg != 3))
+			wrong++;
+	}
+	EXPECT_EQ(wrong, 0);
+	EXPECT_EQ(memcmp(p + 3 * ps, want + 3 * ps, ps), 0);
+	uint64_t failed = counter(&e, JR_C_FILE_STALE) + counter(&e, JR_C_FILE_MISSING) + counter(&e, JR_C_FILE_IO_ERRORS);
+	if (change == UNCHANGED) {
+		EXPECT_EQ(memcmp(p, want, len), 0);
+		EXPECT_EQ(counter(&e, JR_C_FILE_PAGES), from_file);
+		EXPECT_EQ(failed, 0);
+	} else {
+		EXPECT_EQ(counter(&e, JR_C_FILE_PAGES), 0);
+		EXPECT_EQ(failed, from_file);
+		EXPECT_EQ(zero_pages, failed);
+		EXPECT_EQ(counter(&e, change == WRITTEN || change == TRUNCATED ? JR_C_FILE_STALE : JR_C_FILE_MISSING), failed);
+	}
+	EXPECT_EQ(counter(&e, JR_C_INSTALL_ERRORS), 0);
+	/* The next mark compares again: pages that no longer match their file keep their bytes in the snapshot. */
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	uint64_t again = 0;
+	for (uint64_t pg = 0; pg < 2 * CHUNK_PAGES; pg++)
+		again += memcmp(p + pg * ps, want + pg * ps, ps) != 0;
+	EXPECT_EQ(again, change == UNCHANGED ? 0 : zero_pages);
+	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+	close(fd);
+	unlink(path);
+	env_stop(&e);
+}
+
+static void file_provenance(void)
+{
+	file_provenance_case(UNCHANGED);
+	file_provenance_case(WRITTEN);
+	file_provenance_case(TRUNCATED);
+	file_provenance_case(DELETED);
+	file_provenance_case(RENAMED_OVER);
+}
+
 static void constants_table_is_complete(void)
 {
 	const struct jr_constant *t = NULL;
@@ -606,6 +721,7 @@ int main(void)
 	RUN(poison_lock_reports_purged);
 	RUN(add_failures_and_registration);
 	RUN(snapshot_only_where_it_pays);
+	RUN(file_provenance);
 	RUN(constants_table_is_complete);
 	RUN(pin_holds_off_mark_and_remove);
 	RUN(poison_pin_reports_purged);

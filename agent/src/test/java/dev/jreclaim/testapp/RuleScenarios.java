@@ -124,7 +124,7 @@ public final class RuleScenarios {
         LockResult lock = range(poison).lock();
         System.out.println("throw, lock(): " + lock + ", then reads " + poison.get(4096));
 
-        print("on-purge rebuild:file,rebuild:app,zero", Sites.laterSite());
+        print("on-purge rebuild:app,zero", Sites.laterSite());
         print("on-purge rebuild:app", Sites.plainSite());
 
         List<Object> nested = new ArrayList<>();

@@ -94,7 +94,7 @@ public final class Sites {
         return filledBuffer(SIZE);
     }
 
-    /** Rule 'later' (on-purge rebuild:file,rebuild:app,zero: resolves to ZERO). */
+    /** Rule 'later' (on-purge rebuild:app,zero: resolves to ZERO). */
     public static ByteBuffer laterSite() {
         return filledBuffer(SIZE);
     }

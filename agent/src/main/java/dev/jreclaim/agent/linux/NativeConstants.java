@@ -37,7 +37,11 @@ public final class NativeConstants {
             JR_C_LOCKS_INTACT = 9, JR_C_LOCKS_PURGED = 10, JR_C_SRC_BASE = 11,
             JR_C_SNAPSHOT_HELD = JR_C_SRC_BASE + 4 * JR_SOURCE_COUNT, JR_C_CHUNKS_INCOMPRESSIBLE = JR_C_SNAPSHOT_HELD + 1,
             JR_C_CHUNKS_OVER_BUDGET = JR_C_SNAPSHOT_HELD + 2, JR_C_CHUNKS_KEPT = JR_C_SNAPSHOT_HELD + 3,
-            JR_C_AGENT_BYTES = JR_C_SNAPSHOT_HELD + 4, JR_C_COUNT = JR_C_SNAPSHOT_HELD + 5;
+            JR_C_AGENT_BYTES = JR_C_SNAPSHOT_HELD + 4,
+            JR_C_FILE_PAGES = JR_C_SNAPSHOT_HELD + 5, JR_C_FILE_VERIFIED = JR_C_SNAPSHOT_HELD + 6,
+            JR_C_FILE_UNVERIFIED = JR_C_SNAPSHOT_HELD + 7, JR_C_FILE_STALE = JR_C_SNAPSHOT_HELD + 8,
+            JR_C_FILE_MISSING = JR_C_SNAPSHOT_HELD + 9, JR_C_FILE_IO_ERRORS = JR_C_SNAPSHOT_HELD + 10,
+            JR_C_COUNT = JR_C_SNAPSHOT_HELD + 11;
     public static final int JR_HIST_BUCKETS = 40;
     /** enum jr_range_stat. */
     public static final int JR_RS_STATE = 0, JR_RS_SOURCE = 1, JR_RS_FAULTS = 2, JR_RS_PAGES_RESTORED = 3,
@@ -60,6 +64,7 @@ public final class NativeConstants {
             JR_MS_ALLOC_REFUSED_MAPS = 8, JR_MS_ALLOC_REFUSED_NOMEM = 9, JR_MS_REGISTER_REFUSED = 10, JR_MS_COUNT = 11;
     /** JR_MAP_RESERVE_PERCENT: the library makes no mapping past this percentage of vm.max_map_count. */
     public static final int JR_MAP_RESERVE_PERCENT = 50;
+    public static final int JR_MAX_FILES = 256;
 
     private NativeConstants() {}
 

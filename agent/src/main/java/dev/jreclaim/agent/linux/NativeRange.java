@@ -36,6 +36,8 @@ public final class NativeRange {
         static final MethodHandle SET_FALLBACK = NativeLibrary.downcall("jr_range_set_fallback",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
         static final MethodHandle UNPIN = op("jr_range_unpin");
+        static final MethodHandle PROVENANCE = NativeLibrary.downcall("jr_range_provenance",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG));
         static final MethodHandle STATS = NativeLibrary.downcall("jr_range_stats",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT));
 
@@ -178,6 +180,21 @@ public final class NativeRange {
             throw NativeLibrary.rethrow(t);
         }
         check(r, "jr_range_set_fallback(" + fallback + ")", "set the fallback of", what);
+    }
+
+    /**
+     * jr_range_provenance: [offset, offset+len) of this SNAPSHOT range was just read from descriptor fd at
+     * filePosition (-1: at the descriptor's offset before the read). Never throws: a read the library cannot
+     * record (not a regular file, too many files) just keeps its pages in the snapshot.
+     *
+     * @return the whole pages recorded, or -errno
+     */
+    public int provenance(long offset, long len, int fd, long filePosition) {
+        try {
+            return (int) Handles.PROVENANCE.invokeExact(service.pointer(), handle, offset, len, fd, filePosition);
+        } catch (Throwable t) {
+            return -1;
+        }
     }
 
     /** enum jr_range_stat, indexed by {@code NativeConstants.JR_RS_*}. */

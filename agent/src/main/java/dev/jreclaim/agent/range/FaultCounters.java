@@ -5,6 +5,12 @@ import static dev.jreclaim.agent.linux.NativeConstants.JR_C_CHUNKS_INCOMPRESSIBL
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_CHUNKS_KEPT;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_CHUNKS_OVER_BUDGET;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_EVENTS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_IO_ERRORS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_MISSING;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_PAGES;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_STALE;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_UNVERIFIED;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_VERIFIED;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FREED_RANGE;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_INSTALL_ERRORS;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_LOCKS_INTACT;
@@ -43,7 +49,8 @@ import java.util.Map;
  */
 public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, long races, long rebuildFailures,
         long installErrors, long readErrors, long locksIntact, long locksPurged, long maxNanos,
-        Map<RebuildSource, SourceCounters> perSource, long[] histogram, Snapshots snapshots, long agentBytes) {
+        Map<RebuildSource, SourceCounters> perSource, long[] histogram, Snapshots snapshots, long agentBytes,
+        FileRebuilds files) {
 
     /**
      * @param heldBytes          memory all snapshots hold now: anonymous memory the kernel cannot drop
@@ -52,6 +59,18 @@ public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, l
      * @param keptPlain          of those, chunks left ordinary memory (no fallback): never MADV_FREE'd
      */
     public record Snapshots(long heldBytes, long incompressible, long overBudget, long keptPlain) {}
+
+    /**
+     * rebuild:file (docs/fault-path.md, "Pages rebuilt from the file they were read from").
+     *
+     * @param pages      pages the service read back from the file they were read from
+     * @param verified   page marks that found the page equal to its file: no snapshot kept for it
+     * @param unverified page marks that found it changed since the read (written): it went to the snapshot
+     * @param stale      pages not rebuilt, zeros instead: the file was written, truncated or extended
+     * @param missing    pages not rebuilt, zeros instead: the file was deleted or its path renamed over
+     * @param ioErrors   pages not rebuilt, zeros instead: fstat or pread failed
+     */
+    public record FileRebuilds(long pages, long verified, long unverified, long stale, long missing, long ioErrors) {}
 
     /** Faults answered, pages installed, bytes installed and nanoseconds spent for one source. */
     public record SourceCounters(long faults, long pages, long bytes, long nanos) {}
@@ -66,7 +85,9 @@ public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, l
                 c[JR_C_RACES], c[JR_C_REBUILD_FAILURES], c[JR_C_INSTALL_ERRORS], c[JR_C_READ_ERRORS],
                 c[JR_C_LOCKS_INTACT], c[JR_C_LOCKS_PURGED], c[JR_C_MAX_NS], per, hist,
                 new Snapshots(c[JR_C_SNAPSHOT_HELD], c[JR_C_CHUNKS_INCOMPRESSIBLE], c[JR_C_CHUNKS_OVER_BUDGET],
-                        c[JR_C_CHUNKS_KEPT]), c[JR_C_AGENT_BYTES]);
+                        c[JR_C_CHUNKS_KEPT]), c[JR_C_AGENT_BYTES],
+                new FileRebuilds(c[JR_C_FILE_PAGES], c[JR_C_FILE_VERIFIED], c[JR_C_FILE_UNVERIFIED], c[JR_C_FILE_STALE],
+                        c[JR_C_FILE_MISSING], c[JR_C_FILE_IO_ERRORS]));
     }
 
     /** Pages installed by the service, all sources. */

@@ -282,6 +282,17 @@ public final class VolatileRange implements AutoCloseable {
     }
 
     /**
+     * [offset, offset+len) of this SNAPSHOT range was just filled by a read of descriptor {@code fd} at
+     * {@code position} (-1: at the descriptor's offset). No lock: a range freed meanwhile has a stale handle,
+     * which the library refuses.
+     *
+     * @return the whole pages recorded, or -errno (nothing recorded: those pages keep their snapshot)
+     */
+    public int recordFileRead(long offset, long len, int fd, long position) {
+        return range.provenance(offset, len, fd, position);
+    }
+
+    /**
      * What a chunk of this SNAPSHOT range becomes when its snapshot does not pay: {@link RebuildSource#ZERO}
      * (read as zeros once purged) or null (ordinary memory, the default). Set before the first mark.
      *

@@ -7,9 +7,13 @@ import java.util.List;
 
 /**
  * A rule's {@code on-purge} list resolved, once at start, to the rebuild source its buffers get: the first
- * entry this agent can serve. {@code rebuild:file} and {@code rebuild:app} come with later issues and are
- * skipped; {@code rebuild:snapshot} needs write-protect support (a snapshot racing writers could lose
- * them otherwise). None left: the rule's buffers stay plain JDK memory.
+ * entry this agent can serve. {@code rebuild:app} comes with a later issue and is skipped;
+ * {@code rebuild:snapshot} needs write-protect support (a snapshot racing writers could lose them
+ * otherwise). {@code rebuild:file} is a SNAPSHOT range whose pages filled by a JDK file read, and still
+ * equal to the file at mark, keep no snapshot and are read back from the file (docs/fault-path.md, "Pages
+ * rebuilt from the file they were read from"); it needs write-protect too, and {@code zero} after it: a page
+ * whose file changed before the purge reads as zeros, never as the file's new bytes. None left: the rule's
+ * buffers stay plain JDK memory.
  *
  * <p>A SNAPSHOT chunk whose snapshot does not pay ({@code jreclaim.snapshot.min-ratio}, {@code max-memory})
  * falls to the entry after it, chunk by chunk: {@code zero} makes it read as zeros once purged; anything else
@@ -20,37 +24,49 @@ import java.util.List;
  * @param source   null when no entry can serve
  * @param fallback what a SNAPSHOT chunk without a snapshot becomes: ZERO, or null for ordinary memory
  * @param skipped  the entries passed over, with why, for the start-up line
+ * @param fromFiles whether the rule's buffers record where JDK file reads filled them from (rebuild:file)
  */
-public record PurgeResolution(RebuildSource source, RebuildSource fallback, List<String> skipped) {
+public record PurgeResolution(RebuildSource source, RebuildSource fallback, List<String> skipped, boolean fromFiles) {
 
     public PurgeResolution(RebuildSource source, List<String> skipped) {
-        this(source, null, skipped);
+        this(source, null, skipped, false);
+    }
+
+    public PurgeResolution(RebuildSource source, RebuildSource fallback, List<String> skipped) {
+        this(source, fallback, skipped, false);
     }
 
     public static PurgeResolution resolve(List<PurgePolicy> onPurge, boolean writeProtect) {
         List<String> skipped = new ArrayList<>();
         for (int i = 0; i < onPurge.size(); i++) {
             PurgePolicy p = onPurge.get(i);
+            boolean zeroAfter = onPurge.subList(i + 1, onPurge.size()).contains(PurgePolicy.ZERO);
             RebuildSource s = switch (p) {
                 case REBUILD_SNAPSHOT -> writeProtect ? RebuildSource.SNAPSHOT : null;
-                case REBUILD_FILE, REBUILD_APP -> null;
+                case REBUILD_FILE -> writeProtect && zeroAfter ? RebuildSource.SNAPSHOT : null;
+                case REBUILD_APP -> null;
                 case ZERO -> RebuildSource.ZERO;
                 case THROW -> RebuildSource.POISON;
             };
             if (s != null) {
                 RebuildSource fallback = s == RebuildSource.SNAPSHOT && onPurge.getLast() == PurgePolicy.ZERO
                         ? RebuildSource.ZERO : null;
-                return new PurgeResolution(s, fallback, skipped);
+                return new PurgeResolution(s, fallback, skipped, p == PurgePolicy.REBUILD_FILE);
             }
-            skipped.add(p.token() + (p == PurgePolicy.REBUILD_SNAPSHOT ? " needs userfaultfd write-protect"
-                    : " is not supported yet"));
+            skipped.add(p.token() + switch (p) {
+                case REBUILD_SNAPSHOT -> " needs userfaultfd write-protect";
+                case REBUILD_FILE -> writeProtect ? " needs zero after it (what a page whose file changed reads as)"
+                        : " needs userfaultfd write-protect";
+                default -> " is not supported yet";
+            });
         }
-        return new PurgeResolution(null, null, skipped);
+        return new PurgeResolution(null, null, skipped, false);
     }
 
-    /** "SNAPSHOT" (a chunk whose snapshot does not pay stays plain memory), "SNAPSHOT else ZERO", "ZERO (rebuild:file is not supported yet)", "plain JDK memory (...)". */
+    /** "SNAPSHOT" (a chunk whose snapshot does not pay stays plain memory), "SNAPSHOT else ZERO", "FILE+SNAPSHOT else ZERO", "ZERO (rebuild:app is not supported yet)", "plain JDK memory (...)". */
     public String describe() {
-        String head = source == null ? "plain JDK memory" : source.name() + (fallback == null ? "" : " else " + fallback);
+        String head = source == null ? "plain JDK memory"
+                : (fromFiles ? "FILE+" : "") + source.name() + (fallback == null ? "" : " else " + fallback);
         return skipped.isEmpty() ? head : head + " (" + String.join(", ", skipped) + ")";
     }
 }

@@ -16,6 +16,7 @@ import dev.jreclaim.instrumentation.api.MemoryPins;
 import dev.jreclaim.instrumentation.api.PinHook;
 import dev.jreclaim.instrumentation.api.PurgedMemoryError;
 import dev.jreclaim.instrumentation.api.ReclaimableMemory;
+import dev.jreclaim.instrumentation.api.FileReadListener;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -42,6 +43,7 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
     private final LongAdder allocations = new LongAdder();
     private final LongAdder frees = new LongAdder();
     private final LongAdder fallbacks = new LongAdder();
+    private final FileReads fileReads = new FileReads();
     private final LongAdder freeFailures = new LongAdder();
     private final LongAdder pins = new LongAdder();
     private final LongAdder pinFailures = new LongAdder();
@@ -110,6 +112,9 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
             if (rule.purge().fallback() != null) {
                 r.fallBackTo(rule.purge().fallback()); // a chunk whose snapshot does not pay: zeros, not plain memory
             }
+            if (rule.purge().fromFiles()) {
+                fileReads.add(r); // rebuild:file: JDK reads into it record where its pages came from
+            }
             try {
                 policy.taken(use, r); // its mark mode starts
             } catch (Throwable t) { // the range stays LOCKED: plain memory in effect
@@ -175,6 +180,7 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
         }
         frees.increment();
         try {
+            fileReads.remove(r);
             policy.freeing(r);
             r.free();
         } catch (Throwable t) { // never into the JDK's cleaner; the mapping may leak, counted
@@ -245,6 +251,11 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
 
     public Pins pins() {
         return new Pins(pins.sum(), pinFailures.sum(), purgedRefusals.sum());
+    }
+
+    /** What the advice on JDK file reads reports to (FileReadHook). */
+    public FileReadListener fileReads() {
+        return fileReads;
     }
 
     /** The live range whose memory starts at {@code address} (a direct buffer's or segment's address), or null. */

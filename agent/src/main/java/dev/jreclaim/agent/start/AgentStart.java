@@ -17,6 +17,7 @@ import dev.jreclaim.agent.rules.RuleSet;
 import dev.jreclaim.agent.rules.SiteTracker;
 import dev.jreclaim.agent.runtime.ReclaimRuntime;
 import dev.jreclaim.instrumentation.api.InstrumentationContext;
+import dev.jreclaim.instrumentation.api.FileReadHook;
 import dev.jreclaim.instrumentation.api.MemoryHook;
 import dev.jreclaim.instrumentation.api.PinHook;
 import dev.jreclaim.instrumentation.api.SiteTable;
@@ -175,6 +176,7 @@ public final class AgentStart {
         policy.start(service);
         PinHook.install(runtime); // before any memory is handed out: every native access to it is pinned
         MemoryHook.install(runtime);
+        FileReadHook.install(runtime.fileReads());
         String noPool = ManagementHook.install(inst, runtime);
         if (noPool != null) {
             AgentLog.warn("no jreclaim buffer pool or MBean in JMX: " + noPool);

@@ -23,7 +23,8 @@ class PurgeResolutionTest {
     void laterIssuesAndMissingWriteProtectAreSkipped() {
         PurgeResolution r = PurgeResolution.resolve(List.of(REBUILD_FILE, REBUILD_APP, THROW), true);
         assertEquals(RebuildSource.POISON, r.source());
-        assertEquals("POISON (rebuild:file is not supported yet, rebuild:app is not supported yet)", r.describe());
+        assertEquals("POISON (rebuild:file needs zero after it (what a page whose file changed reads as),"
+                + " rebuild:app is not supported yet)", r.describe());
         PurgeResolution noWp = PurgeResolution.resolve(List.of(REBUILD_SNAPSHOT, ZERO), false);
         assertEquals("ZERO (rebuild:snapshot needs userfaultfd write-protect)", noWp.describe());
     }
@@ -45,5 +46,17 @@ class PurgeResolutionTest {
         assertEquals(null, r.source());
         assertEquals("plain JDK memory (rebuild:snapshot needs userfaultfd write-protect, rebuild:app is not"
                 + " supported yet)", r.describe());
+    }
+
+    @Test
+    void rebuildFromFilesIsASnapshotRangeThatFallsToZero() {
+        PurgeResolution f = PurgeResolution.resolve(List.of(REBUILD_FILE, ZERO), true);
+        assertEquals(RebuildSource.SNAPSHOT, f.source());
+        assertEquals(RebuildSource.ZERO, f.fallback());
+        assertEquals(true, f.fromFiles());
+        assertEquals("FILE+SNAPSHOT else ZERO", f.describe());
+        assertEquals(false, PurgeResolution.resolve(List.of(REBUILD_SNAPSHOT, ZERO), true).fromFiles());
+        assertEquals("ZERO (rebuild:file needs userfaultfd write-protect)",
+                PurgeResolution.resolve(List.of(REBUILD_FILE, ZERO), false).describe());
     }
 }

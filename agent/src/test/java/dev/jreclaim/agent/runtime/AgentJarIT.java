@@ -53,6 +53,7 @@ class AgentJarIT {
                 assertEquals(List.of("dev.jreclaim.instrumentation.directbuffer.DirectBufferInstrumentation",
                         "dev.jreclaim.instrumentation.ffmarena.ArenaInstrumentation",
                         "dev.jreclaim.instrumentation.nativeio.NativeIoInstrumentation",
+                        "dev.jreclaim.instrumentation.fileread.FileReadInstrumentation",
                         "dev.jreclaim.instrumentation.sitescope.SiteInstrumentation"), providers,
                         "every instrumentation module's service entry, merged");
             }

@@ -16,9 +16,9 @@ class InstrumentationInstallerTest {
     @Test
     void everyModuleIsFoundThroughServiceLoaderInInstallationOrder() {
         List<InstrumentationModule> modules = InstrumentationInstaller.modules();
-        assertEquals(List.of("DirectByteBuffer", "FFM arenas", "native I/O guards", "application site methods"),
+        assertEquals(List.of("DirectByteBuffer", "FFM arenas", "FileChannel reads", "native I/O guards", "application site methods"),
                 modules.stream().map(InstrumentationModule::name).toList());
-        assertEquals(List.of(Target.JDK, Target.JDK, Target.GUARD, Target.APPLICATION),
+        assertEquals(List.of(Target.JDK, Target.JDK, Target.GUARD, Target.GUARD, Target.APPLICATION),
                 modules.stream().map(InstrumentationModule::target).toList());
     }
 }
