@@ -52,8 +52,8 @@ class AgentJarIT {
                         .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).sorted().toList();
                 assertEquals(List.of("dev.jreclaim.instrumentation.directbuffer.DirectBufferInstrumentation",
                         "dev.jreclaim.instrumentation.ffmarena.ArenaInstrumentation",
-                        "dev.jreclaim.instrumentation.nativeio.NativeIoInstrumentation",
                         "dev.jreclaim.instrumentation.fileread.FileReadInstrumentation",
+                        "dev.jreclaim.instrumentation.nativeio.NativeIoInstrumentation",
                         "dev.jreclaim.instrumentation.sitescope.SiteInstrumentation"), providers,
                         "every instrumentation module's service entry, merged");
             }
