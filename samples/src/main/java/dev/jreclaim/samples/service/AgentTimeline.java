@@ -1,4 +1,4 @@
-package dev.jreclaim.samples.blobcache;
+package dev.jreclaim.samples.service;
 
 import dev.jreclaim.samples.chart.Series;
 import java.io.BufferedReader;
@@ -72,5 +72,10 @@ public final class AgentTimeline {
 
     public Series faultsPerSecond() {
         return faultsPerSecond;
+    }
+
+    /** The most the agent's ranges had purged at one sample, MiB (0 without samples). */
+    public double maxPurgedMiB() {
+        return purgedMiB.maxValue();
     }
 }
