@@ -9,20 +9,21 @@ import java.util.regex.Pattern;
  *
  * @param pagesRebuilt      pages the fault service rebuilt on touch
  * @param snapshotPages     of those, pages rebuilt from snapshots
- * @param snapshotBytes     memory the agent held in snapshots at exit
+ * @param snapshotBytes     memory the agent held in snapshots at exit (whole MiB, as the line gives it)
  * @param rebuildFailures   rebuilds that failed
+ * @param keptPlainBytes    bytes of ranges the agent left ordinary memory (never reclaimed)
  */
-public record AgentExitLine(String line, long pagesRebuilt, long snapshotPages, long snapshotBytes, long rebuildFailures) {
+public record AgentExitLine(String line, long pagesRebuilt, long snapshotPages, long snapshotBytes, long rebuildFailures,
+        long keptPlainBytes) {
     private static final Pattern REBUILT = Pattern.compile("(\\d+) pages rebuilt");
     private static final Pattern SNAPSHOT_PAGES = Pattern.compile("(\\d+) from snapshots");
-    // "12 MiB in snapshots", "0 B of snapshots", "snapshots 3 KiB", "snapshot memory 0 bytes"
-    private static final Pattern SNAPSHOT_BYTES = Pattern.compile(
-            "(\\d+) ?(B|bytes|KiB|MiB|GiB) (?:in |of |held in )?snapshots?\\b|snapshots?(?: memory)?:? (\\d+) ?(B|bytes|KiB|MiB|GiB)\\b");
+    private static final Pattern SNAPSHOT_MIB = Pattern.compile("(\\d+) MiB in snapshots");
     private static final Pattern FAILURES = Pattern.compile("(\\d+) rebuild failures");
+    private static final Pattern KEPT_PLAIN = Pattern.compile("(\\d+) MiB left plain");
 
     public static AgentExitLine parse(String line) {
-        return new AgentExitLine(line, number(REBUILT, line), number(SNAPSHOT_PAGES, line), snapshotBytes(line),
-                number(FAILURES, line));
+        return new AgentExitLine(line, number(REBUILT, line), number(SNAPSHOT_PAGES, line), mib(number(SNAPSHOT_MIB, line)),
+                number(FAILURES, line), mib(number(KEPT_PLAIN, line)));
     }
 
     public boolean present() {
@@ -34,18 +35,7 @@ public record AgentExitLine(String line, long pagesRebuilt, long snapshotPages, 
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    private static long snapshotBytes(String line) {
-        Matcher m = SNAPSHOT_BYTES.matcher(line);
-        if (!m.find()) {
-            return -1;
-        }
-        boolean first = m.group(1) != null;
-        long n = Long.parseLong(first ? m.group(1) : m.group(3));
-        return switch (first ? m.group(2) : m.group(4)) {
-            case "KiB" -> n << 10;
-            case "MiB" -> n << 20;
-            case "GiB" -> n << 30;
-            default -> n;
-        };
+    private static long mib(long n) {
+        return n < 0 ? n : n << 20;
     }
 }

@@ -59,7 +59,7 @@ public final class HttpLoad {
                     try {
                         HttpResponse<byte[]> resp = client.send(
                                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + paths.get(item)))
-                                        .timeout(Duration.ofSeconds(30)).build(),
+                                        .timeout(Duration.ofSeconds(10)).build(),
                                 HttpResponse.BodyHandlers.ofByteArray());
                         if (resp.statusCode() != 200) {
                             errors.incrementAndGet();

@@ -21,7 +21,7 @@ public record ServiceComparison(ServiceOutcome agent, ServiceOutcome plain, Opti
         if (roomyBytes > 0) {
             ServiceOutcome r = ServiceRun.run(s.withLimit(roomyBytes), service, load, false,
                     line -> echo.accept("[plain, roomy] " + line));
-            echo.accept("=> " + r.describe());
+            echo.accept("=> room for the cache, " + r.describe());
             roomy = Optional.of(r);
         }
         return new ServiceComparison(agent, plain, roomy);
@@ -39,10 +39,13 @@ public record ServiceComparison(ServiceOutcome agent, ServiceOutcome plain, Opti
         b.append(String.format(Locale.ROOT, "with the agent (%d MiB cgroup): served %d of %d, wrong %d, errors %d, %s, cgroup peak %d MiB%n",
                 agent.limitBytes() >> 20, agent.load().served(), requests, agent.load().wrong(), agent.load().errors(),
                 agent.oomKilled() ? "OOM-killed" : "not OOM-killed", agent.peakBytes() >> 20));
+        double snapMiB = agent.agentTimeline().maxSnapshotMiB();
         b.append(String.format(Locale.ROOT, "  pages purged and rebuilt %d (%d from snapshots), up to %d MiB purged at once,"
-                + " snapshot memory %s, rebuild failures %d%n", x.pagesRebuilt(), x.snapshotPages(),
-                Math.round(agent.agentTimeline().maxPurgedMiB()),
-                x.snapshotBytes() < 0 ? "not reported by the agent" : x.snapshotBytes() + " bytes", x.rebuildFailures()));
+                + " rebuild failures %d%n  snapshot memory %s at exit, %s at most (stat); left plain (never reclaimed) %s%n",
+                x.pagesRebuilt(), x.snapshotPages(), Math.round(agent.agentTimeline().maxPurgedMiB()), x.rebuildFailures(),
+                x.snapshotBytes() < 0 ? "not reported by the agent" : (x.snapshotBytes() >> 20) + " MiB",
+                snapMiB < 0 ? "not reported" : String.format(Locale.ROOT, "%.2f MiB", snapMiB),
+                x.keptPlainBytes() < 0 ? "not reported" : (x.keptPlainBytes() >> 20) + " MiB"));
         b.append(String.format(Locale.ROOT, "plain JDK (%d MiB cgroup): served %d, %s, cgroup peak %d MiB%n",
                 plain.limitBytes() >> 20, plain.load().served(), plain.oomKilled() ? "OOM-killed" : "not OOM-killed",
                 plain.peakBytes() >> 20));

@@ -52,6 +52,6 @@ public record ServiceOutcome(boolean withAgent, HttpLoad.Result load, int exitCo
                 + (agentTimeline.maxPurgedMiB() > 0 ? ", up to " + Math.round(agentTimeline.maxPurgedMiB()) + " MiB purged at once" : "")
                 + (x.pagesRebuilt() >= 0 ? ", " + x.pagesRebuilt() + " pages purged and rebuilt (" + x.snapshotPages()
                         + " from snapshots)" : "")
-                + (withAgent ? ", snapshot memory " + (x.snapshotBytes() < 0 ? "not reported" : x.snapshotBytes() + " bytes") : "");
+                + (withAgent ? ", snapshot memory " + (x.snapshotBytes() < 0 ? "not reported" : (x.snapshotBytes() >> 20) + " MiB") : "");
     }
 }

@@ -62,6 +62,8 @@ class FileCacheUnderPressureTest {
                 () -> assertEquals(0, x.snapshotPages(), "pages rebuilt from snapshots: " + x.line()),
                 () -> assertTrue(x.snapshotBytes() >= 0, "the agent's exit line gives no snapshot memory: " + x.line()),
                 () -> assertEquals(0, x.snapshotBytes(), "snapshot memory for incompressible file content: " + x.line()),
+                () -> assertEquals(0.0, c.agent().agentTimeline().maxSnapshotMiB(), "snapshot MiB in the agent's stat"
+                        + " (-1: no snap-MiB column or no sample)"),
                 () -> assertTrue(c.plain().oomKilled(), "the control run was not OOM-killed, so the test proves nothing: "
                         + c.plain().describe()));
     }
