@@ -11,6 +11,9 @@ struct jr_env {
 	uint32_t chunk_pages; /* <= JR_MAX_CHUNK_PAGES */
 	uint64_t chunk_bytes;
 	unsigned char *dummy; /* one never-touched page, for jr_k_flush_lazyfree */
+	uint64_t *c;          /* the service's counters (enum jr_counter), updated with jr_add */
+	uint32_t snapshot_min_ratio_pct; /* atomic: jr_service_set_snapshot_limits */
+	uint64_t snapshot_max_bytes;     /* atomic: idem */
 };
 
 #endif

@@ -413,6 +413,9 @@ JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uin
 	svc->env.page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	svc->env.chunk_pages = chunk_pages;
 	svc->env.chunk_bytes = svc->env.page_size * chunk_pages;
+	svc->env.c = svc->c;
+	svc->env.snapshot_min_ratio_pct = JR_SNAPSHOT_MIN_RATIO_PCT;
+	svc->env.snapshot_max_bytes = UINT64_MAX;
 	int err = jr_table_init(&svc->table, capacity);
 	if (err)
 		goto fail;
@@ -487,6 +490,10 @@ JR_API int jr_service_counters(struct jr_service *svc, uint64_t *out, int n)
 		return -EBADF;
 	if (n > JR_C_COUNT)
 		n = JR_C_COUNT;
+	/* The library's own memory: what jr_service_start allocated, plus source state and snapshots. */
+	uint64_t own = sizeof(*svc) + (uint64_t)svc->table.capacity * (sizeof(struct jr_slot) + sizeof(struct jr_index_entry)) +
+		       svc->env.chunk_bytes * 2 + svc->env.page_size;
+	__atomic_store_n(&svc->c[JR_C_AGENT_BYTES], own + jr_load(&svc->c[JR_C_SNAPSHOT_HELD]), __ATOMIC_RELAXED);
 	for (int i = 0; i < n; i++)
 		out[i] = jr_load(&svc->c[i]);
 	return n;
@@ -508,6 +515,17 @@ JR_API int jr_service_set_test_delay(struct jr_service *svc, uint64_t ns)
 	if (!svc)
 		return -EBADF;
 	__atomic_store_n(&svc->test_delay_ns, ns, __ATOMIC_RELAXED);
+	return 0;
+}
+
+JR_API int jr_service_set_snapshot_limits(struct jr_service *svc, uint32_t min_ratio_pct, uint64_t max_bytes)
+{
+	if (!svc)
+		return -EBADF;
+	if (min_ratio_pct < 100)
+		return -EINVAL; /* a snapshot larger than its chunk never pays */
+	__atomic_store_n(&svc->env.snapshot_min_ratio_pct, min_ratio_pct, __ATOMIC_RELAXED);
+	__atomic_store_n(&svc->env.snapshot_max_bytes, max_bytes, __ATOMIC_RELAXED);
 	return 0;
 }
 

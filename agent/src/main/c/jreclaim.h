@@ -61,7 +61,12 @@ enum jr_counter {
 	JR_C_LOCKS_INTACT,        /* jr_range_lock calls that answered JR_INTACT */
 	JR_C_LOCKS_PURGED,        /* jr_range_lock calls that answered JR_PURGED */
 	JR_C_SRC_BASE,            /* then per source s: FAULTS, PAGES, BYTES, NS at JR_C_SRC_BASE + 4*s */
-	JR_C_COUNT = JR_C_SRC_BASE + 4 * JR_SOURCE_COUNT
+	JR_C_SNAPSHOT_HELD = JR_C_SRC_BASE + 4 * JR_SOURCE_COUNT, /* bytes all snapshots hold now (never droppable) */
+	JR_C_CHUNKS_INCOMPRESSIBLE, /* marks of a chunk whose LZ4 form did not pay (min ratio): no snapshot kept */
+	JR_C_CHUNKS_OVER_BUDGET,    /* marks of a chunk whose snapshot would pass the snapshot memory limit */
+	JR_C_CHUNKS_KEPT,           /* of those, chunks left ordinary memory (no fallback): not MADV_FREE'd */
+	JR_C_AGENT_BYTES,           /* the library's own memory now: table, index, scratch, source state, snapshots */
+	JR_C_COUNT
 };
 #define JR_C_SRC_FAULTS(s) (JR_C_SRC_BASE + 4 * (s) + 0)
 #define JR_C_SRC_PAGES(s) (JR_C_SRC_BASE + 4 * (s) + 1)
@@ -83,6 +88,7 @@ enum jr_range_stat {
 	JR_RS_REGISTERED,        /* 1 once the range is registered with the userfaultfd (first mark) */
 	JR_RS_BYTES,             /* the mapping's length */
 	JR_RS_RESIDENT_PAGES,    /* pages present now (mincore, read after every other figure) */
+	JR_RS_KEPT_PAGES,        /* pages the last mark left ordinary memory (no source could serve them) */
 	JR_RS_COUNT
 };
 
@@ -91,6 +97,12 @@ enum jr_range_stat {
 
 /* Limits, each defined here only. */
 #define JR_MAX_CHUNK_PAGES 4096u /* pages per chunk, which is also the most one fault restores */
+
+/* A SNAPSHOT range's fallback (jr_range_set_fallback): what a chunk whose snapshot did not pay becomes. */
+#define JR_FALLBACK_KEEP 0   /* ordinary memory: not MADV_FREE'd at mark (the default) */
+#define JR_FALLBACK_ZERO 1   /* MADV_FREE'd; a purged page reads as zeros */
+/* Snapshot limits (jr_service_set_snapshot_limits): defaults until set. */
+#define JR_SNAPSHOT_MIN_RATIO_PCT 125u /* keep a chunk's LZ4 form only if raw * 100 >= stored * this */
 
 /* The constants above, by name, for the Java side to check when it loads the library. */
 struct jr_constant {
@@ -113,6 +125,11 @@ JR_API int jr_service_counters(struct jr_service *svc, uint64_t *out, int n);
 JR_API int jr_service_histogram(struct jr_service *svc, uint64_t *out, int n);
 JR_API int jr_service_set_test_delay(struct jr_service *svc, uint64_t ns);
 JR_API int jr_service_live_ranges(struct jr_service *svc);
+/*
+ * A chunk keeps its snapshot only when its LZ4 form is at most raw * 100 / min_ratio_pct bytes (min_ratio_pct
+ * >= 100) and all snapshots together stay within max_bytes; otherwise the chunk takes its range's fallback.
+ */
+JR_API int jr_service_set_snapshot_limits(struct jr_service *svc, uint32_t min_ratio_pct, uint64_t max_bytes);
 
 /*
  * Maps len bytes (rounded up to the page size) of private anonymous memory, MADV_NOHUGEPAGE, and adds
@@ -138,6 +155,8 @@ JR_API int jr_range_detach(struct jr_service *svc, int64_t handle);
 JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len);
 /* Drops the range's lazyfree pages now (every CPU's page batches drained, then MADV_PAGEOUT). */
 JR_API int jr_range_purge(struct jr_service *svc, int64_t handle);
+/* A SNAPSHOT range's JR_FALLBACK_*, before or between marks (-EINVAL for another source or value). */
+JR_API int jr_range_set_fallback(struct jr_service *svc, int64_t handle, int fallback);
 /* Copies min(n, JR_RS_COUNT) figures (enum jr_range_stat) into out; returns how many. */
 JR_API int jr_range_stats(struct jr_service *svc, int64_t handle, uint64_t *out, int n);
 

@@ -29,6 +29,9 @@ struct jr_source_ops {
 	int (*mark)(const struct jr_env *env, struct jr_slot *sl);
 	/* Fills dst with the bytes of [w0, w0+wlen) (one chunk); NULL: zeros by UFFDIO_ZEROPAGE. */
 	int (*produce)(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t wlen, unsigned char *dst);
+	/* Under the slot lock: what a chunk no capture pays for becomes (JR_FALLBACK_*); NULL: the
+	 * source has no fallback (-EINVAL). */
+	int (*set_fallback)(struct jr_slot *sl, int fallback);
 };
 
 /* The ops of a source (0 <= source < JR_SOURCE_COUNT). */

@@ -1,6 +1,7 @@
 /*
  * SNAPSHOT: an LZ4 copy of each chunk, taken at mark under the hold window and decoded at fault.
- * A chunk without a copy (never touched, or all zero at the last mark) reads as zeros.
+ * A chunk without a copy (never touched, all zero at the last mark, or one whose copy did not pay
+ * under JR_FALLBACK_ZERO) reads as zeros; under JR_FALLBACK_KEEP such a chunk is never freed.
  */
 #include "source.h"
 
@@ -15,18 +16,25 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* One chunk: an LZ4 block, or the raw bytes when they do not compress. */
+/* One chunk's LZ4 block. A chunk is kept only in a form that pays (jr_service_set_snapshot_limits):
+ * random bytes, whose LZ4 block is as large as they are, keep none (docs/fault-path.md, "Snapshots
+ * only where they pay"). */
 struct chunk {
 	uint32_t stored_len; /* bytes after this header */
-	uint32_t raw;        /* 1: stored uncompressed */
 	unsigned char data[];
 };
 
 /* chunks[i] is swapped under the slot lock, by the marker only. */
 struct snapshot {
+	const struct jr_env *env; /* the service's, which outlives the range */
+	int fallback; /* JR_FALLBACK_*: what a chunk whose snapshot does not pay becomes; under the slot lock */
 	uint32_t nchunks;
 	struct chunk *chunks[];
 };
+
+static uint64_t chunk_cost(const struct chunk *c) { return c ? sizeof(*c) + c->stored_len : 0; }
+
+static uint64_t *held(const struct jr_env *env) { return &env->c[JR_C_SNAPSHOT_HELD]; }
 
 static int snapshot_init(const struct jr_env *env, struct jr_slot *sl, int file_fd, uint64_t file_off)
 {
@@ -37,8 +45,11 @@ static int snapshot_init(const struct jr_env *env, struct jr_slot *sl, int file_
 	struct snapshot *s = calloc(1, sizeof(*s) + n * sizeof(s->chunks[0]));
 	if (!s)
 		return -ENOMEM;
+	s->env = env;
+	s->fallback = JR_FALLBACK_KEEP;
 	s->nchunks = n;
 	sl->src = s;
+	jr_add(held(env), sizeof(*s) + n * sizeof(s->chunks[0]));
 	return 0;
 }
 
@@ -47,22 +58,30 @@ static void snapshot_release(struct jr_slot *sl, int keep_fd)
 	(void)keep_fd;
 	struct snapshot *s = sl->src;
 	if (s) {
-		for (uint32_t i = 0; i < s->nchunks; i++)
+		const struct jr_env *env = s->env;
+		uint64_t freed = sizeof(*s) + s->nchunks * sizeof(s->chunks[0]);
+		for (uint32_t i = 0; i < s->nchunks; i++) {
+			freed += chunk_cost(s->chunks[i]);
 			free(s->chunks[i]);
+		}
 		free(s);
+		__atomic_sub_fetch(held(env), freed, __ATOMIC_RELAXED);
 	}
 	sl->src = NULL;
 	__atomic_store_n(&sl->st[JR_RS_SNAPSHOT_BYTES], 0, __ATOMIC_RELAXED);
 }
 
+static int snapshot_set_fallback(struct jr_slot *sl, int fallback)
+{
+	jr_slot_assert_locked(sl);
+	if (fallback != JR_FALLBACK_KEEP && fallback != JR_FALLBACK_ZERO)
+		return -EINVAL;
+	((struct snapshot *)sl->src)->fallback = fallback;
+	return 0;
+}
+
 static int decode(const struct chunk *c, unsigned char *dst, size_t len)
 {
-	if (c->raw) {
-		if (c->stored_len != len)
-			return -EIO;
-		memcpy(dst, c->data, len);
-		return 0;
-	}
 	int n = jr_lz4_decompress((const char *)c->data, (char *)dst, (int)c->stored_len, (int)len);
 	return n == (int)len ? 0 : -EIO;
 }
@@ -74,6 +93,53 @@ static int all_zero(const unsigned char *p, size_t n)
 		if (q[i])
 			return 0;
 	return 1;
+}
+
+/* The chunk's LZ4 block if it pays and fits the snapshot memory limit (charged to it), else NULL with
+ * *why set to the counter that says why. */
+static struct chunk *keepable(const struct jr_env *env, const unsigned char *buf, uint64_t wlen, struct chunk *cbuf,
+			      int bound, uint64_t replaced_cost, int *why, int *err)
+{
+	int n = jr_lz4_compress((const char *)buf, (char *)cbuf->data, (int)wlen, bound);
+	uint32_t ratio = __atomic_load_n(&env->snapshot_min_ratio_pct, __ATOMIC_RELAXED);
+	if (n <= 0 || (uint64_t)n * ratio > wlen * 100) {
+		*why = JR_C_CHUNKS_INCOMPRESSIBLE;
+		return NULL;
+	}
+	uint64_t cost = sizeof(struct chunk) + (uint64_t)n;
+	uint64_t after = __atomic_add_fetch(held(env), cost, __ATOMIC_RELAXED);
+	if (after - replaced_cost > __atomic_load_n(&env->snapshot_max_bytes, __ATOMIC_RELAXED)) {
+		__atomic_sub_fetch(held(env), cost, __ATOMIC_RELAXED);
+		*why = JR_C_CHUNKS_OVER_BUDGET;
+		return NULL;
+	}
+	struct chunk *next = malloc(cost);
+	if (!next) {
+		__atomic_sub_fetch(held(env), cost, __ATOMIC_RELAXED);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	next->stored_len = (uint32_t)n;
+	memcpy(next->data, cbuf->data, (size_t)n);
+	return next;
+}
+
+/* KEEP: pages purged since the last mark come back from buf (the old snapshot's bytes), inside the
+ * hold window, write-protected like the rest of it until jr_hold_end. */
+static void install_missing(const struct jr_env *env, uint64_t w0, uint64_t np, const unsigned char *vec,
+			    const unsigned char *buf)
+{
+	uint64_t ps = env->page_size;
+	for (uint64_t p = 0; p < np; p++) {
+		if (vec[p] & 1)
+			continue;
+		int64_t done;
+		for (int tries = 0; tries < 1000; tries++) { /* EEXIST: the service restored it meanwhile */
+			int r = jr_k_copy(env->uffd, w0 + p * ps, buf + p * ps, ps, env->wp, &done);
+			if (r != -EAGAIN)
+				break;
+		}
+	}
 }
 
 static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
@@ -88,7 +154,10 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 		err = -ENOMEM;
 		goto out;
 	}
-	uint64_t total = 0;
+	jr_slot_lock(sl);
+	int fallback = s->fallback;
+	jr_slot_unlock(sl);
+	uint64_t total = 0, kept_pages = 0;
 	for (uint32_t ci = 0; ci < s->nchunks; ci++) {
 		uint64_t w0 = sl->base + (uint64_t)ci * cb;
 		uint64_t wlen = sl->base + sl->len - w0 < cb ? sl->base + sl->len - w0 : cb;
@@ -117,33 +186,49 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			}
 		}
 		struct chunk *next = NULL;
+		int why = 0;
 		if (!all_zero(buf, wlen)) {
-			int n = jr_lz4_compress((const char *)buf, (char *)cbuf->data, (int)wlen, bound);
-			int raw = n <= 0 || (uint64_t)n >= wlen;
-			size_t stored = raw ? wlen : (size_t)n;
-			next = malloc(sizeof(struct chunk) + stored);
-			if (!next) {
-				err = -ENOMEM;
+			next = keepable(env, buf, wlen, cbuf, bound, chunk_cost(prev), &why, &err);
+			if (err) {
 				jr_hold_end(env, sl, w0, wlen);
 				goto out;
 			}
-			next->stored_len = (uint32_t)stored;
-			next->raw = (uint32_t)raw;
-			memcpy(next->data, raw ? buf : cbuf->data, stored);
-			total += sizeof(struct chunk) + stored;
+			if (why)
+				jr_add(&env->c[why], 1);
 		}
+		if (!next && why && fallback == JR_FALLBACK_KEEP) {
+			/* Ordinary memory: every page present and dirty, never MADV_FREE'd. Until the touch
+			 * below has made each page non-lazyfree, a page dropped meanwhile still holds the old
+			 * snapshot's bytes, so the old snapshot stays in place until then. */
+			if (prev)
+				install_missing(env, w0, np, vec, buf);
+			jr_hold_end(env, sl, w0, wlen);
+			jr_k_touch_write(w0, wlen, ps);
+			jr_slot_lock(sl);
+			s->chunks[ci] = NULL;
+			jr_slot_unlock(sl);
+			__atomic_sub_fetch(held(env), chunk_cost(prev), __ATOMIC_RELAXED);
+			free(prev);
+			jr_add(&env->c[JR_C_CHUNKS_KEPT], 1);
+			kept_pages += np;
+			continue;
+		}
+		total += chunk_cost(next);
 		/* The new snapshot goes in before MADV_FREE: from then on the kernel may drop a page and a
 		 * reader refault it at once, and the service must rebuild it from this copy. The previous
-		 * one lacks every write made since the last mark. */
+		 * one lacks every write made since the last mark. A chunk without one (all zero, or
+		 * JR_FALLBACK_ZERO) reads as zeros. */
 		jr_slot_lock(sl);
 		struct chunk *replaced = s->chunks[ci];
 		s->chunks[ci] = next;
 		jr_slot_unlock(sl);
 		jr_k_madvise(w0, wlen, MADV_FREE);
 		jr_hold_end(env, sl, w0, wlen);
+		__atomic_sub_fetch(held(env), chunk_cost(replaced), __ATOMIC_RELAXED);
 		free(replaced);
 	}
 	__atomic_store_n(&sl->st[JR_RS_SNAPSHOT_BYTES], total, __ATOMIC_RELAXED);
+	__atomic_store_n(&sl->st[JR_RS_KEPT_PAGES], kept_pages, __ATOMIC_RELAXED);
 out:
 	free(buf);
 	free(old);
@@ -173,6 +258,7 @@ const struct jr_source_ops jr_source_snapshot_ops = {
 	.needs_wp = 1,
 	.init = snapshot_init,
 	.release = snapshot_release,
+	.set_fallback = snapshot_set_fallback,
 	.mark = snapshot_mark,
 	.produce = snapshot_produce,
 };

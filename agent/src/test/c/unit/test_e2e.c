@@ -299,6 +299,87 @@ static int check_constant(const struct jr_constant *t, int n, const char *name)
 }
 
 /* Every enum value and object-like #define of jreclaim.h is in jr_constants(), by its name. */
+/* Random bytes: LZ4 cannot shrink them. */
+static void fill_random(uint8_t *p, uint64_t n, uint64_t seed)
+{
+	uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+	for (uint64_t i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		p[i] = (uint8_t)(x >> 24);
+	}
+}
+
+/* Snapshots only where they pay: random chunks keep none and take the range's fallback (KEEP: never
+ * freed; ZERO: read as zeros once purged); the memory limit sends chunks to the fallback as well, and a
+ * chunk that stops paying after a purge gets its purged pages back from the old snapshot first. */
+static void snapshot_only_where_it_pays(void)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	uint64_t cb = CHUNK_PAGES * ps, len = 4 * cb, base = 0;
+	int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+	REQUIRE(h >= 0);
+	uint8_t *p = (uint8_t *)(uintptr_t)base;
+	static uint8_t want[4 * CHUNK_PAGES * 4096];
+	REQUIRE(len <= sizeof(want));
+	fill_random(want, 2 * cb, 1);
+	for (uint64_t i = 2 * cb; i < len; i++)
+		want[i] = pattern(i);
+	memcpy(p, want, len);
+
+	/* KEEP (the default): the random half stays ordinary memory. */
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	uint64_t s[JR_RS_COUNT];
+	stats(&e, h, s);
+	EXPECT_EQ(s[JR_RS_KEPT_PAGES], 2 * CHUNK_PAGES);
+	EXPECT(s[JR_RS_SNAPSHOT_BYTES] > 0 && s[JR_RS_SNAPSHOT_BYTES] < cb / 4);
+	EXPECT_EQ(counter(&e, JR_C_CHUNKS_INCOMPRESSIBLE), 2);
+	EXPECT_EQ(counter(&e, JR_C_CHUNKS_KEPT), 2);
+	EXPECT(counter(&e, JR_C_SNAPSHOT_HELD) >= s[JR_RS_SNAPSHOT_BYTES]);
+	EXPECT(counter(&e, JR_C_AGENT_BYTES) > counter(&e, JR_C_SNAPSHOT_HELD));
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	stats(&e, h, s);
+	EXPECT(s[JR_RS_RESIDENT_PAGES] >= 2 * CHUNK_PAGES);
+	EXPECT_EQ(memcmp(p, want, len), 0);
+
+	/* ZERO: the random half is freed and reads as zeros once purged. */
+	EXPECT_EQ(jr_range_set_fallback(e.svc, h, JR_FALLBACK_ZERO), 0);
+	EXPECT_EQ(jr_range_set_fallback(e.svc, h, 7), -EINVAL);
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	stats(&e, h, s);
+	EXPECT_EQ(s[JR_RS_KEPT_PAGES], 0);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	uint64_t nonzero = 0;
+	for (uint64_t i = 0; i < 2 * cb; i++)
+		nonzero += p[i] != 0;
+	EXPECT_EQ(nonzero, 0);
+	EXPECT_EQ(memcmp(p + 2 * cb, want + 2 * cb, 2 * cb), 0);
+	memcpy(p, want, 2 * cb);
+
+	/* The memory limit: a purged chunk that no longer fits gets its pages back from the old
+	 * snapshot, and stays ordinary memory (KEEP). */
+	EXPECT_EQ(jr_range_set_fallback(e.svc, h, JR_FALLBACK_KEEP), 0);
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	stats(&e, h, s);
+	EXPECT(s[JR_RS_RESIDENT_PAGES] < 3 * CHUNK_PAGES); /* the pattern half was dropped */
+	EXPECT_EQ(jr_service_set_snapshot_limits(e.svc, 99, 0), -EINVAL);
+	EXPECT_EQ(jr_service_set_snapshot_limits(e.svc, JR_SNAPSHOT_MIN_RATIO_PCT, 0), 0);
+	uint64_t over = counter(&e, JR_C_CHUNKS_OVER_BUDGET);
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	EXPECT_EQ(counter(&e, JR_C_CHUNKS_OVER_BUDGET), over + 2);
+	stats(&e, h, s);
+	EXPECT_EQ(s[JR_RS_SNAPSHOT_BYTES], 0);
+	EXPECT_EQ(s[JR_RS_KEPT_PAGES], 4 * CHUNK_PAGES);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	stats(&e, h, s);
+	EXPECT_EQ(s[JR_RS_RESIDENT_PAGES], 4 * CHUNK_PAGES);
+	EXPECT_EQ(memcmp(p, want, len), 0);
+	EXPECT_EQ(counter(&e, JR_C_INSTALL_ERRORS), 0);
+	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+	env_stop(&e);
+}
+
 static void constants_table_is_complete(void)
 {
 	const struct jr_constant *t = NULL;
@@ -360,6 +441,7 @@ int main(void)
 	RUN(file_round_trip);
 	RUN(poison_lock_reports_purged);
 	RUN(add_failures_and_registration);
+	RUN(snapshot_only_where_it_pays);
 	RUN(constants_table_is_complete);
 	TEST_EXIT();
 }

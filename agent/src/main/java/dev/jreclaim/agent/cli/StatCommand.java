@@ -9,8 +9,9 @@ import java.io.PrintStream;
  * Rates are per second over the last interval ({@code -} on the first line).
  */
 final class StatCommand {
-    static final String HEADER = String.format("%8s %10s %10s %10s %10s %10s %10s %10s", "ranges", "alloc-MiB",
-            "vol-MiB", "res-MiB", "purged-MiB", "faults/s", "rebuilt/s", "p99-us");
+    /** snap-MiB: snapshots held (memory the kernel cannot drop); agent-MiB: the library's own memory, snapshots included. */
+    static final String HEADER = String.format("%8s %10s %10s %10s %10s %10s %10s %10s %10s %10s", "ranges", "alloc-MiB",
+            "vol-MiB", "res-MiB", "purged-MiB", "snap-MiB", "agent-MiB", "faults/s", "rebuilt/s", "p99-us");
 
     private StatCommand() {}
 
@@ -32,15 +33,19 @@ final class StatCommand {
                 }
                 Figures f;
                 long p99;
+                java.util.Map<String, Long> memory;
                 try {
                     f = agent.getTotals();
                     p99 = agent.getServiceNanosP99();
+                    memory = agent.getAgentMemory();
                 } catch (RuntimeException e) { // the proxy wraps the lost connection
                     throw new CliError("pid " + pid + " went away");
                 }
                 long at = System.nanoTime();
-                out.println(String.format("%8d %10s %10s %10s %10s %10s %10s %10s", f.getRanges(), mib(f.getAllocatedBytes()),
-                        mib(f.getVolatileBytes()), mib(f.getResidentBytes()), mib(f.getPurgedBytes()),
+                out.println(String.format("%8d %10s %10s %10s %10s %10s %10s %10s %10s %10s", f.getRanges(),
+                        mib(f.getAllocatedBytes()), mib(f.getVolatileBytes()), mib(f.getResidentBytes()),
+                        mib(f.getPurgedBytes()), mib(memory.getOrDefault("snapshots", 0L)),
+                        mib(memory.getOrDefault("library", 0L)),
                         rate(previous == null ? -1 : f.getFaults() - previous.getFaults(), at - previousAt),
                         rate(previous == null ? -1 : f.getPagesRebuilt() - previous.getPagesRebuilt(), at - previousAt),
                         String.format("%.1f", p99 / 1000.0)));

@@ -10,9 +10,13 @@ import java.util.Objects;
  * @param snapshotChunk   bytes per snapshot chunk, also the most one fault restores; a multiple of
  *                        {@link #PLATFORM_PAGE_SIZE}, in pages of the kernel's size at start
  *                        ({@link #snapshotChunkPages(long)})
+ * @param snapshotMinRatioPct {@code snapshot.min-ratio} in percent: a chunk keeps its snapshot only when its LZ4
+ *                        form is at most 100/ratio of it
+ * @param snapshotMaxMemory {@code snapshot.max-memory}: the most all snapshots together may hold
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
-        long snapshotChunk, boolean exitSummary, List<SiteRule> rules) {
+        long snapshotChunk, boolean exitSummary, List<SiteRule> rules, int snapshotMinRatioPct,
+        long snapshotMaxMemory) {
     /**
      * What the loader checks {@code snapshot.chunk} against: 4 KiB, the page size of linux-x86_64, the only
      * platform the native library is built for. Not the kernel's own page size ({@code linux.Libc.pageSize()},
@@ -38,6 +42,10 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     public static final int MAX_CHUNK_PAGES = dev.jreclaim.agent.linux.NativeConstants.JR_MAX_CHUNK_PAGES;
     public static final long MIN_CHUNK = PLATFORM_PAGE_SIZE;
     public static final long MAX_CHUNK = (long) MAX_CHUNK_PAGES * PLATFORM_PAGE_SIZE;
+    /** 1.25: a snapshot must save at least a fifth of its chunk; random bytes (LZ4 cannot shrink them) never do. */
+    public static final int DEFAULT_MIN_RATIO_PCT = dev.jreclaim.agent.linux.NativeConstants.JR_SNAPSHOT_MIN_RATIO_PCT;
+    public static final int MAX_MIN_RATIO_PCT = 100 * 100;
+    public static final long DEFAULT_SNAPSHOT_MAX_MEMORY = 512L << 20;
 
     public AgentConfig {
         Objects.requireNonNull(logLevel);
@@ -45,12 +53,19 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
         rules = List.copyOf(rules);
     }
 
+    public AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity, long snapshotChunk,
+            boolean exitSummary, List<SiteRule> rules) {
+        this(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, rules, DEFAULT_MIN_RATIO_PCT,
+                DEFAULT_SNAPSHOT_MAX_MEMORY);
+    }
+
     public static AgentConfig defaults() {
         return new AgentConfig(true, LogLevel.INFO, UffdMode.AUTO, DEFAULT_CAPACITY, DEFAULT_CHUNK, false, List.of());
     }
 
     public AgentConfig withRules(List<SiteRule> newRules) {
-        return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules);
+        return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules,
+                snapshotMinRatioPct, snapshotMaxMemory);
     }
 
     /**

@@ -12,6 +12,8 @@ public final class ConfigKeys {
     public static final String UFFD_MODE = "jreclaim.uffd.mode";
     public static final String SERVICE_CAPACITY = "jreclaim.service.capacity";
     public static final String SNAPSHOT_CHUNK = "jreclaim.snapshot.chunk";
+    public static final String SNAPSHOT_MIN_RATIO = "jreclaim.snapshot.min-ratio";
+    public static final String SNAPSHOT_MAX_MEMORY = "jreclaim.snapshot.max-memory";
     public static final String EXIT_SUMMARY = "jreclaim.exit-summary";
     /** Where the file is; only from the agent options, a system property or the environment. */
     public static final String CONFIG = "jreclaim.config";
@@ -20,7 +22,8 @@ public final class ConfigKeys {
     public static final String DOCTOR_PREFIX = "jreclaim.doctor.";
 
     /** Keys a file may set besides rules, in documentation order. */
-    public static final List<String> GLOBAL = List.of(ENABLED, LOG_LEVEL, UFFD_MODE, SERVICE_CAPACITY, SNAPSHOT_CHUNK, EXIT_SUMMARY);
+    public static final List<String> GLOBAL = List.of(ENABLED, LOG_LEVEL, UFFD_MODE, SERVICE_CAPACITY, SNAPSHOT_CHUNK,
+            SNAPSHOT_MIN_RATIO, SNAPSHOT_MAX_MEMORY, EXIT_SUMMARY);
 
     public static final String KIND = "kind";
     public static final String SITE = "site";

@@ -127,7 +127,7 @@ public final class ConfigLoader {
         }
 
         AgentConfig config = new AgentConfig(globals.enabled, globals.logLevel, globals.uffdMode, globals.capacity,
-                globals.chunk, globals.exitSummary, valid);
+                globals.chunk, globals.exitSummary, valid, globals.minRatioPct, globals.snapshotMaxMemory);
         List<String> agentKeys = problems.stream()
                 .filter(p -> p.scope() == ConfigProblem.Scope.AGENT)
                 .map(p -> p.key() == null ? "agent options" : p.key())
@@ -286,6 +286,8 @@ public final class ConfigLoader {
         UffdMode uffdMode = UffdMode.AUTO;
         int capacity = AgentConfig.DEFAULT_CAPACITY;
         long chunk = AgentConfig.DEFAULT_CHUNK;
+        int minRatioPct = AgentConfig.DEFAULT_MIN_RATIO_PCT;
+        long snapshotMaxMemory = AgentConfig.DEFAULT_SNAPSHOT_MAX_MEMORY;
         boolean exitSummary;
 
         void set(String key, Setting s) {
@@ -296,6 +298,8 @@ public final class ConfigLoader {
                     case ConfigKeys.UFFD_MODE -> uffdMode = UffdMode.parse(s.value);
                     case ConfigKeys.SERVICE_CAPACITY -> capacity = parseCapacity(s.value);
                     case ConfigKeys.SNAPSHOT_CHUNK -> chunk = parseChunk(s.value);
+                    case ConfigKeys.SNAPSHOT_MIN_RATIO -> minRatioPct = parseRatio(s.value);
+                    case ConfigKeys.SNAPSHOT_MAX_MEMORY -> snapshotMaxMemory = ByteSize.parse(s.value);
                     case ConfigKeys.EXIT_SUMMARY -> exitSummary = parseBoolean(s.value);
                     default -> throw new AssertionError(key);
                 }
@@ -323,6 +327,21 @@ public final class ConfigLoader {
             throw new InvalidValueException("out of range; " + allowed);
         }
         return (int) n;
+    }
+
+    /** "1.25" -> 125: a decimal with at most two places, from 1 (any snapshot smaller than its chunk) to 100. */
+    static int parseRatio(String text) throws InvalidValueException {
+        String allowed = "use a number from 1 to 100 with at most two decimals (e.g. 1.25)";
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,3})(?:\\.([0-9]{1,2}))?").matcher(text);
+        if (!m.matches()) {
+            throw new InvalidValueException("not a ratio; " + allowed);
+        }
+        String frac = m.group(2) == null ? "00" : (m.group(2) + "0").substring(0, 2);
+        int pct = Integer.parseInt(m.group(1)) * 100 + Integer.parseInt(frac);
+        if (pct < 100 || pct > AgentConfig.MAX_MIN_RATIO_PCT) {
+            throw new InvalidValueException("out of range; " + allowed);
+        }
+        return pct;
     }
 
     static long parseChunk(String text) throws InvalidValueException {

@@ -27,6 +27,7 @@ public final class JfrEvents {
                     FlightRecorder.addPeriodicEvent(FaultBatchEvent.class, new FaultBatchSampler(service));
                     FlightRecorder.addPeriodicEvent(RebuildFailedEvent.class, new RebuildFailureSampler(service));
                     FlightRecorder.addPeriodicEvent(PurgeDetectedEvent.class, new PurgeSampler(service));
+                    FlightRecorder.addPeriodicEvent(AgentMemoryEvent.class, new AgentMemorySampler(service));
                 }
             });
         } catch (RuntimeException | LinkageError e) {

@@ -64,6 +64,27 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
     }
 
     @Override
+    public Map<String, Long> getAgentMemory() {
+        FaultCounters c = runtime.registry().counters();
+        Accounting a = Accounting.of(runtime.ranges().stream().map(AgentRange::range).toList());
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("snapshots", c.snapshots().heldBytes());
+        m.put("library", c.agentBytes());
+        m.put("kept-plain", a.keptBytes());
+        return m;
+    }
+
+    @Override
+    public Map<String, Long> getChunksWithoutSnapshot() {
+        FaultCounters.Snapshots s = runtime.registry().counters().snapshots();
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("incompressible", s.incompressible());
+        m.put("over-limit", s.overBudget());
+        m.put("kept-plain", s.keptPlain());
+        return m;
+    }
+
+    @Override
     public Map<String, Figures> getRules() {
         Map<String, java.util.List<VolatileRange>> byRule = new TreeMap<>();
         for (AgentRange a : runtime.ranges()) {

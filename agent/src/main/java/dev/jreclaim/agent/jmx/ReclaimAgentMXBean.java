@@ -38,6 +38,21 @@ public interface ReclaimAgentMXBean {
     /** Results of locking (unmarking) ranges: INTACT and PURGED counts since start. */
     Map<String, Long> getLockResults();
 
+    /**
+     * Memory the agent holds itself now, by kind: {@code snapshots} (LZ4 copies: anonymous memory the kernel
+     * cannot drop), {@code library} (the native library's whole own memory: range table and index, the
+     * service's buffers, source state and snapshots), {@code kept-plain} (bytes of live ranges their last mark
+     * left ordinary memory because no snapshot paid).
+     */
+    Map<String, Long> getAgentMemory();
+
+    /**
+     * Chunk marks since start that kept no snapshot, by reason: {@code incompressible} (the LZ4 form did not pay,
+     * jreclaim.snapshot.min-ratio), {@code over-limit} (jreclaim.snapshot.max-memory), and {@code kept-plain}
+     * (of those, the chunks left ordinary memory because the rule has no fallback).
+     */
+    Map<String, Long> getChunksWithoutSnapshot();
+
     /** MADV_PAGEOUT of the volatile ranges of {@code rule} ("" or "*": every rule); returns how many ranges. */
     int purge(String rule);
 

@@ -35,17 +35,23 @@ public final class NativeConstants {
     public static final int JR_C_EVENTS = 0, JR_C_WP_EVENTS = 1, JR_C_UNKNOWN_RANGE = 2, JR_C_FREED_RANGE = 3,
             JR_C_RACES = 4, JR_C_REBUILD_FAILURES = 5, JR_C_MAX_NS = 6, JR_C_INSTALL_ERRORS = 7, JR_C_READ_ERRORS = 8,
             JR_C_LOCKS_INTACT = 9, JR_C_LOCKS_PURGED = 10, JR_C_SRC_BASE = 11,
-            JR_C_COUNT = JR_C_SRC_BASE + 4 * JR_SOURCE_COUNT;
+            JR_C_SNAPSHOT_HELD = JR_C_SRC_BASE + 4 * JR_SOURCE_COUNT, JR_C_CHUNKS_INCOMPRESSIBLE = JR_C_SNAPSHOT_HELD + 1,
+            JR_C_CHUNKS_OVER_BUDGET = JR_C_SNAPSHOT_HELD + 2, JR_C_CHUNKS_KEPT = JR_C_SNAPSHOT_HELD + 3,
+            JR_C_AGENT_BYTES = JR_C_SNAPSHOT_HELD + 4, JR_C_COUNT = JR_C_SNAPSHOT_HELD + 5;
     public static final int JR_HIST_BUCKETS = 40;
     /** enum jr_range_stat. */
     public static final int JR_RS_STATE = 0, JR_RS_SOURCE = 1, JR_RS_FAULTS = 2, JR_RS_PAGES_RESTORED = 3,
             JR_RS_PAGES_POISONED = 4, JR_RS_PURGED_SINCE_MARK = 5, JR_RS_SNAPSHOT_BYTES = 6, JR_RS_MARKS = 7,
             JR_RS_REBUILD_FAILURES = 8, JR_RS_REGISTERED = 9, JR_RS_BYTES = 10, JR_RS_RESIDENT_PAGES = 11,
-            JR_RS_COUNT = 12;
+            JR_RS_KEPT_PAGES = 12, JR_RS_COUNT = 13;
     /** JR_SVC_WP: range registrations use UFFDIO_REGISTER_MODE_WP. */
     public static final int JR_SVC_WP = 1;
     /** JR_MAX_CHUNK_PAGES: pages per chunk, also the most one fault restores. */
     public static final int JR_MAX_CHUNK_PAGES = 4096;
+    /** A SNAPSHOT range's fallback for a chunk whose snapshot did not pay: ordinary memory, or zeros. */
+    public static final int JR_FALLBACK_KEEP = 0, JR_FALLBACK_ZERO = 1;
+    /** The default of jr_service_set_snapshot_limits' ratio, in percent. */
+    public static final int JR_SNAPSHOT_MIN_RATIO_PCT = 125;
 
     private NativeConstants() {}
 

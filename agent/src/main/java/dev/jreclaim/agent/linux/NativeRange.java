@@ -31,6 +31,8 @@ public final class NativeRange {
         static final MethodHandle PURGE = op("jr_range_purge");
         static final MethodHandle PIN = NativeLibrary.downcall("jr_range_pin",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle SET_FALLBACK = NativeLibrary.downcall("jr_range_set_fallback",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
         static final MethodHandle STATS = NativeLibrary.downcall("jr_range_stats",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT));
 
@@ -122,6 +124,22 @@ public final class NativeRange {
             throw new UnsupportedOperationException("cannot pin " + what + ": lock() a POISON range instead");
         }
         check(r, "jr_range_pin", "pin", what);
+    }
+
+    /**
+     * What a chunk of this SNAPSHOT range becomes when its snapshot does not pay: {@code JR_FALLBACK_KEEP}
+     * (ordinary memory) or {@code JR_FALLBACK_ZERO}.
+     *
+     * @throws NativeCallException EINVAL for another source or value
+     */
+    public void setFallback(int fallback, String what) {
+        int r;
+        try {
+            r = (int) Handles.SET_FALLBACK.invokeExact(service.pointer(), handle, fallback);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+        check(r, "jr_range_set_fallback(" + fallback + ")", "set the fallback of", what);
     }
 
     /** enum jr_range_stat, indexed by {@code NativeConstants.JR_RS_*}. */

@@ -26,6 +26,8 @@ public final class NativeService {
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
         static final MethodHandle SET_TEST_DELAY = NativeLibrary.downcall("jr_service_set_test_delay",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle SET_SNAPSHOT_LIMITS = NativeLibrary.downcall("jr_service_set_snapshot_limits",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG));
         static final MethodHandle LIVE_RANGES = NativeLibrary.downcall("jr_service_live_ranges",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
     }
@@ -119,6 +121,23 @@ public final class NativeService {
     public void setTestDelay(long nanos) {
         try {
             int r = (int) Handles.SET_TEST_DELAY.invokeExact(pointer, nanos);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /**
+     * A chunk keeps its snapshot only when its LZ4 form is at most {@code 100 / minRatioPct} of it and all
+     * snapshots together stay within {@code maxBytes}; otherwise it takes its range's fallback
+     * ({@link NativeRange#setFallback}).
+     */
+    public void setSnapshotLimits(int minRatioPct, long maxBytes) {
+        try {
+            int r = (int) Handles.SET_SNAPSHOT_LIMITS.invokeExact(pointer, minRatioPct, maxBytes);
+            if (r < 0) {
+                throw new NativeCallException("jr_service_set_snapshot_limits(" + minRatioPct + "%, " + maxBytes + ")",
+                        subject, -r);
+            }
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);
         }

@@ -1,12 +1,15 @@
 package dev.jreclaim.agent.range;
 
-/** Totals over a set of ranges at one moment (ranges freed meanwhile are left out). */
+/**
+ * Totals over a set of ranges at one moment (ranges freed meanwhile are left out). {@code keptBytes}: what
+ * their last marks left ordinary memory ({@link RangeStats#keptBytes()}).
+ */
 public record Accounting(int ranges, long bytes, long volatileBytes, long residentBytes, long purgedBytes,
-        long snapshotBytes, long faults, long pagesRestored) {
+        long snapshotBytes, long faults, long pagesRestored, long keptBytes) {
 
     public static Accounting of(Iterable<VolatileRange> of) {
         int n = 0;
-        long bytes = 0, vol = 0, res = 0, purged = 0, snap = 0, faults = 0, restored = 0;
+        long bytes = 0, vol = 0, res = 0, purged = 0, snap = 0, faults = 0, restored = 0, kept = 0;
         for (VolatileRange r : of) {
             RangeStats s;
             try {
@@ -22,7 +25,8 @@ public record Accounting(int ranges, long bytes, long volatileBytes, long reside
             snap += s.snapshotBytes();
             faults += s.faults();
             restored += s.pagesRestored();
+            kept += s.keptBytes();
         }
-        return new Accounting(n, bytes, vol, res, purged, snap, faults, restored);
+        return new Accounting(n, bytes, vol, res, purged, snap, faults, restored, kept);
     }
 }

@@ -1,5 +1,9 @@
 package dev.jreclaim.agent.range;
 
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_AGENT_BYTES;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_CHUNKS_INCOMPRESSIBLE;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_CHUNKS_KEPT;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_CHUNKS_OVER_BUDGET;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_EVENTS;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FREED_RANGE;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_INSTALL_ERRORS;
@@ -9,6 +13,7 @@ import static dev.jreclaim.agent.linux.NativeConstants.JR_C_MAX_NS;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_RACES;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_READ_ERRORS;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_REBUILD_FAILURES;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_SNAPSHOT_HELD;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_SRC_BASE;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_UNKNOWN_RANGE;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_WP_EVENTS;
@@ -32,10 +37,21 @@ import java.util.Map;
  * @param maxNanos        slowest single answer
  * @param perSource       faults, pages, bytes and time per source
  * @param histogram       answers per latency bucket: bucket i counts [2^i, 2^(i+1)) ns
+ * @param snapshots       what snapshots hold now, and the chunks whose snapshot did not pay
+ * @param agentBytes      the native library's own memory now: range table and index, the service's buffers,
+ *                        source state and snapshots (docs/observability.md)
  */
 public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, long races, long rebuildFailures,
         long installErrors, long readErrors, long locksIntact, long locksPurged, long maxNanos,
-        Map<RebuildSource, SourceCounters> perSource, long[] histogram) {
+        Map<RebuildSource, SourceCounters> perSource, long[] histogram, Snapshots snapshots, long agentBytes) {
+
+    /**
+     * @param heldBytes          memory all snapshots hold now: anonymous memory the kernel cannot drop
+     * @param incompressible     chunk marks whose LZ4 form did not pay ({@code jreclaim.snapshot.min-ratio})
+     * @param overBudget         chunk marks whose snapshot would have passed {@code jreclaim.snapshot.max-memory}
+     * @param keptPlain          of those, chunks left ordinary memory (no fallback): never MADV_FREE'd
+     */
+    public record Snapshots(long heldBytes, long incompressible, long overBudget, long keptPlain) {}
 
     /** Faults answered, pages installed, bytes installed and nanoseconds spent for one source. */
     public record SourceCounters(long faults, long pages, long bytes, long nanos) {}
@@ -48,7 +64,9 @@ public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, l
         }
         return new FaultCounters(c[JR_C_EVENTS], c[JR_C_WP_EVENTS], c[JR_C_UNKNOWN_RANGE] + c[JR_C_FREED_RANGE],
                 c[JR_C_RACES], c[JR_C_REBUILD_FAILURES], c[JR_C_INSTALL_ERRORS], c[JR_C_READ_ERRORS],
-                c[JR_C_LOCKS_INTACT], c[JR_C_LOCKS_PURGED], c[JR_C_MAX_NS], per, hist);
+                c[JR_C_LOCKS_INTACT], c[JR_C_LOCKS_PURGED], c[JR_C_MAX_NS], per, hist,
+                new Snapshots(c[JR_C_SNAPSHOT_HELD], c[JR_C_CHUNKS_INCOMPRESSIBLE], c[JR_C_CHUNKS_OVER_BUDGET],
+                        c[JR_C_CHUNKS_KEPT]), c[JR_C_AGENT_BYTES]);
     }
 
     /** Pages installed by the service, all sources. */

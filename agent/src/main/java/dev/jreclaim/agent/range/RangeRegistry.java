@@ -41,13 +41,23 @@ public final class RangeRegistry implements AutoCloseable {
      * @param chunkPages     pages per snapshot chunk, which is also how many pages one fault restores at most
      * @param maxRangeBytes  largest range {@link #allocate} accepts
      */
-    public record Options(Userfaultfd.Mode mode, int capacity, int chunkPages, long maxRangeBytes) {
+    public record Options(Userfaultfd.Mode mode, int capacity, int chunkPages, long maxRangeBytes,
+            int snapshotMinRatioPct, long snapshotMaxBytes) {
+        /** The snapshot limits of jreclaim.snapshot.min-ratio and max-memory at their defaults. */
+        public Options(Userfaultfd.Mode mode, int capacity, int chunkPages, long maxRangeBytes) {
+            this(mode, capacity, chunkPages, maxRangeBytes, NativeConstants.JR_SNAPSHOT_MIN_RATIO_PCT, 512L << 20);
+        }
+
         public static Options defaults() {
             return new Options(null, 1 << 18, 16, 1L << 40);
         }
 
+        public Options withSnapshotLimits(int minRatioPct, long maxBytes) {
+            return new Options(mode, capacity, chunkPages, maxRangeBytes, minRatioPct, maxBytes);
+        }
+
         public Options withMode(Userfaultfd.Mode m) {
-            return new Options(m, capacity, chunkPages, maxRangeBytes);
+            return new Options(m, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes);
         }
     }
 
@@ -89,6 +99,12 @@ public final class RangeRegistry implements AutoCloseable {
         boolean wp = uffd.has(UffdAbi.UFFD_FEATURE_PAGEFAULT_FLAG_WP);
         try {
             NativeService svc = NativeService.start(uffd.fd(), wp, options.capacity(), options.chunkPages());
+            try {
+                svc.setSnapshotLimits(options.snapshotMinRatioPct(), options.snapshotMaxBytes());
+            } catch (RuntimeException e) {
+                svc.stop();
+                throw e;
+            }
             return new RangeRegistry(uffd, svc, wp, options);
         } catch (RuntimeException | Error e) {
             uffd.close();

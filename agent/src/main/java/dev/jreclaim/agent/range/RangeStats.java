@@ -5,7 +5,8 @@ package dev.jreclaim.agent.range;
  *
  * @param bytes          the range's size (page-rounded)
  * @param residentBytes  pages present in memory now (mincore)
- * @param volatileBytes  {@code bytes} while the range is marked, else 0
+ * @param volatileBytes  while the range is marked, the bytes its last mark made reclaimable ({@code bytes}
+ *                       less {@code keptBytes}), else 0
  * @param purgedBytes    pages absent now in a range that has been marked: dropped by the kernel
  *                       and not touched since (0 for a range never marked)
  * @param snapshotBytes  compressed snapshot held for the range (SNAPSHOT source)
@@ -14,7 +15,9 @@ package dev.jreclaim.agent.range;
  * @param pagesPoisoned  pages poisoned since the last lock (POISON source)
  * @param purgedSinceMark pages lost since the last mark that could not be rebuilt
  * @param marks          how often the range was marked
+ * @param keptBytes      bytes the last mark left ordinary memory: SNAPSHOT chunks whose snapshot did not pay
+ *                       and that have no fallback
  */
 public record RangeStats(RangeState state, RebuildSource source, long bytes, long residentBytes, long volatileBytes,
         long purgedBytes, long snapshotBytes, long faults, long pagesRestored, long pagesPoisoned,
-        long purgedSinceMark, long marks) {}
+        long purgedSinceMark, long marks, long keptBytes) {}

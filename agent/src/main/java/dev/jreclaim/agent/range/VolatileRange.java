@@ -2,6 +2,7 @@ package dev.jreclaim.agent.range;
 
 import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_BYTES;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_FAULTS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_KEPT_PAGES;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_MARKS;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_PAGES_POISONED;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_PAGES_RESTORED;
@@ -13,6 +14,7 @@ import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_STATE;
 import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.Mman;
 import dev.jreclaim.agent.linux.NativeCallException;
+import dev.jreclaim.agent.linux.NativeConstants;
 import dev.jreclaim.agent.linux.NativeRange;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -218,6 +220,29 @@ public final class VolatileRange implements AutoCloseable {
         }
     }
 
+    /**
+     * What a chunk of this SNAPSHOT range becomes when its snapshot does not pay: {@link RebuildSource#ZERO}
+     * (read as zeros once purged) or null (ordinary memory, the default). Set before the first mark.
+     *
+     * @throws IllegalArgumentException for another source or fallback
+     */
+    public void fallBackTo(RebuildSource fallback) {
+        if (source != RebuildSource.SNAPSHOT || (fallback != null && fallback != RebuildSource.ZERO)) {
+            throw new IllegalArgumentException(this + " cannot fall back to " + fallback
+                    + ": only a SNAPSHOT range has a fallback, ZERO or none");
+        }
+        op.lock();
+        try {
+            checkLive("set the fallback of");
+            if (owner == Owner.LIBRARY) {
+                range.setFallback(fallback == null ? NativeConstants.JR_FALLBACK_KEEP : NativeConstants.JR_FALLBACK_ZERO,
+                        toString());
+            }
+        } finally {
+            op.unlock();
+        }
+    }
+
     public RangeState state() {
         registry.lifecycle().readLock().lock();
         try {
@@ -243,16 +268,17 @@ public final class VolatileRange implements AutoCloseable {
             checkLive("read stats of");
             if (owner == Owner.CALLER) {
                 long resident = Libc.residentPages(address(), byteSize, toString()) * Libc.pageSize();
-                return new RangeStats(RangeState.LOCKED, source, byteSize, resident, 0, 0, 0, 0, 0, 0, 0, 0);
+                return new RangeStats(RangeState.LOCKED, source, byteSize, resident, 0, 0, 0, 0, 0, 0, 0, 0, 0);
             }
             long[] s = range.stats(toString());
             long resident = s[JR_RS_RESIDENT_PAGES] * Libc.pageSize();
             RangeState st = RangeState.of(s[JR_RS_STATE]);
             long bytes = s[JR_RS_BYTES];
             long marks = s[JR_RS_MARKS];
-            return new RangeStats(st, source, bytes, resident, st == RangeState.VOLATILE ? bytes : 0,
+            long kept = s[JR_RS_KEPT_PAGES] * Libc.pageSize();
+            return new RangeStats(st, source, bytes, resident, st == RangeState.VOLATILE ? bytes - kept : 0,
                     marks > 0 ? bytes - resident : 0, s[JR_RS_SNAPSHOT_BYTES], s[JR_RS_FAULTS], s[JR_RS_PAGES_RESTORED],
-                    s[JR_RS_PAGES_POISONED], s[JR_RS_PURGED_SINCE_MARK], marks);
+                    s[JR_RS_PAGES_POISONED], s[JR_RS_PURGED_SINCE_MARK], marks, kept);
         } finally {
             registry.lifecycle().readLock().unlock();
         }

@@ -83,6 +83,9 @@ public final class ReclaimRuntime implements ReclaimableMemory {
             RangeUse use = policy.use(rule);
             VolatileRange r = registry.allocateUnscoped(size, rule.source(), use);
             allocations.increment();
+            if (rule.purge().fallback() != null) {
+                r.fallBackTo(rule.purge().fallback()); // a chunk whose snapshot does not pay: zeros, not plain memory
+            }
             try {
                 policy.taken(use, r); // its mark mode starts
             } catch (Throwable t) { // the range stays LOCKED: plain memory in effect

@@ -31,7 +31,12 @@ final class ExitSummary {
                     + a.ranges() + " live (" + mib(a.bytes()) + " MiB, " + mib(a.volatileBytes()) + " MiB volatile, "
                     + mib(a.residentBytes()) + " MiB resident, " + mib(a.purgedBytes()) + " MiB purged now); "
                     + c.faultEvents() + " faults served, " + c.pagesRestored() + " pages rebuilt ("
-                    + snapshotPages + " from snapshots), " + c.rebuildFailures() + " rebuild failures";
+                    + snapshotPages + " from snapshots), " + c.rebuildFailures() + " rebuild failures; "
+                    + mib(c.snapshots().heldBytes()) + " MiB in snapshots (the kernel cannot drop them), "
+                    + (c.snapshots().incompressible() + c.snapshots().overBudget()) + " chunk marks without one ("
+                    + c.snapshots().incompressible() + " incompressible, " + c.snapshots().overBudget()
+                    + " over the limit), " + mib(a.keptBytes()) + " MiB left plain; agent's own memory "
+                    + mib(c.agentBytes()) + " MiB";
         } catch (RuntimeException e) {
             return "jreclaim: at exit: figures unavailable (" + e + ")";
         }

@@ -294,6 +294,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void badSnapshotLimits() throws IOException {
+        assertAgentProblem("jreclaim.snapshot.min-ratio=0.9\n",
+                "jreclaim: jreclaim.snapshot.min-ratio=0.9: out of range; use a number from 1 to 100 with at most two decimals (e.g. 1.25); agent disabled");
+        assertAgentProblem("jreclaim.snapshot.min-ratio=1.255\n",
+                "jreclaim: jreclaim.snapshot.min-ratio=1.255: not a ratio; use a number from 1 to 100 with at most two decimals (e.g. 1.25); agent disabled");
+        assertAgentProblem("jreclaim.snapshot.min-ratio=2x\n",
+                "jreclaim: jreclaim.snapshot.min-ratio=2x: not a ratio; use a number from 1 to 100 with at most two decimals (e.g. 1.25); agent disabled");
+        assertAgentProblem("jreclaim.snapshot.max-memory=1.5GiB\n",
+                "jreclaim: jreclaim.snapshot.max-memory=1.5GiB: not a whole number; use a smaller unit (e.g. 1536MiB); agent disabled");
+    }
+
+    @Test
+    void snapshotLimits() throws IOException {
+        LoadedConfig c = load(GOOD + "jreclaim.snapshot.min-ratio=2.5\njreclaim.snapshot.max-memory=0\n", Map.of(), Map.of());
+        assertEquals(250, c.config().snapshotMinRatioPct());
+        assertEquals(0, c.config().snapshotMaxMemory());
+        LoadedConfig d = load(GOOD, Map.of(), Map.of());
+        assertEquals(125, d.config().snapshotMinRatioPct());
+        assertEquals(512L << 20, d.config().snapshotMaxMemory());
+    }
+
+    @Test
     void unknownKeyWithSuggestion() throws IOException {
         assertAgentProblem("jreclaim.log.levl=INFO\n",
                 "jreclaim: jreclaim.log.levl=INFO: unknown key (did you mean jreclaim.log.level?); agent disabled");

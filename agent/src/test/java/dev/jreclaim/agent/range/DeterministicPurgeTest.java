@@ -89,17 +89,39 @@ class DeterministicPurgeTest {
         }
     }
 
+    /** Random bytes do not compress: no snapshot is kept, the range stays ordinary memory (docs/fault-path.md). */
     @Test
-    void snapshotOfRandomBytesIsExactToo() {
+    void randomBytesKeepNoSnapshotAndStayOrdinaryMemory() {
         byte[] data = new byte[256 << 10];
         new Random(42).nextBytes(data);
         try (VolatileRange r = service.allocate(data.length, RebuildSource.SNAPSHOT)) {
             MemorySegment.copy(data, 0, r.segment(), JAVA_BYTE, 0, data.length);
             r.mark();
             r.purge();
-            assertPurged(r);
+            RangeStats s = r.stats();
+            assertEquals(0, s.snapshotBytes(), s.toString());
+            assertEquals(data.length, s.keptBytes(), s.toString());
+            assertEquals(0, s.volatileBytes(), "kept chunks are not volatile: " + s);
+            assertEquals(data.length, s.residentBytes(), "nothing was dropped: " + s);
             byte[] back = r.segment().toArray(JAVA_BYTE);
             assertEquals(-1, java.util.Arrays.mismatch(data, back), "index of the first wrong byte");
+        }
+    }
+
+    /** With the zero fallback (on-purge=rebuild:snapshot,zero), random chunks are freed and read as zeros once purged. */
+    @Test
+    void randomBytesFallBackToZerosWhenTheRuleSaysSo() {
+        byte[] data = new byte[256 << 10];
+        new Random(42).nextBytes(data);
+        try (VolatileRange r = service.allocate(data.length, RebuildSource.SNAPSHOT)) {
+            r.fallBackTo(RebuildSource.ZERO);
+            MemorySegment.copy(data, 0, r.segment(), JAVA_BYTE, 0, data.length);
+            r.mark();
+            r.purge();
+            assertPurged(r);
+            assertEquals(0, r.stats().keptBytes());
+            byte[] back = r.segment().toArray(JAVA_BYTE);
+            assertEquals(-1, java.util.Arrays.mismatch(new byte[data.length], back), "index of the first non-zero byte");
         }
     }
 
