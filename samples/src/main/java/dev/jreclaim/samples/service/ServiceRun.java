@@ -26,8 +26,12 @@ public final class ServiceRun {
         }
     }
 
-    /** The service: its main class and arguments. */
-    public record Service(String mainClass, List<String> args) {}
+    /** The service: its main class and arguments, and JVM options of its own. */
+    public record Service(String mainClass, List<String> args, List<String> jvmOptions) {
+        public Service(String mainClass, List<String> args) {
+            this(mainClass, args, List.of());
+        }
+    }
 
     /** The checked load driven at the service once it listens on {@code port}. */
     @FunctionalInterface
@@ -57,6 +61,7 @@ public final class ServiceRun {
             if (withAgent) {
                 cmd.add("-javaagent:" + s.agentJar() + "=config=" + s.configFile());
             }
+            cmd.addAll(service.jvmOptions());
             cmd.addAll(List.of("-cp", s.classPath(), service.mainClass()));
             cmd.addAll(service.args());
             Process p = new ProcessBuilder(cg.wrap(cmd)).redirectErrorStream(true).start();

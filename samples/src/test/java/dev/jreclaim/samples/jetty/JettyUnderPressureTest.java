@@ -51,7 +51,9 @@ class JettyUnderPressureTest {
         assertTrue(files.totalBytes() > s.limitBytes(), "cache " + files.totalBytes());
         long requests = (long) files.count() * ROUNDS;
         ServiceRun.Service jetty = new ServiceRun.Service(JettyFileServer.class.getName(),
-                List.of(files.dir().toString(), Long.toString(1L << 30)));
+                List.of(files.dir().toString(), Long.toString(1L << 30)),
+                // Jetty's own SLF4J provider (INFO), not the Logback the test classpath also holds (DEBUG by default).
+                List.of("-Dslf4j.provider=org.eclipse.jetty.logging.JettyLoggingServiceProvider"));
 
         ServiceComparison c = ServiceComparison.run(s, jetty, FileCacheDemo.load(files, "/", ROUNDS, s.timeout()),
                 files.totalBytes() + (256L << 20), System.out::println);
