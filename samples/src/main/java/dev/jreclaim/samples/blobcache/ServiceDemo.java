@@ -1,13 +1,12 @@
 package dev.jreclaim.samples.blobcache;
 
 import dev.jreclaim.samples.service.DemoReport;
+import dev.jreclaim.samples.service.DemoStart;
 import dev.jreclaim.samples.service.ServiceComparison;
 import dev.jreclaim.samples.service.ServiceRun;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The README's demo: the blob-cache service, which knows nothing of jreclaim, in a 256 MiB memory
@@ -34,18 +33,7 @@ public final class ServiceDemo {
     }
 
     public static void main(String[] args) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ServiceRun.Settings s = new ServiceRun.Settings(java, Path.of(args[0]).toAbsolutePath(),
-                Path.of(args[1]).toAbsolutePath(), args[2], 256L << 20, Duration.ofMinutes(3));
-        if (!Files.isReadable(s.agentJar()) || !Files.isReadable(s.configFile())) {
-            System.out.println("service demo: build first (./build.sh package): " + s.agentJar() + ", " + s.configFile());
-            System.exit(2);
-        }
-        Optional<String> noCgroup = ServiceRun.cgroupUnavailable();
-        if (noCgroup.isPresent()) {
-            System.out.println("service demo: " + noCgroup.get());
-            System.exit(2);
-        }
+        ServiceRun.Settings s = DemoStart.settings("service demo", args, 256L << 20, Duration.ofMinutes(3));
         System.out.printf("service demo: blob cache of %d x %d MiB in a %d MiB memory cgroup, %d passes over the cache%n%n",
                 BLOBS, BLOB_BYTES >> 20, s.limitBytes() >> 20, PASSES);
         ServiceComparison c = ServiceComparison.run(s, service(BLOB_BYTES), load(BLOBS, BLOB_BYTES, PASSES, s.timeout()), 0,

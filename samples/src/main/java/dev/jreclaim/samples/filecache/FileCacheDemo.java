@@ -1,14 +1,13 @@
 package dev.jreclaim.samples.filecache;
 
 import dev.jreclaim.samples.service.DemoReport;
+import dev.jreclaim.samples.service.DemoStart;
 import dev.jreclaim.samples.service.ServedFiles;
 import dev.jreclaim.samples.service.ServiceComparison;
 import dev.jreclaim.samples.service.ServiceRun;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The static-file demo: {@link FileCacheServer}, which knows nothing of jreclaim, serving 128 incompressible
@@ -40,18 +39,7 @@ public final class FileCacheDemo {
     }
 
     public static void main(String[] args) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ServiceRun.Settings s = new ServiceRun.Settings(java, Path.of(args[0]).toAbsolutePath(),
-                Path.of(args[1]).toAbsolutePath(), args[2], LIMIT_BYTES, Duration.ofMinutes(2));
-        if (!Files.isReadable(s.agentJar()) || !Files.isReadable(s.configFile())) {
-            System.out.println("file demo: build first (./build.sh package): " + s.agentJar() + ", " + s.configFile());
-            System.exit(2);
-        }
-        Optional<String> noCgroup = ServiceRun.cgroupUnavailable();
-        if (noCgroup.isPresent()) {
-            System.out.println("file demo: " + noCgroup.get());
-            System.exit(2);
-        }
+        ServiceRun.Settings s = DemoStart.settings("file demo", args, LIMIT_BYTES, Duration.ofMinutes(2));
         Path dir = Path.of(args.length > 3 ? args[3] : "samples/target/demo-files/www");
         ServedFiles files = ServedFiles.in(dir).add(ServedFiles.Kind.INCOMPRESSIBLE, FILES, FILE_BYTES);
         long requests = (long) files.count() * ROUNDS;

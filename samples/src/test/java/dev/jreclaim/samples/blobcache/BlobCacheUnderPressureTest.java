@@ -3,12 +3,12 @@ package dev.jreclaim.samples.blobcache;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jreclaim.samples.service.DemoReport;
 import dev.jreclaim.samples.service.HttpLoad;
 import dev.jreclaim.samples.service.ServiceOutcome;
 import dev.jreclaim.samples.service.ServiceRun;
+import dev.jreclaim.samples.service.ServiceTests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,13 +30,7 @@ class BlobCacheUnderPressureTest {
     @Test
     @Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES)
     void theAgentKeepsTheServiceAliveWhereThePlainJdkIsKilled() throws Exception {
-        var noCgroup = ServiceRun.cgroupUnavailable();
-        assumeTrue(noCgroup.isEmpty(), () -> noCgroup.orElse(""));
-        Path jar = Path.of(System.getProperty("test.jreclaim.jar"));
-        assertTrue(Files.isReadable(jar), "agent jar not built: " + jar);
-        ServiceRun.Settings s = new ServiceRun.Settings(Path.of(System.getProperty("java.home"), "bin", "java"), jar,
-                Path.of(System.getProperty("test.jreclaim.samplesConfig")), System.getProperty("java.class.path"),
-                256L << 20, Duration.ofMinutes(3));
+        ServiceRun.Settings s = ServiceTests.settings("test.jreclaim.samplesConfig", 256L << 20, Duration.ofMinutes(3));
         ServiceRun.Service service = ServiceDemo.service(1 << 20);
         ServiceRun.Load load = ServiceDemo.load(BLOBS, 1 << 20, PASSES, s.timeout());
 
