@@ -9,9 +9,12 @@ import java.io.PrintStream;
  * Rates are per second over the last interval ({@code -} on the first line).
  */
 final class StatCommand {
-    /** snap-MiB: snapshots held (memory the kernel cannot drop); agent-MiB: the library's own memory, snapshots included. */
+    /**
+     * snap-MiB: snapshots held (memory the kernel cannot drop); agent-MiB: the library's own memory, snapshots
+     * included. They come last, so that readers of the first eight columns keep working.
+     */
     static final String HEADER = String.format("%8s %10s %10s %10s %10s %10s %10s %10s %10s %10s", "ranges", "alloc-MiB",
-            "vol-MiB", "res-MiB", "purged-MiB", "snap-MiB", "agent-MiB", "faults/s", "rebuilt/s", "p99-us");
+            "vol-MiB", "res-MiB", "purged-MiB", "faults/s", "rebuilt/s", "p99-us", "snap-MiB", "agent-MiB");
 
     private StatCommand() {}
 
@@ -44,11 +47,11 @@ final class StatCommand {
                 long at = System.nanoTime();
                 out.println(String.format("%8d %10s %10s %10s %10s %10s %10s %10s %10s %10s", f.getRanges(),
                         mib(f.getAllocatedBytes()), mib(f.getVolatileBytes()), mib(f.getResidentBytes()),
-                        mib(f.getPurgedBytes()), mib(memory.getOrDefault("snapshots", 0L)),
-                        mib(memory.getOrDefault("library", 0L)),
+                        mib(f.getPurgedBytes()),
                         rate(previous == null ? -1 : f.getFaults() - previous.getFaults(), at - previousAt),
                         rate(previous == null ? -1 : f.getPagesRebuilt() - previous.getPagesRebuilt(), at - previousAt),
-                        String.format("%.1f", p99 / 1000.0)));
+                        String.format("%.1f", p99 / 1000.0), mib(memory.getOrDefault("snapshots", 0L)),
+                        mib(memory.getOrDefault("library", 0L))));
                 out.flush();
                 previous = f;
                 previousAt = at;

@@ -224,6 +224,17 @@ public final class RangeRegistry implements AutoCloseable {
         }
     }
 
+    /** Changes the snapshot limits of {@link Options} from the next chunk marked on (tests flip them under load). */
+    public void setSnapshotLimits(int minRatioPct, long maxBytes) {
+        lifecycle.readLock().lock();
+        try {
+            checkOpen("set the snapshot limits");
+            service.setSnapshotLimits(minRatioPct, maxBytes);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
     void checkOpen(String action) {
         if (closed) {
             throw new IllegalStateException("cannot " + action + ": the fault service is closed");

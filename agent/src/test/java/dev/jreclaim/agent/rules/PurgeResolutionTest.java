@@ -29,6 +29,17 @@ class PurgeResolutionTest {
     }
 
     @Test
+    void aSnapshotChunkThatDoesNotPayFallsToZeroOnlyWhenZeroFollows() {
+        PurgeResolution z = PurgeResolution.resolve(List.of(REBUILD_SNAPSHOT, ZERO), true);
+        assertEquals(RebuildSource.ZERO, z.fallback());
+        assertEquals("SNAPSHOT else ZERO", z.describe());
+        assertEquals(null, PurgeResolution.resolve(List.of(REBUILD_SNAPSHOT, THROW), true).fallback());
+        assertEquals(null, PurgeResolution.resolve(List.of(REBUILD_SNAPSHOT), true).fallback());
+        assertEquals("SNAPSHOT", PurgeResolution.resolve(List.of(REBUILD_SNAPSHOT), true).describe());
+        assertEquals(null, PurgeResolution.resolve(List.of(ZERO), true).fallback());
+    }
+
+    @Test
     void noneLeftMeansPlainMemory() {
         PurgeResolution r = PurgeResolution.resolve(List.of(REBUILD_SNAPSHOT, REBUILD_APP), false);
         assertEquals(null, r.source());

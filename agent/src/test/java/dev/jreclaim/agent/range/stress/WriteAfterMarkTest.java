@@ -71,6 +71,43 @@ class WriteAfterMarkTest {
         }
     }
 
+    /**
+     * The memory limit flips at every mark, so chunks go from a snapshot to none (ordinary memory: their purged
+     * pages come back from the old snapshot inside the hold window, then every page is made non-lazyfree) and
+     * back, while writers, the purger and the pressure run (docs/fault-path.md, "Snapshots only where they pay").
+     */
+    @Test
+    void snapshotKeepsEveryWriteWhileChunksStopAndStartPaying() throws Exception {
+        try (RangeRegistry svc = RangeRegistry.start();
+                VolatileRange r = svc.allocate(PAGES * Libc.pageSize(), RebuildSource.SNAPSHOT)) {
+            MemorySegment s = r.segment();
+            long seed = 13;
+            fillAroundSlots(s, seed);
+            r.mark();
+            AtomicLong marks = new AtomicLong();
+            StressRun run = new StressRun();
+            List<SlotWriter> writers = startWriters(run, s);
+            run.start("marker", () -> {
+                svc.setSnapshotLimits(125, marks.incrementAndGet() % 2 == 0 ? Long.MAX_VALUE : 0);
+                r.mark();
+            });
+            run.start("purger", r::purge);
+            run.start("pressure", () -> pageout(r));
+            run.runFor(RUN);
+            run.assertNoFailure();
+            long checked = assertNoWriteLost(writers, s);
+            for (long off = 0; off < s.byteSize(); off += 8) {
+                if (!SlotWriter.isSlot(off, WRITERS, Libc.pageSize())) {
+                    assertEquals(RangePattern.at(seed, off), s.get(JAVA_LONG, off), "offset " + off);
+                }
+            }
+            FaultCounters c = svc.counters();
+            report("SNAPSHOT limit flipping", checked, marks.get(), c, r);
+            assertTrue(c.snapshots().overBudget() > 0 && c.snapshots().keptPlain() > 0, "no chunk ever went plain: " + c);
+            assertTrue(c.faultEvents() > 0, "no purged page was ever touched: the test proved nothing; " + c);
+        }
+    }
+
     @Test
     void snapshotKeepsWritesRacingItsFirstMark() throws Exception {
         long checked = 0, cycles = 0, faults = 0;
