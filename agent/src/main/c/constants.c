@@ -24,6 +24,7 @@ static const struct jr_constant constants[] = {
 	C(JR_RS_REGISTERED), C(JR_RS_BYTES), C(JR_RS_RESIDENT_PAGES), C(JR_RS_KEPT_PAGES), C(JR_RS_COUNT),
 	C(JR_SVC_WP),
 	C(JR_MAX_CHUNK_PAGES),
+	C(JR_LZ4_MISSING), C(JR_LZ4_SHARED), C(JR_LZ4_BUNDLED),
 	C(JR_FALLBACK_KEEP), C(JR_FALLBACK_ZERO), C(JR_SNAPSHOT_MIN_RATIO_PCT),
 	/* Kernel ABI that Java uses too (it opens the userfaultfd and makes the UFFDIO_API handshake, asking
 	 * for the features the service relies on): checked like the rest, so both sides name the same bits. */

@@ -113,7 +113,11 @@ struct jr_constant {
 struct jr_service;
 
 JR_API int jr_version(void);
-JR_API int jr_lz4_available(void);
+/* How the SNAPSHOT source's LZ4 is there: linked into this library, liblz4.so.1 opened, or neither. */
+#define JR_LZ4_MISSING 0
+#define JR_LZ4_SHARED 1
+#define JR_LZ4_BUNDLED 2
+JR_API int jr_lz4_available(void); /* one of JR_LZ4_* */
 /* Sets *out to a static table of every constant of this header; returns its length. */
 JR_API int jr_constants(const struct jr_constant **out);
 
@@ -143,6 +147,14 @@ JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t len, int source, in
 JR_API int jr_range_remove(struct jr_service *svc, int64_t handle);
 /* Registers the range at its first mark, then marks it (snapshot, MADV_FREE). */
 JR_API int jr_range_mark(struct jr_service *svc, int64_t handle);
+/*
+ * begin = 1: drains every CPU's page batches once and makes this thread's following jr_range_mark calls
+ * skip their two drains, until jr_mark_batch(svc, 0), which drains once more (only when svc is not NULL:
+ * a NULL svc just ends the batch). The drain migrates the thread to every CPU: one per batch, not two per
+ * mark, keeps a mark's cost independent of the number of CPUs. Only a page the application faulted in
+ * after the batch's first drain can still sit off the LRU when its range is marked (docs/fault-path.md).
+ */
+JR_API int jr_mark_batch(struct jr_service *svc, int begin);
 /* Makes the range non-volatile; returns JR_INTACT or JR_PURGED and counts it. */
 JR_API int jr_range_lock(struct jr_service *svc, int64_t handle);
 /*

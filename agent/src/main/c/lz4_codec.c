@@ -1,11 +1,35 @@
 /*
- * LZ4 through dlopen: liblz4.so.1 is installed on the machines we target but its -dev
- * headers usually are not, and the library must load (ZERO, POISON, FILE sources work)
- * even where LZ4 is missing. Prototypes as in lz4.h (LZ4 1.9.x).
+ * LZ4, bundled or through dlopen. build.sh links liblz4.a (Debian's liblz4-dev: position-independent,
+ * so it links into this shared library, its symbols kept hidden) when it finds it, and defines
+ * JR_LZ4_STATIC: then nothing beyond glibc is needed at run time. Without it, liblz4.so.1 is opened at
+ * first use, and the library still loads where LZ4 is missing (ZERO, POISON, FILE sources work).
+ * Prototypes as in lz4.h (LZ4 1.9.x).
  */
 #include "lz4_codec.h"
 
 #include "jreclaim.h"
+
+#ifdef JR_LZ4_STATIC
+
+#include <lz4.h>
+
+int jr_lz4_load(void) { return 1; }
+
+int jr_lz4_bound(int n) { return LZ4_compressBound(n); }
+
+int jr_lz4_compress(const char *src, char *dst, int src_len, int dst_cap)
+{
+	return LZ4_compress_default(src, dst, src_len, dst_cap);
+}
+
+int jr_lz4_decompress(const char *src, char *dst, int src_len, int dst_cap)
+{
+	return LZ4_decompress_safe(src, dst, src_len, dst_cap);
+}
+
+JR_API int jr_lz4_available(void) { return JR_LZ4_BUNDLED; }
+
+#else
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -53,4 +77,6 @@ int jr_lz4_decompress(const char *src, char *dst, int src_len, int dst_cap)
 	return lz4_decompress(src, dst, src_len, dst_cap);
 }
 
-JR_API int jr_lz4_available(void) { return jr_lz4_load(); }
+JR_API int jr_lz4_available(void) { return jr_lz4_load() ? JR_LZ4_SHARED : JR_LZ4_MISSING; }
+
+#endif

@@ -130,6 +130,17 @@ JR_API int jr_range_remove(struct jr_service *svc, int64_t handle)
 	return svc ? remove_range(svc, handle, 1) : -EBADF;
 }
 
+/* Set by jr_mark_batch on the marking thread: its marks leave the drains to the batch. */
+static __thread int mark_batched;
+
+JR_API int jr_mark_batch(struct jr_service *svc, int begin)
+{
+	mark_batched = begin != 0;
+	if (svc)
+		jr_k_drain_all_cpus(svc->env.dummy, svc->env.page_size);
+	return 0;
+}
+
 JR_API int jr_range_mark(struct jr_service *svc, int64_t handle)
 {
 	if (!svc)
@@ -166,12 +177,14 @@ JR_API int jr_range_mark(struct jr_service *svc, int64_t handle)
 	jr_slot_lock(sl);
 	sl->ever_marked = 1;
 	jr_slot_unlock(sl);
-	jr_k_drain_all_cpus(env->dummy, env->page_size); /* pages just written must be on the LRU for MADV_FREE */
+	if (!mark_batched)
+		jr_k_drain_all_cpus(env->dummy, env->page_size); /* pages just written must be on the LRU for MADV_FREE */
 	if (ops->needs_wp && !env->wp)
 		err = -EOPNOTSUPP; /* a capture racing writers needs UFFD_FEATURE_PAGEFAULT_FLAG_WP */
 	else
 		err = ops->mark(env, sl);
-	jr_k_drain_all_cpus(env->dummy, env->page_size);
+	if (!mark_batched)
+		jr_k_drain_all_cpus(env->dummy, env->page_size);
 	jr_slot_lock(sl);
 	if (err) {
 		jr_state_move(sl, JR_STATE_MARKING, prev);

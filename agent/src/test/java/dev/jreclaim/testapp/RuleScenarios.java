@@ -38,10 +38,22 @@ public final class RuleScenarios {
         return runtime == null ? null : runtime.rangeAt(address);
     }
 
-    /** "plain", or the range's source and state: "SNAPSHOT VOLATILE". */
+    /** "plain", or the range's source and state: "SNAPSHOT VOLATILE", once the background marker is done. */
     static String owner(Object o) {
+        awaitMarks();
         VolatileRange r = range(o);
         return r == null ? "plain" : r.source() + " " + r.state();
+    }
+
+    /** On-return marks run on the agent's marker thread: a state read right after a return waits for them. */
+    static void awaitMarks() {
+        if (runtime != null) {
+            try {
+                runtime.policy().awaitPendingMarks();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     static void print(String what, Object o) {
@@ -50,6 +62,7 @@ public final class RuleScenarios {
 
     /** Purges the range, then counts bytes that differ from {@code expected} through the JDK's API. */
     static long wrongAfterPurge(Object o, LongFunction<Byte> expected) {
+        awaitMarks();
         range(o).purge();
         long wrong = 0;
         if (o instanceof ByteBuffer b) {

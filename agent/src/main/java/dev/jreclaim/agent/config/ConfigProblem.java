@@ -56,10 +56,18 @@ public record ConfigProblem(String key, Origin origin, String value, String mess
         return "jreclaim: " + where + ": " + message + "; " + consequence;
     }
 
-    /** Keeps a line one line: control characters (a value may hold \n via a properties escape) become escapes. */
+    /** The most characters of one key or value a line shows: any longer is cut, with its length. */
+    static final int SHOWN = 160;
+
+    /**
+     * Keeps a line one line: control characters (a value may hold \n via a properties escape) become escapes;
+     * and short: beyond {@link #SHOWN} characters the rest is left out, so that a file that is no jreclaim
+     * file is never echoed whole.
+     */
     static String escape(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
+        int shown = Math.min(s.length(), SHOWN);
+        StringBuilder b = new StringBuilder(shown + 24);
+        for (int i = 0; i < shown; i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '\n' -> b.append("\\n");
@@ -75,7 +83,7 @@ public record ConfigProblem(String key, Origin origin, String value, String mess
                 }
             }
         }
-        return b.toString();
+        return shown < s.length() ? b.append("… (").append(s.length()).append(" characters)").toString() : b.toString();
     }
 
     /** A character for a message: {@code ' '}, {@code '\t'}, {@code '%'}. */

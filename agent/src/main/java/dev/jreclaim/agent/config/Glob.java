@@ -81,6 +81,16 @@ public final class Glob {
         return p == pattern.length();
     }
 
+    /** The characters before the first wildcard: every name the glob matches begins with them. */
+    public String literalPrefix() {
+        for (int i = 0; i < pattern.length(); i++) {
+            if (pattern.charAt(i) == '*' || pattern.charAt(i) == '?') {
+                return pattern.substring(0, i);
+            }
+        }
+        return pattern;
+    }
+
     /** Whether the glob is just {@code *}. */
     public boolean matchesEverything() {
         return pattern.chars().allMatch(c -> c == '*');

@@ -1,8 +1,12 @@
 package dev.jreclaim.agent.config;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -24,6 +28,8 @@ import java.util.Properties;
  * @param error   why the file could not be read: "no such file", "is a directory", ...
  */
 record PropertiesFile(List<Map.Entry<String, String>> entries, Optional<String> error) {
+    /** Far above any real configuration; a bigger file is something else (a log, /proc/kcore). */
+    static final int MAX_BYTES = 1 << 20;
 
     static PropertiesFile read(String location) {
         Path path;
@@ -50,9 +56,22 @@ record PropertiesFile(List<Map.Entry<String, String>> entries, Optional<String> 
                     return null;
                 }
             };
-            try (Reader reader = Files.newBufferedReader(path)) {
-                recorder.load(reader);
+            byte[] bytes;
+            try (InputStream in = Files.newInputStream(path)) {
+                bytes = in.readNBytes(MAX_BYTES + 1); // /proc files say size 0: the size is read, not asked
             }
+            if (bytes.length > MAX_BYTES) {
+                return failed("not a properties file: larger than " + MAX_BYTES + " bytes");
+            }
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] == 0) {
+                    return failed("not a properties file (a NUL byte at offset " + i + ")");
+                }
+            }
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            // A UTF-8 byte order mark (some editors write one) would be read as the first key's first character.
+            recorder.load(new StringReader(text.startsWith("\uFEFF") ? text.substring(1) : text));
             return new PropertiesFile(List.copyOf(entries), Optional.empty());
         } catch (NoSuchFileException e) {
             return failed(missing(path));

@@ -164,6 +164,11 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
     @Override
     public int purge(String rule) {
         boolean all = rule == null || rule.isEmpty() || rule.equals("*");
+        if (!all && !getRuleIds().contains(rule)) {
+            // An IllegalArgumentException reaches a JMX client as itself (wrapped in RuntimeMBeanException).
+            throw new IllegalArgumentException("no rule '" + rule + "'; the running rules are "
+                    + (getRuleIds().isEmpty() ? "none" : "'" + String.join("', '", getRuleIds()) + "'"));
+        }
         int purged = 0;
         for (AgentRange a : runtime.ranges()) {
             if (all || a.rule().rule().id().equals(rule)) {
@@ -178,6 +183,11 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
             }
         }
         return purged;
+    }
+
+    @Override
+    public java.util.List<String> getRuleIds() {
+        return runtime.policy() instanceof dev.jreclaim.agent.rules.RulePolicy p ? p.ruleIds() : java.util.List.of();
     }
 
     @Override

@@ -53,8 +53,15 @@ public interface ReclaimAgentMXBean {
      */
     Map<String, Long> getChunksWithoutSnapshot();
 
-    /** MADV_PAGEOUT of the volatile ranges of {@code rule} ("" or "*": every rule); returns how many ranges. */
+    /**
+     * MADV_PAGEOUT of the volatile ranges of {@code rule} ("" or "*": every rule); returns how many ranges.
+     *
+     * @throws IllegalArgumentException naming the running rules, when no running rule has that id
+     */
     int purge(String rule);
+
+    /** The ids of the running rules, in rule order (those with no live range too). */
+    java.util.List<String> getRuleIds();
 
     /** One line per live range: address, size, rule, state, resident, source. */
     String dumpRanges();

@@ -32,32 +32,87 @@ public final class Libc {
      */
     private static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(Libc::newCallState);
 
-    private static final MethodHandle MMAP = errnoHandle("mmap",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle MUNMAP = errnoHandle("munmap",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle MADVISE = errnoHandle("madvise",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle MINCORE = errnoHandle("mincore",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS));
-    private static final MethodHandle IOCTL_PTR = errnoHandle("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IOCTL_INT = errnoHandle("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle SYSCALL_1 = errnoHandle("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT), Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle OPEN = errnoHandle("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle SYSCONF = plainHandle("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
-    private static final MethodHandle GETEUID = plainHandle("geteuid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle STRERROR = plainHandle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle MALLOC = plainHandle("malloc", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle FREE = plainHandle("free", FunctionDescriptor.ofVoid(JAVA_LONG));
-    private static final MethodHandle EXIT_NOW = plainHandle("_exit", FunctionDescriptor.ofVoid(JAVA_INT));
-    private static final MethodHandle ALARM = plainHandle("alarm", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    // One holder class per downcall, linked on first use: each shape costs the JDK milliseconds to link, which
+    // the agent's start-up would pay for calls it may never make (docs/benchmarks.md, start-up).
+    private static final class MmapH {
+        static final MethodHandle H = errnoHandle("mmap",
+                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+    private static final class MunmapH {
+        static final MethodHandle H = errnoHandle("munmap",
+                    FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+    private static final class MadviseH {
+        static final MethodHandle H = errnoHandle("madvise",
+                    FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    }
+    private static final class MincoreH {
+        static final MethodHandle H = errnoHandle("mincore",
+                    FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS));
+    }
+    private static final class IoctlPtrH {
+        static final MethodHandle H = errnoHandle("ioctl",
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+    }
+    private static final class IoctlIntH {
+        static final MethodHandle H = errnoHandle("ioctl",
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Syscall1H {
+        static final MethodHandle H = errnoHandle("syscall",
+                    FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT), Linker.Option.firstVariadicArg(1));
+    }
+    private static final class OpenH {
+        static final MethodHandle H = errnoHandle("open",
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    }
+    private static final class CloseH {
+        static final MethodHandle H = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+    private static final class MemfdCreateH {
+        static final MethodHandle H = errnoHandle("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+    private static final class StatvfsH {
+        static final MethodHandle H = errnoHandle("statvfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    }
+    private static final class SysconfH {
+        static final MethodHandle H = plainHandle("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+    }
+    private static final class GeteuidH {
+        static final MethodHandle H = plainHandle("geteuid", FunctionDescriptor.of(JAVA_INT));
+    }
+    private static final class StrerrorH {
+        static final MethodHandle H = plainHandle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
+    private static final class MallocH {
+        static final MethodHandle H = plainHandle("malloc", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
+    }
+    private static final class FreeH {
+        static final MethodHandle H = plainHandle("free", FunctionDescriptor.ofVoid(JAVA_LONG));
+    }
+    private static final class ExitNowH {
+        static final MethodHandle H = plainHandle("_exit", FunctionDescriptor.ofVoid(JAVA_INT));
+    }
+    private static final class AlarmH {
+        static final MethodHandle H = plainHandle("alarm", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        // Whoever arms the backstop may need _exit(2) once the JVM is hung, when linking it could not happen.
+        static {
+            ExitNowH.H.type();
+        }
+    }
 
     private static final long PAGE_SIZE = sysconf(Mman.SC_PAGESIZE);
+
+    /** memfd_create(2) flags, include/uapi/linux/memfd.h. */
+    public static final int MFD_CLOEXEC = 0x0001;
+    /** Executable even where vm.memfd_noexec=1 makes memfds non-executable by default (Linux 6.3+). */
+    public static final int MFD_EXEC = 0x0010;
+    /** statvfs(3) f_flag bits, glibc bits/statvfs.h. */
+    public static final long ST_RDONLY = 1;
+    public static final long ST_NOEXEC = 8;
+    /** glibc x86_64 struct statvfs: f_flag after nine 8-byte fields; 112 bytes in all. */
+    private static final long STATVFS_SIZE = 112;
+    private static final long STATVFS_F_FLAG = 72;
 
     private Libc() {}
 
@@ -80,7 +135,7 @@ public final class Libc {
         long size = CALL_STATE.byteSize();
         long a;
         try {
-            a = (long) MALLOC.invokeExact(size);
+            a = (long) MallocH.H.invokeExact(size);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -92,7 +147,7 @@ public final class Libc {
 
     private static void freeCallState(long address) {
         try {
-            FREE.invokeExact(address);
+            FreeH.H.invokeExact(address);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -121,7 +176,7 @@ public final class Libc {
     public static long mmapAnonymous(long length) {
         MemorySegment st = STATE.get();
         try {
-            long r = (long) MMAP.invokeExact(st, 0L, length, Mman.PROT_READ | Mman.PROT_WRITE,
+            long r = (long) MmapH.H.invokeExact(st, 0L, length, Mman.PROT_READ | Mman.PROT_WRITE,
                     Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_NORESERVE, -1, 0L);
             return r == Mman.MAP_FAILED ? -errno(st) : r;
         } catch (Throwable t) {
@@ -132,7 +187,7 @@ public final class Libc {
     public static int munmap(long address, long length) {
         MemorySegment st = STATE.get();
         try {
-            int r = (int) MUNMAP.invokeExact(st, address, length);
+            int r = (int) MunmapH.H.invokeExact(st, address, length);
             return r == 0 ? 0 : -errno(st);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -142,7 +197,7 @@ public final class Libc {
     public static int madvise(long address, long length, int advice) {
         MemorySegment st = STATE.get();
         try {
-            int r = (int) MADVISE.invokeExact(st, address, length, advice);
+            int r = (int) MadviseH.H.invokeExact(st, address, length, advice);
             return r == 0 ? 0 : -errno(st);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -160,7 +215,7 @@ public final class Libc {
     public static int mincore(long address, long length, MemorySegment vec) {
         MemorySegment st = STATE.get();
         try {
-            int r = (int) MINCORE.invokeExact(st, address, length, vec);
+            int r = (int) MincoreH.H.invokeExact(st, address, length, vec);
             return r == 0 ? 0 : -errno(st);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -187,7 +242,7 @@ public final class Libc {
     public static int ioctl(int fd, long request, MemorySegment arg) {
         MemorySegment st = STATE.get();
         try {
-            int r = (int) IOCTL_PTR.invokeExact(st, fd, request, arg);
+            int r = (int) IoctlPtrH.H.invokeExact(st, fd, request, arg);
             return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -197,7 +252,7 @@ public final class Libc {
     public static int ioctl(int fd, long request, int arg) {
         MemorySegment st = STATE.get();
         try {
-            int r = (int) IOCTL_INT.invokeExact(st, fd, request, arg);
+            int r = (int) IoctlIntH.H.invokeExact(st, fd, request, arg);
             return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -208,7 +263,7 @@ public final class Libc {
     public static long syscall(long number, int arg) {
         MemorySegment st = STATE.get();
         try {
-            long r = (long) SYSCALL_1.invokeExact(st, number, arg);
+            long r = (long) Syscall1H.H.invokeExact(st, number, arg);
             return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -218,8 +273,31 @@ public final class Libc {
     public static int open(String path, int flags) {
         MemorySegment st = STATE.get();
         try (Arena arena = Arena.ofConfined()) {
-            int r = (int) OPEN.invokeExact(st, arena.allocateFrom(path), flags);
+            int r = (int) OpenH.H.invokeExact(st, arena.allocateFrom(path), flags);
             return r >= 0 ? r : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code memfd_create(name, flags)}: a file descriptor, or {@code -errno}. */
+    public static int memfdCreate(String name, int flags) {
+        MemorySegment st = STATE.get();
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) MemfdCreateH.H.invokeExact(st, arena.allocateFrom(name), flags);
+            return r >= 0 ? r : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code statvfs(path)}'s f_flag ({@link #ST_RDONLY}, {@link #ST_NOEXEC}, ...), or {@code -errno}. */
+    public static long statvfsFlags(String path) {
+        MemorySegment st = STATE.get();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(STATVFS_SIZE, 8);
+            int r = (int) StatvfsH.H.invokeExact(st, arena.allocateFrom(path), buf);
+            return r == 0 ? buf.get(JAVA_LONG, STATVFS_F_FLAG) : -errno(st);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -228,7 +306,7 @@ public final class Libc {
     public static int close(int fd) {
         MemorySegment st = STATE.get();
         try {
-            int r = (int) CLOSE.invokeExact(st, fd);
+            int r = (int) CloseH.H.invokeExact(st, fd);
             return r == 0 ? 0 : -errno(st);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -237,7 +315,7 @@ public final class Libc {
 
     public static long sysconf(int name) {
         try {
-            return (long) SYSCONF.invokeExact(name);
+            return (long) SysconfH.H.invokeExact(name);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -245,7 +323,7 @@ public final class Libc {
 
     public static int geteuid() {
         try {
-            return (int) GETEUID.invokeExact();
+            return (int) GeteuidH.H.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -253,7 +331,7 @@ public final class Libc {
 
     public static String strerror(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) StrerrorH.H.invokeExact(errno);
             return s.reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -267,7 +345,7 @@ public final class Libc {
      */
     public static void exitImmediately(int status) {
         try {
-            EXIT_NOW.invokeExact(status);
+            ExitNowH.H.invokeExact(status);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -281,7 +359,7 @@ public final class Libc {
      */
     public static int alarm(int seconds) {
         try {
-            return (int) ALARM.invokeExact(seconds);
+            return (int) AlarmH.H.invokeExact(seconds);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -48,6 +48,8 @@ public final class NativeConstants {
     public static final int JR_SVC_WP = 1;
     /** JR_MAX_CHUNK_PAGES: pages per chunk, also the most one fault restores. */
     public static final int JR_MAX_CHUNK_PAGES = 4096;
+    /** jr_lz4_available(): LZ4 missing, opened as liblz4.so.1, or linked into the library. */
+    public static final int JR_LZ4_MISSING = 0, JR_LZ4_SHARED = 1, JR_LZ4_BUNDLED = 2;
     /** A SNAPSHOT range's fallback for a chunk whose snapshot did not pay: ordinary memory, or zeros. */
     public static final int JR_FALLBACK_KEEP = 0, JR_FALLBACK_ZERO = 1;
     /** The default of jr_service_set_snapshot_limits' ratio, in percent. */

@@ -30,6 +30,8 @@ public final class NativeService {
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG));
         static final MethodHandle LIVE_RANGES = NativeLibrary.downcall("jr_service_live_ranges",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+        static final MethodHandle MARK_BATCH = NativeLibrary.downcall("jr_mark_batch",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
     }
 
     private final long pointer;
@@ -112,6 +114,18 @@ public final class NativeService {
                 throw new NativeCallException(call, subject, -r);
             }
             return out.toArray(JAVA_LONG);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /**
+     * jr_mark_batch: {@code begin} drains every CPU once and makes this thread's marks skip their own drains;
+     * the end drains once more. {@code service} null ends the batch without a drain (the service is gone).
+     */
+    public static void markBatch(NativeService service, boolean begin) {
+        try {
+            int r = (int) Handles.MARK_BATCH.invokeExact(service == null ? 0L : service.pointer, begin ? 1 : 0);
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);
         }

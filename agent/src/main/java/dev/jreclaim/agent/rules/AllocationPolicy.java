@@ -64,4 +64,7 @@ public interface AllocationPolicy {
             return "no rules (every allocation stays plain JDK memory)";
         }
     };
+
+    /** Waits until every mark this policy queued so far is done (the on-return marks run on a marker thread). */
+    default void awaitPendingMarks() throws InterruptedException {}
 }

@@ -5,6 +5,7 @@ import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.VolatileRange;
 import dev.jreclaim.instrumentation.api.AllocationKind;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -40,11 +41,28 @@ public final class RulePolicy implements AllocationPolicy {
         this.idle = shortest == null ? null : new IdleMarker(sites, shortest);
     }
 
-    /** Starts the idle marker's thread over {@code ranges}, if any rule marks when idle. */
+    /** The ids of the running rules, in rule order. */
+    public List<String> ruleIds() {
+        return java.util.Arrays.stream(rules).map(r -> r.rule().id()).toList();
+    }
+
+    /** Starts the idle marker's thread, if any rule marks when idle, and the on-return rules' background marker. */
     public void start(RangeRegistry ranges) {
         if (idle != null) {
             idle.start(ranges);
         }
+        if (Arrays.stream(rules).anyMatch(r -> r.source() != null && r.mark() instanceof MarkMode.OnReturn)) {
+            sites.startBackgroundMarking(ranges);
+        }
+    }
+
+    /**
+     * Waits until every on-return mark queued so far is done: what a caller that reads a range's state right
+     * after its site returned (a test, a benchmark) needs, since the mark runs on the marker's thread.
+     */
+    @Override
+    public void awaitPendingMarks() throws InterruptedException {
+        sites.awaitPendingMarks();
     }
 
     public SiteTracker sites() {

@@ -1,8 +1,11 @@
 package dev.jreclaim.agent.rules;
 
 import dev.jreclaim.agent.config.SiteRule;
+import dev.jreclaim.instrumentation.api.AllocationKind;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The configuration's valid rules made ready to run: indexed in rule order, on-purge resolved against
@@ -23,6 +26,17 @@ public record RuleSet(List<ActiveRule> rules, List<String> problems) {
             rules.add(new ActiveRule(rules.size(), r, PurgeResolution.resolve(r.onPurge(), writeProtect)));
         }
         return new RuleSet(List.copyOf(rules), List.copyOf(problems));
+    }
+
+    /** The allocation kinds some rule covers: only their JDK paths are instrumented. */
+    public Set<AllocationKind> kinds() {
+        Set<AllocationKind> kinds = EnumSet.noneOf(AllocationKind.class);
+        for (AllocationKind k : AllocationKind.values()) {
+            if (rules.stream().anyMatch(r -> r.rule().kind().covers(k))) {
+                kinds.add(k);
+            }
+        }
+        return kinds;
     }
 
     /** Whether any rule needs the site advice (has a site). */

@@ -1,5 +1,6 @@
 package dev.jreclaim.agent.rules;
 
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.VolatileRange;
 import dev.jreclaim.instrumentation.api.SiteListener;
 import dev.jreclaim.instrumentation.api.SiteTable;
@@ -14,8 +15,9 @@ import java.util.concurrent.atomic.LongAdder;
  * The rules' sites at run time. At instrumentation it hands out a site id per distinct set of rules a
  * method matches ({@link SiteTable}); at run time the advice in those methods reports entries and exits
  * ({@link SiteListener}), which it counts per thread and rule. When the outermost call of an on-return rule
- * returns normally, the ranges allocated in its extent are marked, on that thread; when an exception leaves
- * it, they stay LOCKED (safe: a buffer half filled is never made reclaimable).
+ * returns normally, the ranges allocated in its extent are handed to the {@link BackgroundMarker} (once the
+ * agent runs; before, marked on that thread); when an exception leaves it, they stay LOCKED (safe: a buffer
+ * half filled is never made reclaimable).
  */
 public final class SiteTracker implements SiteListener, SiteTable {
     private final List<ActiveRule> rules;
@@ -24,6 +26,7 @@ public final class SiteTracker implements SiteListener, SiteTable {
     /** Site id -> rule indexes; replaced whole on growth, so the advice reads it without a lock. */
     private volatile int[][] sites = new int[0][];
     private final LongAdder markFailures = new LongAdder();
+    private volatile BackgroundMarker marker;
 
     public SiteTracker(List<ActiveRule> rules) {
         this.rules = List.copyOf(rules);
@@ -56,6 +59,27 @@ public final class SiteTracker implements SiteListener, SiteTable {
             sites = grown;
             return grown.length - 1;
         });
+    }
+
+    /** From now on, on-return marks run on one background thread over {@code ranges}. */
+    synchronized void startBackgroundMarking(RangeRegistry ranges) {
+        if (marker == null) {
+            marker = new BackgroundMarker(ranges, this::markAgentThread, this::markOne);
+        }
+    }
+
+    /** Waits until every on-return mark handed to the background marker so far is done. */
+    void awaitPendingMarks() throws InterruptedException {
+        BackgroundMarker m = marker;
+        if (m != null) {
+            m.awaitIdle();
+        }
+    }
+
+    /** On-return marks the application's thread made itself because the background queue was full. */
+    public long inlineMarks() {
+        BackgroundMarker m = marker;
+        return m == null ? 0 : m.inlineMarks();
     }
 
     /** The rule indexes of a site id (for tests and diagnostics). */
@@ -124,17 +148,26 @@ public final class SiteTracker implements SiteListener, SiteTable {
     private void markAll(ThreadSites t, List<VolatileRange> ranges) {
         t.beginAgentWork();
         try {
+            BackgroundMarker m = marker;
             for (VolatileRange r : ranges) {
-                try {
-                    r.mark();
-                } catch (IllegalStateException freedMeanwhile) {
-                    // The application freed it inside the extent (an arena closed there): nothing to mark.
-                } catch (Throwable e) {
-                    markFailures.increment();
+                if (m != null) {
+                    m.submit(r);
+                } else {
+                    markOne(r);
                 }
             }
         } finally {
             t.endAgentWork();
+        }
+    }
+
+    private void markOne(VolatileRange r) {
+        try {
+            r.mark();
+        } catch (IllegalStateException freedMeanwhile) {
+            // The application freed it (an arena closed in the extent, or since): nothing to mark.
+        } catch (Throwable e) {
+            markFailures.increment();
         }
     }
 

@@ -4,6 +4,7 @@ import dev.jreclaim.agent.config.AgentConfig;
 import dev.jreclaim.agent.config.ConfigLoader;
 import dev.jreclaim.agent.config.LoadedConfig;
 import dev.jreclaim.agent.config.UffdMode;
+import dev.jreclaim.agent.config.UnreachableRules;
 import dev.jreclaim.agent.linux.UffdAbi;
 import dev.jreclaim.agent.linux.Userfaultfd;
 import dev.jreclaim.agent.jfr.JfrEvents;
@@ -81,22 +82,49 @@ public final class AgentStart {
         return PREFIX + "WARN agent disabled: " + why + "; the application runs without it";
     }
 
+    /**
+     * The JDK's own limit on direct memory, {@code jdk.internal.misc.VM.maxDirectMemory()} (-XX:MaxDirectMemorySize,
+     * else the heap's maximum), reachable once the installer has exported jdk.internal.misc to the agent; 0 when
+     * unknown. Not through java.lang.management: that would load every PlatformMBeanProvider during premain.
+     */
+    private static long maxDirectMemory() {
+        try {
+            return (long) Class.forName("jdk.internal.misc.VM").getMethod("maxDirectMemory").invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return 0;
+        }
+    }
+
+    /** The first message along the causes: an ExceptionInInitializerError has none of its own. */
+    private static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                return t.getMessage();
+            }
+        }
+        return e.toString();
+    }
+
     private static synchronized List<String> startOrExplain(String args, Instrumentation inst, boolean attached) {
         if (ReclaimRuntime.current() != null) {
             return List.of(PREFIX + "WARN agent already running (" + ReclaimRuntime.current().policy().describe()
                     + "); this second start is ignored");
         }
+        StartClock clock = new StartClock();
         LoadedConfig loaded = ConfigLoader.load(args);
         AgentLog.setLevel(loaded.config().logLevel());
+        clock.step("configuration");
         List<String> lines = new ArrayList<>(loaded.lines());
         if (loaded.active()) {
-            lines.add(startLine(loaded.config(), inst, attached, lines));
+            lines.add(startLine(loaded.config(), inst, attached, lines, clock));
+            AgentLog.debug("start steps: " + String.join(", ", clock.steps()));
         }
         return lines;
     }
 
     /** Starts with a valid configuration; rules that cannot run yet add their line to {@code problems}. */
-    private static String startLine(AgentConfig config, Instrumentation inst, boolean attached, List<String> problems) {
+    private static String startLine(AgentConfig config, Instrumentation inst, boolean attached, List<String> problems,
+            StartClock clock) {
         NativeAccess access = NativeAccess.probe();
         if (access == NativeAccess.DENIED) {
             return disabled("native access is denied (--illegal-native-access=deny); add"
@@ -108,7 +136,7 @@ public final class AgentStart {
         } catch (UserfaultfdUnavailableException e) {
             return disabled(e.getMessage() + " (java -jar jreclaim-agent.jar doctor says what to change)");
         } catch (RuntimeException | LinkageError e) {
-            return disabled("the fault service cannot start: " + e.getMessage());
+            return disabled("the fault service cannot start: " + reason(e));
         }
         if (service.mode() == Userfaultfd.Mode.USER_MODE_ONLY && config.uffdMode() == UffdMode.AUTO) {
             // Loads and stores would be served, but the kernel's own access (FileChannel, socket I/O on a
@@ -120,28 +148,33 @@ public final class AgentStart {
                     + " vm.unprivileged_userfaultfd=1 or give access to /dev/userfaultfd, or accept it with"
                     + " jreclaim.uffd.mode=user-mode-only (java -jar jreclaim-agent.jar doctor explains)");
         }
+        clock.step("fault service");
         RuleSet rules = RuleSet.of(config.rules(), service.writeProtect());
         problems.addAll(rules.problems());
         SiteTracker sites = new SiteTracker(rules.rules());
         InstrumentationInstaller.Result installed = InstrumentationInstaller.install(
-                new InstrumentationContext(inst, rules.hasSites() ? sites : SiteTable.NONE, sites));
+                new InstrumentationContext(inst, rules.hasSites() ? sites : SiteTable.NONE, sites, rules.kinds()), clock);
         if (!installed.problems().isEmpty()) {
             service.close();
             return disabled(String.join("; ", installed.problems()));
         }
+        problems.addAll(UnreachableRules.warnings(config.rules(), maxDirectMemory()));
         RulePolicy policy = new RulePolicy(rules.rules(), sites);
         ReclaimRuntime runtime = new ReclaimRuntime(service, policy);
         ReclaimRuntime.setCurrent(runtime);
         if (config.exitSummary()) {
             ExitSummary.register(runtime);
         }
+        clock.step("runtime");
         JfrEvents.install(service);
+        clock.step("JFR");
         policy.start(service);
         MemoryHook.install(runtime);
         String noPool = ManagementHook.install(inst, runtime);
         if (noPool != null) {
             AgentLog.warn("no jreclaim buffer pool or MBean in JMX: " + noPool);
         }
+        clock.step("policy, JMX");
         return PREFIX + "agent started" + (attached ? " (attached)" : "") + ": userfaultfd "
                 + service.mode().description() + "; reclaimable: " + policy.describe() + "; instrumented: "
                 + String.join(", ", installed.installed())

@@ -1,17 +1,19 @@
 package dev.jreclaim.agent.start;
 
-import static net.bytebuddy.matcher.ElementMatchers.isBootstrapClassLoader;
-import static net.bytebuddy.matcher.ElementMatchers.isExtensionClassLoader;
 import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
-import static net.bytebuddy.matcher.ElementMatchers.none;
 
+import dev.jreclaim.agent.log.AgentLog;
+import dev.jreclaim.instrumentation.api.CallSubstitution;
 import dev.jreclaim.instrumentation.api.InstrumentationContext;
 import dev.jreclaim.instrumentation.api.InstrumentationModule;
 import dev.jreclaim.instrumentation.api.InstrumentationModule.Target;
 import dev.jreclaim.instrumentation.api.SiteHook;
+import dev.jreclaim.instrumentation.api.SiteTable;
 import java.lang.instrument.Instrumentation;
+import java.lang.instrument.UnmodifiableClassException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
@@ -23,11 +25,10 @@ import net.bytebuddy.agent.builder.AgentBuilder.RedefinitionStrategy;
 import net.bytebuddy.utility.JavaModule;
 
 /**
- * Finds every {@link InstrumentationModule} and installs them with Byte Buddy, the same way for all: one
- * builder per {@link Target}, to which each module of that target adds its transformations. The JDK's, by
- * the recipe measured on JDK 25 (retransformation without class format changes, java.base among the
- * classes already loaded; nothing ignored; the freeing classes loaded first; java.base allowed to link to
- * the replacement methods), then checked by {@link SubstitutionProbe}; only then the application's.
+ * Finds every {@link InstrumentationModule} and installs those this start needs ({@code appliesTo}). The
+ * JDK's call substitutions first, by a plain transformer of the classes they name ({@link JdkSubstitutions};
+ * the freeing classes loaded first; java.base allowed to link to the replacement methods), then checked by
+ * {@link SubstitutionProbe}; only then the application's, with Byte Buddy, one builder per module.
  */
 final class InstrumentationInstaller {
     private InstrumentationInstaller() {}
@@ -62,21 +63,25 @@ final class InstrumentationInstaller {
         return all;
     }
 
-    static Result install(InstrumentationContext context) {
+    static Result install(InstrumentationContext context, StartClock clock) {
         List<InstrumentationModule> all;
         try {
             all = modules();
         } catch (ServiceConfigurationError e) {
             return new Result(List.of("cannot load the instrumentation modules: " + e), List.of());
         }
-        List<InstrumentationModule> jdk = all.stream().filter(m -> m.target() == Target.JDK).toList();
-        if (jdk.isEmpty()) {
+        if (all.stream().noneMatch(m -> m.target() == Target.JDK)) {
             return new Result(List.of("no JDK instrumentation module found (META-INF/services/"
                     + InstrumentationModule.class.getName() + ")"), List.of());
         }
+        // Only what the rules need: no rule covering arenas, no arena instrumentation.
+        List<InstrumentationModule> jdk = all.stream()
+                .filter(m -> m.target() == Target.JDK && m.appliesTo(context)).toList();
         List<String> problems = installJdk(context, jdk);
+        clock.step("JDK substitutions");
         if (problems.isEmpty()) {
             problems = SubstitutionProbe.verify(jdk);
+            clock.step("substitution probe");
         }
         if (!problems.isEmpty()) {
             return new Result(problems, List.of());
@@ -91,13 +96,22 @@ final class InstrumentationInstaller {
                 installed.add(errors.isEmpty() ? m.name()
                         : m.name() + " (not in " + errors.size() + " classes: " + errors.getFirst() + ")");
             }
+            clock.step("application advice");
         }
         return new Result(List.of(), List.copyOf(installed));
     }
 
-    /** @return problems; empty when every transformation was applied without error */
+    /**
+     * Replaces the JDK calls by a plain transformer of exactly the named classes ({@link JdkSubstitutions}):
+     * no type matching, no type pool, nothing of Byte Buddy loaded.
+     *
+     * @return problems; empty when every substitution was applied
+     */
     private static List<String> installJdk(InstrumentationContext context, List<InstrumentationModule> jdk) {
         Instrumentation inst = context.instrumentation();
+        if (jdk.isEmpty()) {
+            return List.of();
+        }
         // The replacement methods live in the boot loader's unnamed module (the agent jar is on the boot
         // class path) and take jdk.internal.misc.Unsafe: java.base must read that module and export the
         // package to it, or the substituted call sites fail to link (IllegalAccessError).
@@ -105,6 +119,7 @@ final class InstrumentationInstaller {
         inst.redefineModule(Object.class.getModule(), Set.of(agent), Map.of("jdk.internal.misc", Set.of(agent)),
                 Map.of(), Set.of(), Map.of());
         List<String> problems = new ArrayList<>();
+        List<CallSubstitution> substitutions = new ArrayList<>();
         for (InstrumentationModule m : jdk) {
             for (String name : m.preload()) {
                 try {
@@ -113,30 +128,30 @@ final class InstrumentationInstaller {
                     problems.add(m.name() + ": cannot load " + name + " before installing");
                 }
             }
+            substitutions.addAll(m.substitutions());
         }
         if (!problems.isEmpty()) {
             return problems;
         }
-        // Byte Buddy's safe mode keeps it off sun.misc.Unsafe, which JDK 24+ warns about on first use. The
-        // relocated copy reads its relocated name (dev.jreclaim.shaded.bytebuddy.safe); a value the user set wins.
-        String safe = ByteBuddy.class.getPackageName() + ".safe";
-        if (System.getProperty(safe) == null) {
-            System.setProperty(safe, "true");
+        JdkSubstitutions transformer = new JdkSubstitutions(substitutions);
+        List<Class<?>> targets = new ArrayList<>();
+        for (String name : transformer.classNames()) {
+            try {
+                targets.add(Class.forName(name, false, null));
+            } catch (ClassNotFoundException e) {
+                problems.add("cannot load " + name + ", whose calls are substituted");
+            }
         }
-        AgentBuilder builder = new AgentBuilder.Default()
-                .disableClassFormatChanges()
-                .with(RedefinitionStrategy.RETRANSFORMATION)
-                .with(RedefinitionStrategy.Listener.ErrorEscalating.FAIL_LAST)
-                .with(new ErrorListener(problems))
-                .ignore(none());
-        for (InstrumentationModule m : jdk) {
-            builder = m.instrument(builder, context);
+        if (!problems.isEmpty()) {
+            return problems;
         }
+        inst.addTransformer(transformer, true);
         try {
-            builder.installOn(inst);
-        } catch (RuntimeException e) {
+            inst.retransformClasses(targets.toArray(Class<?>[]::new));
+        } catch (UnmodifiableClassException | RuntimeException | LinkageError e) {
             problems.add("retransformation failed: " + e);
         }
+        problems.addAll(transformer.problems());
         return problems;
     }
 
@@ -149,12 +164,26 @@ final class InstrumentationInstaller {
     private static List<String> installApplication(InstrumentationContext context, InstrumentationModule m) {
         Instrumentation inst = context.instrumentation();
         List<String> problems = new ArrayList<>();
+        ErrorListener errors = new ErrorListener(problems);
+        // Byte Buddy's safe mode keeps it off sun.misc.Unsafe, which JDK 24+ warns about on first use. The
+        // relocated copy reads its relocated name (dev.jreclaim.shaded.bytebuddy.safe); a value the user set wins.
+        String safe = ByteBuddy.class.getPackageName() + ".safe";
+        if (System.getProperty(safe) == null) {
+            System.setProperty(safe, "true");
+        }
         try {
+            ClassLoader platform = ClassLoader.getPlatformClassLoader();
             AgentBuilder builder = new AgentBuilder.Default()
                     .disableClassFormatChanges()
+                    .disableNativeMethodPrefix()
                     .with(RedefinitionStrategy.RETRANSFORMATION)
-                    .with(new ErrorListener(problems))
-                    .ignore(isSynthetic(), isBootstrapClassLoader().or(isExtensionClassLoader()))
+                    // Of the classes already loaded, only those the site table may name: not all of them.
+                    .with(new RedefinitionStrategy.DiscoveryStrategy.Explicit(candidates(inst, context.sites())))
+                    .with(errors)
+                    // The boot and platform loaders' classes by their loader alone, before Byte Buddy describes
+                    // them (every class the JVM loads later passes here); then synthetic classes.
+                    .ignore((type, loader, module, redefined, domain) -> loader == null || loader == platform)
+                    .or(isSynthetic())
                     // An advised class in a named module must read the boot loader's unnamed module, where SiteHook is.
                     .assureReadEdgeTo(inst, SiteHook.class);
             m.instrument(builder, context).installOn(inst);
@@ -162,23 +191,54 @@ final class InstrumentationInstaller {
             problems.add(m.name() + ": retransformation failed: " + e);
         }
         synchronized (problems) {
+            errors.reportFromNowOn(m.name());
             return List.copyOf(problems);
         }
     }
 
-    /** Collects Byte Buddy's errors, which it otherwise drops. */
+    /** The loaded classes of the application's loaders that the site table may name. */
+    private static Set<Class<?>> candidates(Instrumentation inst, SiteTable sites) {
+        ClassLoader platform = ClassLoader.getPlatformClassLoader();
+        Set<Class<?>> found = new LinkedHashSet<>();
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            ClassLoader loader = c.getClassLoader();
+            if (loader != null && loader != platform && !c.isArray() && !c.isHidden() && inst.isModifiableClass(c)
+                    && sites.mayHaveSites(c.getName())) {
+                found.add(c);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Collects Byte Buddy's errors, which it otherwise drops, for the start-up line; once that is written
+     * ({@link #reportFromNowOn}), an error on a class loaded later is a line of its own naming the class.
+     */
     private static final class ErrorListener extends AgentBuilder.Listener.Adapter {
         private final List<String> problems;
+        private String module;
 
         ErrorListener(List<String> problems) {
             this.problems = problems;
         }
 
+        /** Called with the problems' lock held. */
+        void reportFromNowOn(String moduleName) {
+            module = moduleName;
+        }
+
         @Override
         public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable error) {
+            String late;
             synchronized (problems) {
-                problems.add("cannot transform " + typeName + ": " + error);
+                if (this.module == null) {
+                    problems.add("cannot transform " + typeName + ": " + error);
+                    return;
+                }
+                late = this.module;
             }
+            AgentLog.warn(late + ": cannot transform " + typeName + ", loaded after the agent started: " + error
+                    + "; its methods run unadvised");
         }
     }
 }

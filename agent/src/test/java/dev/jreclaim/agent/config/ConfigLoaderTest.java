@@ -747,4 +747,34 @@ class ConfigLoaderTest {
         LoadedConfig c = ConfigLoader.load("", java.util.Map.of("jreclaim.doctor.timeoutSeconds", "5"), java.util.Map.of());
         org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of(), c.problems());
     }
+
+    /** A UTF-8 byte order mark (Windows editors write one) is not part of the first key. */
+    @Test
+    void byteOrderMarkIsNotPartOfTheFirstKey() throws IOException {
+        Path f = dir.resolve("bom.properties");
+        Files.write(f, ("\uFEFF" + GOOD + GOOD_AFTER).getBytes(StandardCharsets.UTF_8));
+        LoadedConfig c = ConfigLoader.load("config=" + f, Map.of(), Map.of());
+        assertEquals(List.of(), c.lines());
+        assertEquals(List.of("before", "after"), ids(c));
+    }
+
+    /** A file that is no properties file (here the environment: NUL-separated) is named, its contents never echoed. */
+    @Test
+    void aFileThatIsNotTextIsNotEchoed() {
+        LoadedConfig c = ConfigLoader.load("config=/proc/self/environ", Map.of(), Map.of());
+        assertEquals(1, c.lines().size(), c.lines().toString());
+        String line = c.lines().getFirst();
+        assertTrue(line.startsWith("jreclaim: agent option config=/proc/self/environ: not a properties file (a NUL"
+                + " byte at offset ") && line.endsWith("); agent disabled"), line);
+        assertFalse(line.contains(System.getenv("PATH")), line);
+        assertTrue(line.length() < 160, line);
+    }
+
+    /** Whatever a value holds, a line shows at most its start: a key that is wrong is named, its value capped. */
+    @Test
+    void aLongValueIsCappedInItsLine() throws IOException {
+        LoadedConfig c = load(GOOD + "jreclaim.nosuch=" + "x".repeat(10_000) + "\n");
+        assertEquals(List.of("jreclaim: jreclaim.nosuch=" + "x".repeat(ConfigProblem.SHOWN) + "… (10000 characters):"
+                + " unknown key; agent disabled"), c.lines());
+    }
 }

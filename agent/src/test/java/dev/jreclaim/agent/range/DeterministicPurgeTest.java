@@ -161,7 +161,7 @@ class DeterministicPurgeTest {
     /**
      * POISON: every purged page raises an error on a plain Java access (never silent zeros), and lock()
      * reports PURGED and hands back a zeroed range. Reads are done one call per page from the interpreter
-     * or C1, the accesses HotSpot turns into a synchronous InternalError (design notes section 4).
+     * or C1, the accesses HotSpot turns into a synchronous InternalError (docs/fault-path.md, "SIGBUS is not an exception mechanism").
      */
     @Test
     void poisonNeverHandsOutSilentBytes() {

@@ -19,4 +19,25 @@ class AgentAttachIT {
         assertEquals(List.of("early buffer is the agent's: false", "late buffer is the agent's: true",
                 "late segment is the agent's: true", "early 1048576, late 1048576, live ranges 0, frees 2"), r.out());
     }
+
+    /** A site rule on a class loaded before the attach (retransformed) and on one loaded after: both take buffers. */
+    @Test
+    void attachedAgentTakesSiteAllocationsOfClassesLoadedBeforeAndAfter() throws Exception {
+        String rules = """
+                jreclaim.rule.sites.kind=direct
+                jreclaim.rule.sites.site=dev.jreclaim.testapp.AttachSites$*#site
+                jreclaim.rule.sites.mark=on-return
+                jreclaim.rule.sites.on-purge=zero
+                """;
+        ChildJvm.Result r = ChildJvm.run(ChildJvm.java(null,
+                List.of("-Djdk.attach.allowAttachSelf=true", "-XX:+EnableDynamicAgentLoading"), LateAttachSites.class,
+                ChildJvm.agentJar().toString(), ConfigFile.option(rules)));
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(1, r.agentLines().size(), r.toString());
+        String line = r.agentLines().getFirst();
+        assertTrue(line.startsWith("jreclaim: agent started (attached)"), line);
+        assertTrue(line.contains("instrumented: DirectByteBuffer, FFM arenas, application site methods;"), line);
+        assertEquals(List.of("early site's buffer: ZERO VOLATILE", "late site's buffer: ZERO VOLATILE",
+                "live ranges 2"), r.out());
+    }
 }

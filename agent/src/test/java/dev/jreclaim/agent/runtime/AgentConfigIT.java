@@ -118,4 +118,27 @@ class AgentConfigIT {
         assertTrue(r.agentLines().getFirst().startsWith("jreclaim: agent option config=/tmp: ")
                 && r.agentLines().getFirst().endsWith("; agent disabled"), r.toString());
     }
+
+    /** Valid rules that can never take a buffer: a WARN each before the start-up line; the rules stay. */
+    @Test
+    void rulesThatCanNeverTakeABufferAreWarnedOf() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(ChildJvm.java(ConfigFile.option(GOOD_RULE + """
+                jreclaim.rule.jdk.kind=any
+                jreclaim.rule.jdk.site=java.nio.*#*
+                jreclaim.rule.big.kind=any
+                jreclaim.rule.big.site=a.B#c
+                jreclaim.rule.big.min-size=64MiB
+                """), List.of("-XX:MaxDirectMemorySize=32m"), PlainApp.class));
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(plainOutput, r.out(), r.toString());
+        List<String> lines = r.agentLines();
+        assertEquals(3, lines.size(), r.toString());
+        assertTrue(lines.get(0).startsWith("jreclaim: WARN rule 'jdk' (site java.nio.*#*, kind any, min-size 65536)"
+                + " can never take a buffer: its class glob names only classes under java., which are never sites"),
+                lines.get(0));
+        assertTrue(lines.get(1).startsWith("jreclaim: WARN rule 'big' (site a.B#c, kind any, min-size 67108864) can"
+                + " never take a buffer: min-size is above the JVM's direct memory limit of 33554432 bytes"), lines.get(1));
+        assertTrue(lines.get(2).startsWith("jreclaim: agent started: ") && lines.get(2).contains("rule 'jdk' ("),
+                lines.get(2));
+    }
 }

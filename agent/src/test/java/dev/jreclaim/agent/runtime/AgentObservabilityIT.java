@@ -47,6 +47,10 @@ class AgentObservabilityIT {
             List<String> statLines = new ArrayList<>();
             statLines.add(statOut.readLine());
             statLines.add(statOut.readLine()); // a first sample before the purge
+            ChildJvm.Result unknown = ChildJvm.run(cli("purge", pid, "nosuchrule"));
+            assertEquals(1, unknown.exit(), unknown.toString());
+            assertEquals(List.of("jreclaim: no rule 'nosuchrule'; the running rules are 'all' in pid " + pid),
+                    unknown.err(), unknown.toString());
             ChildJvm.Result purge = ChildJvm.run(cli("purge", pid, "all"));
             assertEquals(0, purge.exit(), purge.toString());
             assertEquals(List.of("jreclaim: purged 4 volatile ranges of rule 'all' in pid " + pid), purge.out());
@@ -94,6 +98,26 @@ class AgentObservabilityIT {
         assertEquals(List.of("jreclaim: no process with pid 999999999"), r.err());
         r = ChildJvm.run(cli("purge", "x"));
         assertEquals(List.of("jreclaim: not a process id: x"), r.err());
+    }
+
+    /** After a fault storm, some of whose ranges are freed, the MBean's totals and the exit summary count the same faults. */
+    @Test
+    void mbeanTotalsAndExitSummaryAgreeAfterAFaultStorm() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(ChildJvm.java(ConfigFile.option(ConfigFile.EVERYTHING_64K.formatted("zero")
+                + "jreclaim.exit-summary=true\n"), List.of(), FaultStormFigures.class));
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("non-zero reads 0", r.out().getFirst(), r.toString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "mbean totals faults (\\d+), by source (\\d+), rule 'all' faults (\\d+), pages rebuilt (\\d+)")
+                .matcher(r.out().get(1));
+        assertTrue(m.matches(), r.toString());
+        long faults = Long.parseLong(m.group(1));
+        int pages = FaultStormFigures.BUFFERS * FaultStormFigures.PAGES * FaultStormFigures.ROUNDS;
+        assertTrue(faults > 0 && faults <= pages, r.toString());
+        assertEquals(faults, Long.parseLong(m.group(2)), "faults by source: " + r);
+        String exit = r.agentLines().getLast();
+        assertTrue(exit.startsWith("jreclaim: at exit: "), r.toString());
+        assertTrue(exit.contains("; " + faults + " faults served, "), "the MBean said " + faults + ": " + exit);
     }
 
     private static String column(String line, int i) {

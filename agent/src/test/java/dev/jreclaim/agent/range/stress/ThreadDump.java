@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A stack dump of a JVM that may be hung at a safepoint: jcmd cannot attach to it then (design notes,
- * section 3), jhsdb can, since it reads the process from outside.
+ * A stack dump of a JVM that may be hung at a safepoint: jcmd cannot attach to it then (docs/fault-path.md,
+ * "A JVM waiting on a fault"), jhsdb can, since it reads the process from outside.
  */
 final class ThreadDump {
     private ThreadDump() {}

@@ -1,6 +1,8 @@
 package dev.jreclaim.instrumentation.api;
 
 import java.lang.instrument.Instrumentation;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * What the agent gives every {@link InstrumentationModule} when it installs them.
@@ -9,11 +11,20 @@ import java.lang.instrument.Instrumentation;
  * @param sites           which application methods are sites; {@link SiteTable#NONE} when no rule names one
  * @param siteListener    what the site advice reports to, through {@link SiteHook}; installed there before
  *                        any {@link InstrumentationModule.Target#APPLICATION} module, so that no entry is missed
+ * @param kinds           the allocation kinds some rule covers: a JDK path no rule covers is not instrumented
  */
-public record InstrumentationContext(Instrumentation instrumentation, SiteTable sites, SiteListener siteListener) {
+public record InstrumentationContext(Instrumentation instrumentation, SiteTable sites, SiteListener siteListener,
+        Set<AllocationKind> kinds) {
     public InstrumentationContext {
-        if (instrumentation == null || sites == null || siteListener == null) {
-            throw new IllegalArgumentException("null in " + instrumentation + ", " + sites + ", " + siteListener);
+        if (instrumentation == null || sites == null || siteListener == null || kinds == null) {
+            throw new IllegalArgumentException("null in " + instrumentation + ", " + sites + ", " + siteListener
+                    + ", " + kinds);
         }
+        kinds = Set.copyOf(kinds);
+    }
+
+    /** Every kind: for a caller that does not know the rules. */
+    public InstrumentationContext(Instrumentation instrumentation, SiteTable sites, SiteListener siteListener) {
+        this(instrumentation, sites, siteListener, EnumSet.allOf(AllocationKind.class));
     }
 }

@@ -15,9 +15,9 @@ public interface InstrumentationModule {
     /** Where a module's transformations go, which decides how the installer configures and checks them. */
     enum Target {
         /**
-         * Calls inside the JDK replaced by {@code MemberSubstitution}: installed first, with nothing ignored
-         * ({@code ignore(none())}). Each must pass {@link #exercise()} before the agent hands out memory; any
-         * problem keeps the agent off.
+         * Calls inside the JDK replaced by static methods ({@link #substitutions()}): installed first, in
+         * exactly the named classes. Each must pass {@link #exercise()} before the agent hands out memory;
+         * any problem keeps the agent off.
          */
         JDK,
         /**
@@ -33,7 +33,10 @@ public interface InstrumentationModule {
 
     Target target();
 
-    /** Whether this start has anything for the module to do (the site advice: only when a rule names a site). */
+    /**
+     * Whether this start has anything for the module to do: the site advice only when a rule names a site, a
+     * JDK allocation path only when a rule covers its {@link AllocationKind}.
+     */
     default boolean appliesTo(InstrumentationContext context) {
         return true;
     }
@@ -47,8 +50,18 @@ public interface InstrumentationModule {
         return List.of();
     }
 
-    /** Adds this module's transformations to a builder the installer configured for its {@link #target()}. */
-    AgentBuilder instrument(AgentBuilder builder, InstrumentationContext context);
+    /**
+     * For a {@link Target#APPLICATION} module: adds its transformations to a builder the installer configured.
+     * A {@link Target#JDK} module gives {@link #substitutions()} instead and leaves the builder as it is.
+     */
+    default AgentBuilder instrument(AgentBuilder builder, InstrumentationContext context) {
+        return builder;
+    }
+
+    /** For a {@link Target#JDK} module: the calls it replaces, in the classes {@link #preload()} loads. */
+    default List<CallSubstitution> substitutions() {
+        return List.of();
+    }
 
     /**
      * For a {@link Target#JDK} module: runs the instrumented path once on the calling thread (allocates,

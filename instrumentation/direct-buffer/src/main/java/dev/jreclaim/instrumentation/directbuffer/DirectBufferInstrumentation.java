@@ -1,19 +1,13 @@
 package dev.jreclaim.instrumentation.directbuffer;
 
-import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
-import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
-
 import dev.jreclaim.instrumentation.api.AllocationKind;
+import dev.jreclaim.instrumentation.api.CallSubstitution;
 import dev.jreclaim.instrumentation.api.InstrumentationContext;
 import dev.jreclaim.instrumentation.api.InstrumentationModule;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.util.List;
 import jdk.internal.misc.Unsafe;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.MemberSubstitution;
 
 /**
  * {@code ByteBuffer.allocateDirect}: in {@code DirectByteBuffer(int)}, {@code Unsafe.allocateMemory}
@@ -42,21 +36,21 @@ public final class DirectBufferInstrumentation implements InstrumentationModule 
     }
 
     @Override
-    public AgentBuilder instrument(AgentBuilder builder, InstrumentationContext context) {
+    public boolean appliesTo(InstrumentationContext context) {
+        return context.kinds().contains(AllocationKind.DIRECT);
+    }
+
+    @Override
+    public List<CallSubstitution> substitutions() {
         Method allocate = replacement("allocateMemory", Unsafe.class, long.class);
         Method set = replacement("setMemory", long.class, long.class, byte.class);
         Method free = replacement("freeMemory", Unsafe.class, long.class);
-        return builder
-                .type(named(BUFFER))
-                .transform((b, type, loader, module, domain) -> b.visit(MemberSubstitution.strict()
-                        .method(named("allocateMemory").and(isDeclaredBy(named(UNSAFE)))).replaceWith(allocate)
-                        .method(named("setMemory").and(isDeclaredBy(named("java.nio.Bits")))).replaceWith(set)
-                        .method(named("freeMemory").and(isDeclaredBy(named(UNSAFE)))).replaceWith(free)
-                        .on(isConstructor().and(takesArguments(int.class)))))
-                .type(named(DEALLOCATOR))
-                .transform((b, type, loader, module, domain) -> b.visit(MemberSubstitution.strict()
-                        .method(named("freeMemory").and(isDeclaredBy(named(UNSAFE)))).replaceWith(free)
-                        .on(named("run"))));
+        String constructor = "<init>(I)V"; // DirectByteBuffer(int)
+        return List.of(
+                CallSubstitution.in(BUFFER, constructor, UNSAFE, "allocateMemory", allocate),
+                CallSubstitution.in(BUFFER, constructor, "java.nio.Bits", "setMemory", set),
+                CallSubstitution.in(BUFFER, constructor, UNSAFE, "freeMemory", free),
+                CallSubstitution.in(DEALLOCATOR, "run", UNSAFE, "freeMemory", free));
     }
 
     private static Method replacement(String name, Class<?>... parameters) {

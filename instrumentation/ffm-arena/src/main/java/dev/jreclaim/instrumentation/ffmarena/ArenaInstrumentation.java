@@ -1,10 +1,7 @@
 package dev.jreclaim.instrumentation.ffmarena;
 
-import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
-
 import dev.jreclaim.instrumentation.api.AllocationKind;
+import dev.jreclaim.instrumentation.api.CallSubstitution;
 import dev.jreclaim.instrumentation.api.InstrumentationContext;
 import dev.jreclaim.instrumentation.api.InstrumentationModule;
 import java.lang.foreign.Arena;
@@ -13,8 +10,6 @@ import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import jdk.internal.misc.Unsafe;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.MemberSubstitution;
 
 /**
  * Every arena (confined, shared, auto, global) allocates through
@@ -52,23 +47,20 @@ public final class ArenaInstrumentation implements InstrumentationModule {
     }
 
     @Override
-    public AgentBuilder instrument(AgentBuilder builder, InstrumentationContext context) {
+    public boolean appliesTo(InstrumentationContext context) {
+        return context.kinds().contains(AllocationKind.ARENA);
+    }
+
+    @Override
+    public List<CallSubstitution> substitutions() {
         Method allocate = replacement("allocateMemory", Unsafe.class, long.class);
         Method init = replacement("initNativeMemory", long.class, long.class);
         Method free = replacement("freeMemory", Unsafe.class, long.class);
-        return builder
-                .type(named(FACTORIES))
-                .transform((b, type, loader, module, domain) -> b
-                        .visit(MemberSubstitution.strict()
-                                .method(named("allocateMemory").and(isDeclaredBy(named(UNSAFE)))).replaceWith(allocate)
-                                .on(named("allocateMemoryWrapper")))
-                        .visit(MemberSubstitution.strict()
-                                .method(named("initNativeMemory").and(isDeclaredBy(named(FACTORIES)))).replaceWith(init)
-                                .on(named("allocateNativeInternal"))))
-                .type(nameStartsWith(FACTORIES + "$"))
-                .transform((b, type, loader, module, domain) -> b.visit(MemberSubstitution.strict()
-                        .method(named("freeMemory").and(isDeclaredBy(named(UNSAFE)))).replaceWith(free)
-                        .on(named("cleanup"))));
+        return List.of(
+                CallSubstitution.in(FACTORIES, "allocateMemoryWrapper", UNSAFE, "allocateMemory", allocate),
+                CallSubstitution.in(FACTORIES, "allocateNativeInternal", FACTORIES, "initNativeMemory", init),
+                // Only the class whose cleanup frees holds the call; the probe checks that one frees.
+                new CallSubstitution(preload(), "cleanup", UNSAFE, "freeMemory", free, true));
     }
 
     private static Method replacement(String name, Class<?>... parameters) {

@@ -11,6 +11,7 @@ import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.dynamic.ClassFileLocator;
 import net.bytebuddy.dynamic.DynamicType;
 
 /**
@@ -23,17 +24,21 @@ import net.bytebuddy.dynamic.DynamicType;
  */
 public final class SiteInstrumentation implements InstrumentationModule {
     /** Classes that are never sites: the JDK's, should an application loader define them, and the agent's own. */
-    static final List<String> NEVER = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.", "dev.jreclaim.agent.",
-            "dev.jreclaim.instrumentation.", "dev.jreclaim.shaded.", "dev.jreclaim.bootstrap.");
+    static final List<String> NEVER = SiteTable.NEVER_SITES;
+
+    /**
+     * Where Byte Buddy reads {@link SiteAdvice}'s class file (Advice inlines its byte code). Its own loader
+     * first: at premain the manifest's Boot-Class-Path is part of the boot class path from the start, and the
+     * boot loader finds the file. After a late attach the jar was only appended to the boot loader's search,
+     * which finds classes but not resources; the attach put the jar on the system class path, where it is.
+     */
+    private static final ClassFileLocator ADVICE_CLASS_FILE = new ClassFileLocator.Compound(
+            ClassFileLocator.ForClassLoader.of(SiteAdvice.class.getClassLoader()),
+            ClassFileLocator.ForClassLoader.ofSystemLoader());
 
     /** Whether a class of this name may be instrumented at all. */
     public static boolean instrumentable(String className) {
-        for (String prefix : NEVER) {
-            if (className.startsWith(prefix)) {
-                return false;
-            }
-        }
-        return true;
+        return !SiteTable.neverSite(className);
     }
 
     @Override
@@ -77,7 +82,7 @@ public final class SiteInstrumentation implements InstrumentationModule {
             }
         }
         for (int id : ids) {
-            b = b.visit(Advice.withCustomMapping().bind(SiteId.class, id).to(SiteAdvice.class)
+            b = b.visit(Advice.withCustomMapping().bind(SiteId.class, id).to(SiteAdvice.class, ADVICE_CLASS_FILE)
                     .on(m -> hasCode(m) && table.siteOf(type.getName(), m.getInternalName()) == id));
         }
         return b;
