@@ -24,6 +24,7 @@ public final class LateAttachSites {
         ReclaimRuntime runtime = ReclaimRuntime.current();
         ByteBuffer early = AttachSites.Early.site();
         ByteBuffer late = AttachSites.Late.site();
+        runtime.policy().awaitPendingMarks(); // on-return marks run on the agent's background marker
         System.out.println("early site's buffer: " + describe(runtime, early));
         System.out.println("late site's buffer: " + describe(runtime, late));
         System.out.println("live ranges " + runtime.totals().liveRanges());
