@@ -3,6 +3,7 @@
 #
 #   ./build.sh test      build everything and run every test (what CI runs)
 #   ./build.sh demo      build the agent (no tests) and run the demo: a service with and without -javaagent
+#   ./build.sh demo-files   a static-file service (512 MiB of incompressible files) in a 128 MiB cgroup, with and without -javaagent
 #   ./build.sh demo-ranges  the fault-path demo: VolatileRanges under a memory cgroup
 #   ./build.sh package   build agent/target/jreclaim-agent.jar without running tests
 #   ./build.sh soak [--duration 10m]  the soak (docs/soak.md), not part of test
@@ -78,6 +79,15 @@ case "$cmd" in
       dev.jreclaim.samples.blobcache.ServiceDemo agent/target/jreclaim-agent.jar \
       samples/blobcache-jreclaim.properties samples/target/jreclaim-samples.jar
     ;;
+  demo-files)
+    # The unmodified static-file service (FileChannel.read into direct buffers) in a 128 MiB memory cgroup,
+    # with -javaagent and samples/filecache-jreclaim.properties (rebuild:file), then on the plain JDK.
+    "${MVN[@]}" -q -DskipTests package
+    exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx256m \
+      -cp "samples/target/jreclaim-samples.jar:agent/target/jreclaim-agent.jar" \
+      dev.jreclaim.samples.filecache.FileCacheDemo agent/target/jreclaim-agent.jar \
+      samples/filecache-jreclaim.properties samples/target/jreclaim-samples.jar "$@"
+    ;;
   demo-ranges)
     # The fault path alone: 1 GiB of VolatileRanges in a 256 MiB cgroup vs plain allocateDirect.
     "${MVN[@]}" -q -DskipTests package
@@ -92,5 +102,5 @@ case "$cmd" in
     ;;
   mvn) exec "${MVN[@]}" "$@" ;;
   java) exec "$JAVA_HOME/bin/java" "$@" ;;
-  *) echo "usage: ./build.sh test|demo|demo-ranges|package|soak [--duration 10m]|mvn ARGS|java ARGS" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh test|demo|demo-files|demo-ranges|package|soak [--duration 10m]|mvn ARGS|java ARGS" >&2; exit 2 ;;
 esac

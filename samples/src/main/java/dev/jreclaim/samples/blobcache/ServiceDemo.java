@@ -1,10 +1,12 @@
 package dev.jreclaim.samples.blobcache;
 
-import dev.jreclaim.agent.cgroup.MemoryCgroup;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.jreclaim.samples.service.DemoReport;
+import dev.jreclaim.samples.service.DemoStart;
+import dev.jreclaim.samples.service.ServiceComparison;
+import dev.jreclaim.samples.service.ServiceRun;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The README's demo: the blob-cache service, which knows nothing of jreclaim, in a 256 MiB memory
@@ -15,32 +17,31 @@ import java.time.Duration;
  * run served every request correctly without an OOM kill and the plain run was OOM-killed.
  */
 public final class ServiceDemo {
+    static final int BLOBS = 384;
+    static final long BLOB_BYTES = 1 << 20;
+    static final int PASSES = 3;
+
     private ServiceDemo() {}
 
+    /** The blob-cache service and its checked load: every blob {@code passes} times, from 4 threads. */
+    public static ServiceRun.Service service(long blobBytes) {
+        return new ServiceRun.Service(BlobCacheServer.class.getName(), List.of("0", Long.toString(blobBytes)));
+    }
+
+    public static ServiceRun.Load load(int blobs, long blobBytes, int passes, Duration limit) {
+        return port -> LoadDriver.run(port, blobs, (long) blobs * passes, 4, blobBytes, limit);
+    }
+
     public static void main(String[] args) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ServiceRun.Settings s = new ServiceRun.Settings(java, Path.of(args[0]).toAbsolutePath(),
-                Path.of(args[1]).toAbsolutePath(), args[2], 256L << 20, 384, 1 << 20, 3, 4, Duration.ofMinutes(3));
-        if (!Files.isReadable(s.agentJar()) || !Files.isReadable(s.configFile())) {
-            System.out.println("service demo: build first (./build.sh package): " + s.agentJar() + ", " + s.configFile());
-            System.exit(2);
-        }
-        try (MemoryCgroup probe = MemoryCgroup.createChild("jreclaim-demo-probe-" + ProcessHandle.current().pid(), 1 << 30)) {
-            // can make cgroups
-        } catch (IOException e) {
-            System.out.println("service demo: cannot make a memory cgroup: " + e.getMessage());
-            System.exit(2);
-        }
+        ServiceRun.Settings s = DemoStart.settings("service demo", args, 256L << 20, Duration.ofMinutes(3));
         System.out.printf("service demo: blob cache of %d x %d MiB in a %d MiB memory cgroup, %d passes over the cache%n%n",
-                s.blobs(), s.blobBytes() >> 20, s.limitBytes() >> 20, s.passes());
-        ServiceOutcome agent = ServiceRun.run(s, true, line -> System.out.println("  | " + line));
-        System.out.println("  => " + agent.describe() + "\n");
-        ServiceOutcome plain = ServiceRun.run(s, false, line -> System.out.println("  | " + line));
-        System.out.println("  => " + plain.describe() + "\n");
-        DemoReport.Written w = DemoReport.write(Path.of("samples", "target", "demo"), agent, plain);
+                BLOBS, BLOB_BYTES >> 20, s.limitBytes() >> 20, PASSES);
+        ServiceComparison c = ServiceComparison.run(s, service(BLOB_BYTES), load(BLOBS, BLOB_BYTES, PASSES, s.timeout()), 0,
+                line -> System.out.println("  | " + line));
+        DemoReport.Written w = DemoReport.write(Path.of("samples", "target", "demo"), "service-demo", "Blob-cache service",
+                c.agent(), c.plain());
         System.out.println("service demo: chart " + w.chart().toAbsolutePath() + " (data: " + w.data().toAbsolutePath() + ")");
-        boolean ok = agent.load().served() == (long) s.blobs() * s.passes() && agent.load().wrong() == 0
-                && agent.load().errors() == 0 && !agent.oomKilled() && plain.oomKilled();
+        boolean ok = c.agent().servedAllRight((long) BLOBS * PASSES) && !c.agent().oomKilled() && c.plain().oomKilled();
         System.out.println("service demo: " + (ok ? "OK: with the agent every response was right and nothing was killed;"
                 + " without it the service was OOM-killed" : "NOT AS EXPECTED (see above)"));
         System.exit(ok ? 0 : 1);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.jreclaim.samples.service.HttpLoad;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -13,8 +14,8 @@ class BlobCacheServerTest {
     void servesVerifiableBlobs() throws Exception {
         HttpServer server = BlobCacheServer.start(0, 256 << 10);
         try {
-            LoadDriver.Result r = LoadDriver.run(server.getAddress().getPort(), 8, 32, 2, 256 << 10, Duration.ofMinutes(1));
-            assertEquals(new LoadDriver.Result(32, 0, 0, r.millis()), r, r.line());
+            HttpLoad.Result r = LoadDriver.run(server.getAddress().getPort(), 8, 32, 2, 256 << 10, Duration.ofMinutes(1));
+            assertEquals(new HttpLoad.Result(32, 0, 0, r.millis()), r, r.line());
         } finally {
             server.stop(0);
         }

@@ -3,10 +3,12 @@ package dev.jreclaim.samples.blobcache;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.jreclaim.agent.cgroup.MemoryCgroup;
-import java.io.IOException;
+import dev.jreclaim.samples.service.DemoReport;
+import dev.jreclaim.samples.service.HttpLoad;
+import dev.jreclaim.samples.service.ServiceOutcome;
+import dev.jreclaim.samples.service.ServiceRun;
+import dev.jreclaim.samples.service.ServiceTests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,27 +30,20 @@ class BlobCacheUnderPressureTest {
     @Test
     @Timeout(value = 8, unit = java.util.concurrent.TimeUnit.MINUTES)
     void theAgentKeepsTheServiceAliveWhereThePlainJdkIsKilled() throws Exception {
-        try (MemoryCgroup probe = MemoryCgroup.createChild("jreclaim-test-probe-" + ProcessHandle.current().pid(), 1 << 30)) {
-            // a writable memory cgroup exists
-        } catch (IOException e) {
-            assumeTrue(false, "needs a writable memory cgroup (root, or a delegated cgroup v2 subtree): " + e.getMessage());
-        }
-        Path jar = Path.of(System.getProperty("test.jreclaim.jar"));
-        assertTrue(Files.isReadable(jar), "agent jar not built: " + jar);
-        ServiceRun.Settings s = new ServiceRun.Settings(Path.of(System.getProperty("java.home"), "bin", "java"), jar,
-                Path.of(System.getProperty("test.jreclaim.samplesConfig")), System.getProperty("java.class.path"),
-                256L << 20, BLOBS, 1 << 20, PASSES, 4, Duration.ofMinutes(3));
+        ServiceRun.Settings s = ServiceTests.settings("test.jreclaim.samplesConfig", 256L << 20, Duration.ofMinutes(3));
+        ServiceRun.Service service = ServiceDemo.service(1 << 20);
+        ServiceRun.Load load = ServiceDemo.load(BLOBS, 1 << 20, PASSES, s.timeout());
 
-        ServiceOutcome agent = ServiceRun.run(s, true, line -> System.out.println("[agent run] " + line));
+        ServiceOutcome agent = ServiceRun.run(s, service, load, true, line -> System.out.println("[agent run] " + line));
         System.out.println(agent.describe());
         assertTrue(agent.agentLines().stream().anyMatch(l -> l.contains("agent started")), "agent lines: " + agent.agentLines());
         assertFalse(agent.oomKilled(), agent.describe());
-        assertEquals(new LoadDriver.Result((long) BLOBS * PASSES, 0, 0, agent.load().millis()), agent.load(), agent.describe());
+        assertEquals(new HttpLoad.Result((long) BLOBS * PASSES, 0, 0, agent.load().millis()), agent.load(), agent.describe());
         assertTrue(agent.peakBytes() <= s.limitBytes(), agent.describe());
         // It survived because the kernel took marked pages and the agent rebuilt them, not by luck.
         assertTrue(agent.pagesRebuilt() > 0, "no page was purged and rebuilt: " + agent.exitSummary());
 
-        ServiceOutcome plain = ServiceRun.run(s, false, line -> System.out.println("[plain run] " + line));
+        ServiceOutcome plain = ServiceRun.run(s, service, load, false, line -> System.out.println("[plain run] " + line));
         System.out.println(plain.describe());
         assertTrue(plain.oomKilled(), "the control run was not OOM-killed, so the test proves nothing: its cache of "
                 + BLOBS + " MiB did not reach the " + (s.limitBytes() >> 20) + " MiB limit? " + plain.describe());
@@ -56,7 +51,7 @@ class BlobCacheUnderPressureTest {
         // The demo's chart and data: they exist, the chart is an SVG with both runs, the data file's
         // figures are the ones printed, and its samples are the memory the cgroup reported.
         Path dir = reportDir;
-        DemoReport.Written w = DemoReport.write(dir, agent, plain);
+        DemoReport.Written w = DemoReport.write(dir, "service-demo", "Blob-cache service", agent, plain);
         String svg = Files.readString(w.chart());
         assertTrue(svg.startsWith("<svg") && svg.contains("with the agent") && svg.contains("plain JDK: OOM-killed")
                 && svg.contains("<path"), "chart " + w.chart());

@@ -1,4 +1,4 @@
-package dev.jreclaim.samples.blobcache;
+package dev.jreclaim.samples.service;
 
 import dev.jreclaim.samples.chart.Series;
 import java.io.BufferedReader;
@@ -11,14 +11,15 @@ import java.util.List;
 
 /**
  * The agent's own figures over a run, read the way an operator would: the agent jar's {@code stat <pid>}
- * command (JMX through the attach API), one sample per interval, parsed from its columns
- * {@code ranges alloc-MiB vol-MiB res-MiB purged-MiB faults/s rebuilt/s p99-us}.
+ * command (JMX through the attach API), one sample per interval, parsed by the names in its header
+ * ({@code vol-MiB res-MiB purged-MiB faults/s}, and {@code snap-MiB} where the agent has it).
  */
 public final class AgentTimeline {
     private final Series volatileMiB = new Series("volatile", "#9467bd");
     private final Series residentMiB = new Series("resident", "#ff7f0e");
     private final Series purgedMiB = new Series("purged", "#8c564b");
     private final Series faultsPerSecond = new Series("faults/s", "#e377c2");
+    private final Series snapshotMiB = new Series("snapshots", "#17becf");
     private final Process stat;
     private final Thread reader;
 
@@ -26,24 +27,35 @@ public final class AgentTimeline {
         this.stat = stat;
         this.reader = stat == null ? null : Thread.ofPlatform().daemon().name("agent-timeline").start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(stat.getInputStream(), StandardCharsets.UTF_8))) {
+                List<String> columns = List.of();
                 String line;
                 while ((line = r.readLine()) != null) {
-                    String[] f = line.trim().split("\\s+");
-                    if (f.length < 8 || !f[0].matches("\\d+")) { // later columns (snap-MiB, agent-MiB) unused
-                        continue; // the header, or an error line
+                    List<String> f = List.of(line.trim().split("\\s+"));
+                    if (f.getFirst().equals("ranges")) {
+                        columns = f; // the header names the columns (an agent may add some)
+                        continue;
+                    }
+                    if (f.size() != columns.size() || !f.getFirst().matches("\\d+")) {
+                        continue; // an error line
                     }
                     double t = (System.nanoTime() - t0) / 1e9;
-                    volatileMiB.add(t, Double.parseDouble(f[2]));
-                    residentMiB.add(t, Double.parseDouble(f[3]));
-                    purgedMiB.add(t, Double.parseDouble(f[4]));
-                    if (!f[5].equals("-")) {
-                        faultsPerSecond.add(t, Double.parseDouble(f[5]));
-                    }
+                    sample(columns, f, "vol-MiB", volatileMiB, t);
+                    sample(columns, f, "res-MiB", residentMiB, t);
+                    sample(columns, f, "purged-MiB", purgedMiB, t);
+                    sample(columns, f, "snap-MiB", snapshotMiB, t);
+                    sample(columns, f, "faults/s", faultsPerSecond, t);
                 }
             } catch (IOException | NumberFormatException e) {
                 // stat ended (the service went away): the samples so far stand
             }
         });
+    }
+
+    private static void sample(List<String> columns, List<String> values, String column, Series into, double t) {
+        int i = columns.indexOf(column);
+        if (i >= 0 && !values.get(i).equals("-")) {
+            into.add(t, Double.parseDouble(values.get(i)));
+        }
     }
 
     /** No agent in the run: empty series. */
@@ -67,10 +79,20 @@ public final class AgentTimeline {
     }
 
     public List<Series> memory() {
-        return List.of(volatileMiB, residentMiB, purgedMiB);
+        return List.of(volatileMiB, residentMiB, purgedMiB, snapshotMiB);
+    }
+
+    /** The most snapshot memory at one sample, MiB; -1 when the agent's stat has no such column or no sample. */
+    public double maxSnapshotMiB() {
+        return snapshotMiB.points().isEmpty() ? -1 : snapshotMiB.maxValue();
     }
 
     public Series faultsPerSecond() {
         return faultsPerSecond;
+    }
+
+    /** The most the agent's ranges had purged at one sample, MiB (0 without samples). */
+    public double maxPurgedMiB() {
+        return purgedMiB.maxValue();
     }
 }

@@ -1,4 +1,4 @@
-package dev.jreclaim.samples.blobcache;
+package dev.jreclaim.samples.service;
 
 import dev.jreclaim.agent.cgroup.MemoryCgroup;
 import java.io.BufferedReader;
@@ -14,27 +14,56 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Runs {@link BlobCacheServer} as a child JVM inside a memory cgroup of its own (with or without the
- * agent), drives load at it from this JVM over loopback, then stops it and reads the cgroup's figures.
- * Every wait is bounded.
+ * Runs a service (a main class that prints {@code listening on <port>} when ready) as a child JVM inside
+ * a memory cgroup of its own, with or without the agent, drives load at it from this JVM over loopback,
+ * then stops it and reads the cgroup's figures. Every wait is bounded.
  */
 public final class ServiceRun {
-    /** Where the child's java, the agent jar and the sample classes are, and how hard to push. */
-    public record Settings(Path java, Path agentJar, Path configFile, String classPath, long limitBytes, int blobs,
-            long blobBytes, int passes, int threads, Duration timeout) {}
+    /** Where the child's java, the agent jar, its configuration and the service's classes are; the cgroup's limit; the bound on every wait. */
+    public record Settings(Path java, Path agentJar, Path configFile, String classPath, long limitBytes, Duration timeout) {
+        public Settings withLimit(long bytes) {
+            return new Settings(java, agentJar, configFile, classPath, bytes, timeout);
+        }
+    }
+
+    /** The service: its main class and arguments, and JVM options of its own. */
+    public record Service(String mainClass, List<String> args, List<String> jvmOptions) {
+        public Service(String mainClass, List<String> args) {
+            this(mainClass, args, List.of());
+        }
+    }
+
+    /** The checked load driven at the service once it listens on {@code port}. */
+    @FunctionalInterface
+    public interface Load {
+        HttpLoad.Result run(int port) throws InterruptedException;
+    }
 
     private ServiceRun() {}
 
-    public static ServiceOutcome run(Settings s, boolean withAgent, Consumer<String> echo)
+    /** Why this process cannot make a memory cgroup (not root, no delegated v2 subtree), or empty when it can. */
+    public static java.util.Optional<String> cgroupUnavailable() {
+        try (MemoryCgroup probe = MemoryCgroup.createChild("jreclaim-probe-" + ProcessHandle.current().pid(), 1 << 30)) {
+            return java.util.Optional.empty();
+        } catch (IOException e) {
+            return java.util.Optional.of("needs a writable memory cgroup (root, or a delegated cgroup v2 subtree): "
+                    + e.getMessage());
+        }
+    }
+
+    public static ServiceOutcome run(Settings s, Service service, Load load, boolean withAgent, Consumer<String> echo)
             throws IOException, InterruptedException {
-        String name = "jreclaim-service-" + ProcessHandle.current().pid() + "-" + (withAgent ? "agent" : "plain");
+        String name = "jreclaim-service-" + ProcessHandle.current().pid() + "-" + (withAgent ? "agent" : "plain") + "-"
+                + (s.limitBytes() >> 20);
         try (MemoryCgroup cg = MemoryCgroup.createChild(name, s.limitBytes())) {
             List<String> cmd = new ArrayList<>(List.of(s.java().toString(), "-Xmx64m", "-XX:+UseSerialGC",
                     "-XX:MaxDirectMemorySize=2g", "--enable-native-access=ALL-UNNAMED"));
             if (withAgent) {
                 cmd.add("-javaagent:" + s.agentJar() + "=config=" + s.configFile());
             }
-            cmd.addAll(List.of("-cp", s.classPath(), BlobCacheServer.class.getName(), "0", Long.toString(s.blobBytes())));
+            cmd.addAll(service.jvmOptions());
+            cmd.addAll(List.of("-cp", s.classPath(), service.mainClass()));
+            cmd.addAll(service.args());
             Process p = new ProcessBuilder(cg.wrap(cmd)).redirectErrorStream(true).start();
             long t0 = System.nanoTime();
             MemoryTimeline timeline = MemoryTimeline.start(cg, p, t0, Duration.ofMillis(100));
@@ -60,20 +89,15 @@ public final class ServiceRun {
                 }
                 port.complete(-1);
             });
-            LoadDriver.Result load;
+            HttpLoad.Result result;
             try {
                 int listening = port.get(s.timeout().toSeconds(), TimeUnit.SECONDS);
                 if (withAgent && listening >= 0) {
                     agentTimeline = AgentTimeline.start(s.java(), s.agentJar(), p.pid(), t0, Duration.ofMillis(250));
                 }
-                if (listening < 0) {
-                    load = new LoadDriver.Result(0, 0, 1, 0);
-                } else {
-                    load = LoadDriver.run(listening, s.blobs(), s.blobs() * s.passes(), s.threads(), s.blobBytes(),
-                            s.timeout());
-                }
+                result = listening < 0 ? HttpLoad.Result.failedToStart() : load.run(listening);
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                load = new LoadDriver.Result(0, 0, 1, 0);
+                result = HttpLoad.Result.failedToStart();
             } finally {
                 // SIGTERM through the handle: Process.destroy() would also close our end of the child's
                 // output, and lose what it prints while it shuts down (the agent's exit summary).
@@ -89,7 +113,7 @@ public final class ServiceRun {
             synchronized (agentLines) {
                 timeline.stop();
                 agentTimeline.stop();
-                return new ServiceOutcome(withAgent, load, exit, cg.oomKills(), cg.peakBytes(), s.limitBytes(),
+                return new ServiceOutcome(withAgent, result, exit, cg.oomKills(), cg.peakBytes(), s.limitBytes(),
                         List.copyOf(agentLines), timeline, agentTimeline);
             }
         }

@@ -1,4 +1,4 @@
-package dev.jreclaim.samples.blobcache;
+package dev.jreclaim.samples.service;
 
 import dev.jreclaim.agent.cgroup.MemoryCgroup;
 import dev.jreclaim.samples.chart.Series;

@@ -1,4 +1,4 @@
-package dev.jreclaim.samples.blobcache;
+package dev.jreclaim.samples.service;
 
 import dev.jreclaim.samples.chart.Series;
 import dev.jreclaim.samples.chart.SvgChart;
@@ -21,10 +21,12 @@ public final class DemoReport {
 
     private DemoReport() {}
 
-    public static Written write(Path dir, ServiceOutcome agent, ServiceOutcome plain) throws IOException {
+    /** Writes {@code <name>.svg} and {@code <name>.csv} into {@code dir}; {@code service} names the service in the title. */
+    public static Written write(Path dir, String name, String service, ServiceOutcome agent, ServiceOutcome plain)
+            throws IOException {
         Files.createDirectories(dir);
-        Path chart = dir.resolve("service-demo.svg");
-        Path data = dir.resolve("service-demo.csv");
+        Path chart = dir.resolve(name + ".svg");
+        Path data = dir.resolve(name + ".csv");
         List<SvgChart.Panel> memory = List.of(panel("with the agent: " + verdict(agent), agent),
                 panel("plain JDK: " + verdict(plain), plain));
         List<SvgChart.Panel> agentMemory = List.of(
@@ -33,7 +35,7 @@ public final class DemoReport {
         List<SvgChart.Panel> faults = List.of(
                 new SvgChart.Panel("faults served by the agent", "faults/s", List.of(agent.agentTimeline().faultsPerSecond())),
                 new SvgChart.Panel("plain JDK: no agent", "faults/s", List.of(plain.agentTimeline().faultsPerSecond())));
-        Files.writeString(chart, SvgChart.render("Blob-cache service in a " + (agent.limitBytes() >> 20)
+        Files.writeString(chart, SvgChart.render(service + " in a " + (agent.limitBytes() >> 20)
                 + " MiB memory cgroup, same load twice", List.of(memory, agentMemory, faults)));
         Files.writeString(data, csv(agent, plain));
         return new Written(chart, data);
@@ -58,7 +60,11 @@ public final class DemoReport {
         f.put("oomKilled", o.oomKilled() ? 1L : 0L);
         f.put("peakMiB", o.peakBytes() >> 20);
         f.put("limitMiB", o.limitBytes() >> 20);
-        f.put("pagesRebuilt", o.pagesRebuilt());
+        AgentExitLine x = o.exitFigures();
+        f.put("pagesRebuilt", x.pagesRebuilt());
+        f.put("pagesRebuiltFromSnapshots", x.snapshotPages());
+        f.put("snapshotBytes", x.snapshotBytes());
+        f.put("maxPurgedMiB", Math.round(o.agentTimeline().maxPurgedMiB()));
         return f;
     }
 
