@@ -16,13 +16,20 @@ import java.util.function.Consumer;
  * LOCKED until then: plain memory, never lost. A write racing its mark is kept by the mark's own protocol
  * (write-protect during the capture, MADV_FREE leaving written pages alone), as for an inline mark.
  *
- * <p>When the queue is full the application's thread marks the range itself: the marker is behind, and
+ * <p>When the queue is full, or {@link #MAX_PENDING_BYTES} already wait, the application's thread marks the
+ * range itself: the marker is behind, and
  * waiting would only move the cost; marking inline keeps every range reclaimable and slows the producer
  * down to the marker's speed (counted in {@link #inlineMarks()}).
  */
 final class BackgroundMarker {
     /** Ranges queued at most: 4096 ranges of 64 KiB (the smallest a rule takes by default) is 256 MiB. */
     static final int CAPACITY = 4096;
+    /**
+     * Bytes waiting for the marker (queued or in its batch) at most: past it the application's thread marks.
+     * What waits is ordinary memory the kernel cannot drop, so a fast producer of large buffers (4 MiB files
+     * read in a loop) must not run ahead of the marker by more than this.
+     */
+    static final long MAX_PENDING_BYTES = 16L << 20;
     /** Marks per batch at most: a batch's first drain must stay close to the writes it drains for. */
     static final int BATCH = 64;
 
@@ -30,6 +37,7 @@ final class BackgroundMarker {
     private final RangeRegistry ranges;
     private final Consumer<VolatileRange> mark;
     private final AtomicLong pending = new AtomicLong();
+    private final AtomicLong pendingBytes = new AtomicLong();
     private final LongAdder inline = new LongAdder();
     private final LongAdder batches = new LongAdder();
     private final Thread thread;
@@ -51,8 +59,16 @@ final class BackgroundMarker {
 
     /** Queues the range, or marks it on the calling thread when the queue is full. */
     void submit(VolatileRange r) {
+        long bytes = r.byteSize();
+        if (pendingBytes.addAndGet(bytes) > MAX_PENDING_BYTES && pendingBytes.get() != bytes) {
+            pendingBytes.addAndGet(-bytes); // the marker is that far behind: this thread marks
+            inline.increment();
+            mark.accept(r);
+            return;
+        }
         pending.incrementAndGet();
         if (!queue.offer(r)) {
+            pendingBytes.addAndGet(-bytes);
             done(1);
             inline.increment();
             mark.accept(r);
@@ -74,6 +90,11 @@ final class BackgroundMarker {
             } catch (RuntimeException closed) {
                 // The registry is closed: its ranges are gone, nothing to mark.
             } finally {
+                long bytes = 0;
+                for (VolatileRange r : batch) {
+                    bytes += r.byteSize();
+                }
+                pendingBytes.addAndGet(-bytes);
                 done(batch.size());
                 batch.clear();
             }
