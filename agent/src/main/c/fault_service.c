@@ -512,7 +512,8 @@ JR_API int jr_service_counters(struct jr_service *svc, uint64_t *out, int n)
 	 * service's buffers, the file table, plus source state and snapshots. */
 	uint64_t own = sizeof(*svc) + (uint64_t)jr_table_used(&svc->table) * sizeof(struct jr_slot) +
 		       svc->env.chunk_bytes * 2 + svc->env.page_size + sizeof(struct jr_files) + JR_MAX_FILES * sizeof(struct jr_file);
-	__atomic_store_n(&svc->c[JR_C_AGENT_BYTES], own + jr_load(&svc->c[JR_C_SNAPSHOT_HELD]), __ATOMIC_RELAXED);
+	__atomic_store_n(&svc->c[JR_C_AGENT_BYTES], own + jr_load(&svc->c[JR_C_SNAPSHOT_HELD]) + jr_load(&svc->c[JR_C_RECORDS_HELD]),
+			 __ATOMIC_RELAXED);
 	for (int i = 0; i < n; i++)
 		out[i] = jr_load(&svc->c[i]);
 	return n;

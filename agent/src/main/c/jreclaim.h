@@ -72,6 +72,7 @@ enum jr_counter {
 	JR_C_FILE_STALE,            /* pages not rebuilt: the file was written, truncated or extended since the read */
 	JR_C_FILE_MISSING,          /* pages not rebuilt: the file was deleted or its path renamed over */
 	JR_C_FILE_IO_ERRORS,        /* pages not rebuilt: fstat or pread failed */
+	JR_C_RECORDS_HELD,          /* bytes of the sources' records now (chunk tables, per-page file provenance), not snapshots */
 	JR_C_COUNT
 };
 #define JR_C_SRC_FAULTS(s) (JR_C_SRC_BASE + 4 * (s) + 0)

@@ -50,6 +50,8 @@ struct snapshot {
 static uint64_t chunk_cost(const struct chunk *c) { return c ? sizeof(*c) + c->stored_len : 0; }
 
 static uint64_t *held(const struct jr_env *env) { return &env->c[JR_C_SNAPSHOT_HELD]; }
+/* The records about a range (its chunk table, its pages' provenance): the agent's memory, not snapshot data. */
+static uint64_t *records(const struct jr_env *env) { return &env->c[JR_C_RECORDS_HELD]; }
 
 static int snapshot_init(const struct jr_env *env, struct jr_slot *sl, int file_fd, uint64_t file_off)
 {
@@ -65,7 +67,7 @@ static int snapshot_init(const struct jr_env *env, struct jr_slot *sl, int file_
 	s->nchunks = n;
 	s->npages = sl->len / env->page_size;
 	sl->src = s;
-	jr_add(held(env), sizeof(*s) + n * sizeof(s->chunks[0]));
+	jr_add(records(env), sizeof(*s) + n * sizeof(s->chunks[0]));
 	return 0;
 }
 
@@ -75,16 +77,17 @@ static void snapshot_release(struct jr_slot *sl, int keep_fd)
 	struct snapshot *s = sl->src;
 	if (s) {
 		const struct jr_env *env = s->env;
-		uint64_t freed = sizeof(*s) + s->nchunks * sizeof(s->chunks[0]);
+		uint64_t freed = 0, recs = sizeof(*s) + s->nchunks * sizeof(s->chunks[0]);
 		for (uint32_t i = 0; i < s->nchunks; i++) {
 			freed += chunk_cost(s->chunks[i]);
 			free(s->chunks[i]);
 		}
 		if (s->prov)
-			freed += s->npages * sizeof(s->prov[0]);
+			recs += s->npages * sizeof(s->prov[0]);
 		free(s->prov);
 		free(s);
 		__atomic_sub_fetch(held(env), freed, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(records(env), recs, __ATOMIC_RELAXED);
 	}
 	sl->src = NULL;
 	__atomic_store_n(&sl->st[JR_RS_SNAPSHOT_BYTES], 0, __ATOMIC_RELAXED);
@@ -112,7 +115,7 @@ static int snapshot_provenance(struct jr_slot *sl, uint64_t first, uint64_t n, i
 			return -ENOMEM;
 		for (uint64_t p = 0; p < s->npages; p++)
 			s->prov[p] = (struct prov){.file = -1, .vfile = -1};
-		jr_add(held(s->env), s->npages * sizeof(s->prov[0]));
+		jr_add(records(s->env), s->npages * sizeof(s->prov[0]));
 	}
 	/* A candidate until the next mark compares it: the read just wrote the page, which is dirty now, so
 	 * the kernel keeps it until then. */

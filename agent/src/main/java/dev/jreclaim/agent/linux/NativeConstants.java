@@ -41,7 +41,7 @@ public final class NativeConstants {
             JR_C_FILE_PAGES = JR_C_SNAPSHOT_HELD + 5, JR_C_FILE_VERIFIED = JR_C_SNAPSHOT_HELD + 6,
             JR_C_FILE_UNVERIFIED = JR_C_SNAPSHOT_HELD + 7, JR_C_FILE_STALE = JR_C_SNAPSHOT_HELD + 8,
             JR_C_FILE_MISSING = JR_C_SNAPSHOT_HELD + 9, JR_C_FILE_IO_ERRORS = JR_C_SNAPSHOT_HELD + 10,
-            JR_C_COUNT = JR_C_SNAPSHOT_HELD + 11;
+            JR_C_RECORDS_HELD = JR_C_SNAPSHOT_HELD + 11, JR_C_COUNT = JR_C_SNAPSHOT_HELD + 12;
     public static final int JR_HIST_BUCKETS = 40;
     /** enum jr_range_stat. */
     public static final int JR_RS_STATE = 0, JR_RS_SOURCE = 1, JR_RS_FAULTS = 2, JR_RS_PAGES_RESTORED = 3,

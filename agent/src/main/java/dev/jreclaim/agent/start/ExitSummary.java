@@ -26,12 +26,16 @@ final class ExitSummary {
             RangeRegistry svc = runtime.registry();
             Accounting a = svc.accounting();
             FaultCounters c = svc.counters();
-            long snapshotPages = c.perSource().get(RebuildSource.SNAPSHOT).pages();
+            // A page rebuilt from its file is served by its SNAPSHOT range's source: told apart here.
+            long filePages = c.files().pages();
+            long snapshotPages = Math.max(0, c.perSource().get(RebuildSource.SNAPSHOT).pages() - filePages);
             return "jreclaim: at exit: " + t.allocations() + " allocations taken, " + t.frees() + " freed, "
                     + a.ranges() + " live (" + mib(a.bytes()) + " MiB, " + mib(a.volatileBytes()) + " MiB volatile, "
                     + mib(a.residentBytes()) + " MiB resident, " + mib(a.purgedBytes()) + " MiB purged now); "
                     + c.faultEvents() + " faults served, " + c.pagesRestored() + " pages rebuilt ("
-                    + snapshotPages + " from snapshots), " + c.rebuildFailures() + " rebuild failures; "
+                    + filePages + " from files, " + snapshotPages + " from snapshots), " + c.rebuildFailures()
+                    + " rebuild failures; " + c.files().verified() + " page marks verified against their file, "
+                    + c.files().unverified() + " not; "
                     + mib(c.snapshots().heldBytes()) + " MiB in snapshots (the kernel cannot drop them), "
                     + (c.snapshots().incompressible() + c.snapshots().overBudget()) + " chunk marks without one ("
                     + c.snapshots().incompressible() + " incompressible, " + c.snapshots().overBudget()
