@@ -38,6 +38,8 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
     private static volatile ReclaimRuntime current;
 
     private final RangeRegistry registry;
+    /** A full userfaultfd: the kernel's own access to a purged page is served (no pin needed but for POISON). */
+    private final boolean kernelAccessServed;
     private final AllocationPolicy policy;
     private final long pageMask = Libc.pageSize() - 1;
     private final LongAdder allocations = new LongAdder();
@@ -64,6 +66,7 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
 
     public ReclaimRuntime(RangeRegistry registry, AllocationPolicy policy) {
         this.registry = registry;
+        this.kernelAccessServed = registry.mode().servesKernelAccess();
         this.policy = policy;
     }
 
@@ -204,7 +207,10 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
         long offset;
         try {
             r = registry.holding(address);
-            if (r == null) {
+            if (r == null || (kernelAccessServed && r.source().rebuildsOnTouch())) {
+                // Not the agent's; or a full userfaultfd serves the kernel's own access to a purged page and
+                // the page comes back rebuilt: nothing to guard. A pin would dirty every page of the span, and a
+                // buffer written to a socket on every hit (a content cache) would stay unreclaimable.
                 return null;
             }
             offset = address - r.address();
