@@ -19,6 +19,16 @@ public record ServiceOutcome(boolean withAgent, HttpLoad.Result load, int exitCo
         long limitBytes, List<String> agentLines, MemoryTimeline timeline, AgentTimeline agentTimeline) {
     public static final int SIGKILL_EXIT = 128 + 9;
 
+    /**
+     * How far above {@code memory.max} the cgroup's {@code memory.peak} may go without the service having
+     * outgrown its limit. The kernel force-charges some allocations past the limit rather than fail them
+     * (mm/memcontrol.c, {@code try_charge_memcg}: {@code __GFP_HIGH}/{@code __GFP_NOFAIL} go to "force"):
+     * socket buffers charged in softirq ({@code GFP_ATOMIC}) and a stream socket's send queue
+     * ({@code __sk_mem_raise_allocated}). A service answering HTTP on loopback gets a few such pages; seen
+     * in CI: the peak printed as 128 MiB of 128 MiB yet above the limit.
+     */
+    public static final long FORCED_CHARGE_ALLOWANCE = 4L << 20;
+
     /** The agent's line at exit ({@code jreclaim.exit-summary=true}), or "" when there is none. */
     public String exitSummary() {
         return agentLines.stream().filter(l -> l.startsWith("jreclaim: at exit:")).findFirst().orElse("");
@@ -38,6 +48,11 @@ public record ServiceOutcome(boolean withAgent, HttpLoad.Result load, int exitCo
         return oomKills > 0 || exitCode == SIGKILL_EXIT;
     }
 
+    /** Whether the cgroup's peak stayed within its limit, but for {@link #FORCED_CHARGE_ALLOWANCE}. */
+    public boolean peakWithinLimit() {
+        return peakBytes <= limitBytes + FORCED_CHARGE_ALLOWANCE;
+    }
+
     /** Whether every one of {@code requests} requests was served with the right bytes. */
     public boolean servedAllRight(long requests) {
         return load.served() == requests && load.wrong() == 0 && load.errors() == 0;
@@ -48,7 +63,7 @@ public record ServiceOutcome(boolean withAgent, HttpLoad.Result load, int exitCo
         return (withAgent ? "with the agent" : "plain JDK") + ": " + load.line() + " ("
                 + String.format(java.util.Locale.ROOT, "%.1f", load.requestsPerSecond()) + " requests/s), "
                 + (oomKilled() ? "OOM-killed" : "exit " + exitCode) + ", cgroup peak " + (peakBytes >> 20) + " MiB of "
-                + (limitBytes >> 20) + " MiB"
+                + (limitBytes >> 20) + " MiB" + (peakBytes > limitBytes ? " (" + (peakBytes - limitBytes) + " bytes over it)" : "")
                 + (agentTimeline.maxPurgedMiB() > 0 ? ", up to " + Math.round(agentTimeline.maxPurgedMiB()) + " MiB purged at once" : "")
                 + (x.pagesRebuilt() >= 0 ? ", " + x.pagesRebuilt() + " pages purged and rebuilt (" + x.snapshotPages()
                         + " from snapshots)" : "")

@@ -40,7 +40,7 @@ public final class ServiceTests {
                 () -> assertEquals(requests, o.load().served(), o.describe()),
                 () -> assertEquals(0, o.load().wrong(), "responses whose bytes differ from the content's: " + o.describe()),
                 () -> assertEquals(0, o.load().errors(), o.describe()),
-                () -> assertTrue(o.peakBytes() <= o.limitBytes(), o.describe()),
+                () -> assertTrue(o.peakWithinLimit(), o.describe()),
                 () -> assertTrue(x.pagesRebuilt() > 0, "no page was purged and rebuilt: " + x.line()),
                 () -> assertEquals(0, x.rebuildFailures(), "rebuild failures: " + x.line()));
     }
