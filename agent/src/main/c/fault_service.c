@@ -18,6 +18,14 @@
  *   hit the WP in between; that write lands after MADV_FREE, so the kernel keeps it.
  *   Pages inside a marker's hold window stay write-protected (the marker clears them). The
  *   slot lock is held from COPY to the WP clear, so no hold can begin or end in between.
+ *   With write tracking (written.h) a chunk not written since its mark keeps its WP after the
+ *   restore (only a wake): its pages equal the source, and the first write to them is seen.
+ *
+ * Writes after the mark (serve_first_write): with write tracking a marked chunk stays
+ * write-protected, so a WP fault outside any hold window is the first write to its chunk since
+ * the mark. The chunk is recorded as written and its WP cleared, which wakes the writer; its
+ * source is left alone (the written page is dirty from now on, so the kernel never drops it and
+ * it is never rebuilt; a clean page beside it still needs the source).
  *
  * The loop never ends on its own, because a thread waiting on a fault would then wait for
  * ever: transient errors are retried. The one exception is a descriptor that is gone
@@ -35,6 +43,7 @@
 #include "range_table.h"
 #include "source.h"
 #include "uffd_abi.h"
+#include "written.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -156,6 +165,30 @@ static void serve_lost(struct jr_service *svc, struct jr_slot *sl, int state, ui
 	}
 }
 
+/* Wakes [a, b): inside the slot's hold window WP stays for the marker; outside it WP is cleared (which
+ * wakes), or kept with a wake when keep. Slot lock held. */
+static void release_outside_hold(const struct jr_env *env, const struct jr_slot *sl, uint64_t a, uint64_t b, int keep)
+{
+	uint64_t h0 = sl->hold_start, h1 = sl->hold_end;
+	uint64_t ia = a > h0 ? a : h0, ib = b < h1 ? b : h1;
+	if (ia >= ib)
+		ia = ib = b; /* no overlap: all of [a, b) is outside */
+	if (a < ia) {
+		if (keep)
+			jr_k_wake(env->uffd, a, ia - a);
+		else
+			jr_k_writeprotect(env->uffd, a, ia - a, 0);
+	}
+	if (ia < ib)
+		jr_k_wake(env->uffd, ia, ib - ia);
+	if (ib < b) {
+		if (keep)
+			jr_k_wake(env->uffd, ib, b - ib);
+		else
+			jr_k_writeprotect(env->uffd, ib, b - ib, 0);
+	}
+}
+
 /*
  * A rebuildable source: the missing runs of the chunk around the fault. Entered with the slot lock
  * held, returns with it released; returns whether the faulting page still needs a wake (sent after
@@ -177,9 +210,13 @@ static int serve_rebuild(struct jr_service *svc, struct jr_slot *sl, const struc
 	 * go in with COPY under the write-protect protocol too: a ZEROPAGE is never write-protected,
 	 * so inside a marker's hold window a write could land before the marker's MADV_FREE and be
 	 * dropped with the page. Without WP a SNAPSHOT range is never marked: zeros are right. */
-	int use_zeropage = !ops->produce || (ops->needs_wp && !env->wp);
+	int use_zeropage = (!ops->produce && !env->wp) || (ops->needs_wp && !env->wp);
 	int err = 0;
-	if (!use_zeropage && !ops->produce_blocks)
+	/* ZERO with WP: zeros by COPY, write-protected, so that a write after the restore is seen (written.h);
+	 * a ZEROPAGE page cannot be write-protected. */
+	if (!use_zeropage && !ops->produce)
+		memset(svc->scratch, 0, wlen);
+	else if (!use_zeropage && !ops->produce_blocks)
 		err = ops->produce(env, sl, w0, wlen, svc->scratch);
 	if (!use_zeropage && ops->produce_blocks) {
 		jr_slot_unlock(sl);                                /* pread may block */
@@ -237,27 +274,17 @@ static int serve_rebuild(struct jr_service *svc, struct jr_slot *sl, const struc
 	if (installed)
 		jr_add(&sl->st[JR_RS_PAGES_RESTORED], installed / ps);
 
-	/* Clear WP (and wake) outside a marker's hold window; inside it, only wake. */
-	int covered = 0;
-	uint64_t h0 = sl->hold_start, h1 = sl->hold_end;
+	/* Clear WP (and wake) outside a marker's hold window, unless the chunk is tracked and not written
+	 * since its mark; inside the window, only wake. */
+	int covered = 0, keep = sl->written && !jr_written_test(env, sl, w0);
 	for (int r = 0; r < nruns; r++) {
 		uint64_t a = runs[r].start, b = runs[r].start + runs[r].len;
 		if (page >= a && page < b)
 			covered = 1;
-		if (!wp) {
+		if (!wp)
 			jr_k_wake(env->uffd, a, b - a);
-			continue;
-		}
-		uint64_t ia = a > h0 ? a : h0, ib = b < h1 ? b : h1;
-		if (ia < ib) {
-			if (a < ia)
-				jr_k_writeprotect(env->uffd, a, ia - a, 0);
-			jr_k_wake(env->uffd, ia, ib - ia);
-			if (ib < b)
-				jr_k_writeprotect(env->uffd, ib, b - ib, 0);
-		} else {
-			jr_k_writeprotect(env->uffd, a, b - a, 0);
-		}
+		else
+			release_outside_hold(env, sl, a, b, keep);
 	}
 	jr_slot_unlock(sl);
 	return !covered;
@@ -313,6 +340,23 @@ static void serve_missing(struct jr_service *svc, uint64_t addr)
 		jr_k_wake(svc->env.uffd, page, ps);
 }
 
+/* A write to a write-protected page outside any hold window (the header): the first write to its chunk since
+ * the mark. Records the chunk and clears its WP, which wakes the writer. Slot lock held. */
+static void serve_first_write(struct jr_service *svc, struct jr_slot *sl, uint64_t page)
+{
+	const struct jr_env *env = &svc->env;
+	int st = sl->state;
+	if (!sl->written || st == JR_STATE_FREE || st == JR_STATE_DEAD || page < sl->base || page >= sl->base + sl->len) {
+		jr_k_writeprotect(env->uffd, page, env->page_size, 0);
+		return;
+	}
+	uint64_t a = sl->base + (page - sl->base) / env->chunk_bytes * env->chunk_bytes, b = a + env->chunk_bytes;
+	if (b > sl->base + sl->len)
+		b = sl->base + sl->len;
+	jr_written_set(env, sl, a, b);
+	release_outside_hold(env, sl, a, b, 0);
+}
+
 static void serve_wp(struct jr_service *svc, uint64_t addr)
 {
 	uint64_t ps = svc->env.page_size;
@@ -327,7 +371,7 @@ static void serve_wp(struct jr_service *svc, uint64_t addr)
 	jr_slot_lock(sl);
 	/* Inside a hold window the marker clears WP (and wakes) when its copy is taken. */
 	if (!jr_hold_covers(sl, page))
-		jr_k_writeprotect(svc->env.uffd, page, ps, 0);
+		serve_first_write(svc, sl, page);
 	jr_slot_unlock(sl);
 	jr_table_hazard_clear(&svc->table);
 }
@@ -485,8 +529,10 @@ JR_API int jr_service_stop(struct jr_service *svc)
 	close(svc->stop_efd);
 	for (uint32_t i = 0; i < jr_table_used(&svc->table); i++) {
 		struct jr_slot *sl = &svc->table.slots[i];
-		if (sl->state != JR_STATE_FREE)
+		if (sl->state != JR_STATE_FREE) {
 			jr_source_ops(sl->source)->release(sl, 0);
+			jr_written_free(&svc->env, sl);
+		}
 	}
 	free_service(svc);
 	return 0;

@@ -73,6 +73,7 @@ enum jr_counter {
 	JR_C_FILE_MISSING,          /* pages not rebuilt: the file was deleted or its path renamed over */
 	JR_C_FILE_IO_ERRORS,        /* pages not rebuilt: fstat or pread failed */
 	JR_C_RECORDS_HELD,          /* bytes of the sources' records now (chunk tables, per-page file provenance), not snapshots */
+	JR_C_FIRST_WRITES,          /* first writes to a chunk since its mark (a WP fault outside a hold window, or a pin): not droppable until the next mark */
 	JR_C_COUNT
 };
 #define JR_C_SRC_FAULTS(s) (JR_C_SRC_BASE + 4 * (s) + 0)
@@ -96,6 +97,7 @@ enum jr_range_stat {
 	JR_RS_BYTES,             /* the mapping's length */
 	JR_RS_RESIDENT_PAGES,    /* pages present now (mincore, read after every other figure) */
 	JR_RS_KEPT_PAGES,        /* pages the last mark left ordinary memory (no source could serve them) */
+	JR_RS_WRITTEN_PAGES,     /* pages of the chunks written since their last mark (JR_SVC_WP only): dirty, not droppable */
 	JR_RS_COUNT
 };
 

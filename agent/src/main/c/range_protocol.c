@@ -11,6 +11,7 @@
 #include "range_table.h"
 #include "service.h"
 #include "source.h"
+#include "written.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -59,6 +60,7 @@ JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t len, int source, in
 	sl->hold_start = sl->hold_end = 0;
 	sl->ever_marked = 0;
 	sl->registered = 0;
+	jr_written_free(&svc->env, sl); /* nothing to free: remove did; tracking starts at the first mark */
 	for (int i = 0; i < JR_RS_COUNT; i++)
 		__atomic_store_n(&sl->st[i], 0, __ATOMIC_RELAXED);
 	jr_state_move(sl, JR_STATE_FREE, JR_STATE_LOCKED);
@@ -121,6 +123,7 @@ static int remove_range(struct jr_service *svc, int64_t handle, int unmap)
 	else
 		jr_mem_hand_over(&t->mem, sl->base, sl->len);
 	ops_of(sl)->release(sl, 0);
+	jr_written_free(&svc->env, sl);
 	sl->pins = 0; /* a detached range's pins end with it: their unpin finds a FREE slot */
 	jr_state_move(sl, JR_STATE_DEAD, JR_STATE_FREE);
 	jr_slot_unlock(sl);
@@ -165,8 +168,11 @@ JR_API int jr_range_mark(struct jr_service *svc, int64_t handle)
 	}
 	if (!sl->registered) {
 		/* First mark: from here on a missing page may be a purged one, which only the service
-		 * can answer. Before, the kernel zero-fills untouched pages by itself. */
-		err = jr_mem_register(&svc->table.mem, env->uffd, sl->base, sl->len, env->wp);
+		 * can answer. Before, the kernel zero-fills untouched pages by itself. With WP, writes
+		 * after each mark are tracked from now on (written.h). */
+		err = env->wp ? jr_written_init(env, sl) : 0;
+		if (!err)
+			err = jr_mem_register(&svc->table.mem, env->uffd, sl->base, sl->len, env->wp);
 		if (err) {
 			jr_state_move(sl, JR_STATE_MARKING, prev);
 			jr_slot_unlock(sl);
@@ -299,7 +305,21 @@ JR_API int jr_range_detach(struct jr_service *svc, int64_t handle)
  * the kernel do the no-op write instead: a present page is made dirty, a lost one fails the call with
  * EFAULT (user-mode-only: the kernel's fault is not served) or EHWPOISON (the service poisoned it), and
  * nothing is signalled. A LOCKED POISON range is touched from user mode: the service zero-fills there.
+ * With write tracking (written.h) the span's chunks are recorded as written and their WP cleared first,
+ * under the slot lock (no hold window exists outside MARKING): the pinned span is about to be written by
+ * the kernel, and in user-mode-only mode the kernel's write to a write-protected page would fail (EFAULT).
  */
+/* The chunks of [offset, offset+len) written from now on, their WP cleared. Under the slot lock. */
+static void written_before_pin(const struct jr_env *env, struct jr_slot *sl, uint64_t offset, uint64_t len)
+{
+	uint64_t a = sl->base + offset / env->chunk_bytes * env->chunk_bytes;
+	uint64_t b = sl->base + (offset + len + env->chunk_bytes - 1) / env->chunk_bytes * env->chunk_bytes;
+	if (b > sl->base + sl->len)
+		b = sl->base + sl->len;
+	jr_written_set(env, sl, a, b);
+	jr_k_writeprotect(env->uffd, a, b - a, 0);
+}
+
 JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len)
 {
 	int err;
@@ -321,6 +341,8 @@ JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset,
 			}
 			sl->pins++;
 			populate = !ops_of(sl)->rebuilds && st == JR_STATE_VOLATILE;
+			if (sl->written && len > 0)
+				written_before_pin(&svc->env, sl, offset, len);
 			jr_slot_unlock(sl);
 			break;
 		}

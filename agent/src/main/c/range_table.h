@@ -30,6 +30,8 @@ struct jr_slot {
 	uint32_t next_free;    /* free list link (table writers) */
 	uint64_t st[JR_RS_COUNT]; /* figures, updated with jr_add */
 	uint32_t pins;         /* jr_range_pin calls not yet unpinned (range_protocol.c); under lock */
+	uint64_t *written;     /* chunks written since their mark, a bit each (written.c), from the first mark with WP; under lock */
+	uint64_t written_inline; /* the bits of a range of at most 64 chunks */
 };
 
 struct jr_table {

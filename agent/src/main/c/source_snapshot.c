@@ -248,7 +248,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 					 * the file rebuilds it and the snapshot keeps zeros in its place. */
 					if (!filebuf && !(filebuf = malloc(ps))) {
 						err = -ENOMEM;
-						jr_hold_end(env, sl, w0, wlen);
+						jr_hold_end(env, sl, w0, wlen, 0);
 						goto out;
 					}
 					int ok = jr_files_read(env->files, cf, co, filebuf, ps) == 0 && memcmp(filebuf, dst, ps) == 0;
@@ -265,7 +265,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 				if (!old_ready) {
 					if (decode(prev, old, wlen) != 0) {
 						err = -EIO;
-						jr_hold_end(env, sl, w0, wlen);
+						jr_hold_end(env, sl, w0, wlen, 0);
 						goto out;
 					}
 					old_ready = 1;
@@ -278,7 +278,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 		if (!all_zero(buf, wlen)) {
 			next = keepable(env, buf, wlen, cbuf, bound, chunk_cost(prev), &why, &err);
 			if (err) {
-				jr_hold_end(env, sl, w0, wlen);
+				jr_hold_end(env, sl, w0, wlen, 0);
 				goto out;
 			}
 			if (why)
@@ -290,7 +290,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			 * snapshot's bytes, so the old snapshot stays in place until then. */
 			if (prev)
 				install_missing(env, sl, w0, np, vec, buf);
-			jr_hold_end(env, sl, w0, wlen);
+			jr_hold_end(env, sl, w0, wlen, 0);
 			jr_k_touch_write(w0, wlen, ps);
 			jr_slot_lock(sl);
 			s->chunks[ci] = NULL;
@@ -311,7 +311,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 		s->chunks[ci] = next;
 		jr_slot_unlock(sl);
 		jr_k_madvise(w0, wlen, MADV_FREE);
-		jr_hold_end(env, sl, w0, wlen);
+		jr_hold_end(env, sl, w0, wlen, 1);
 		__atomic_sub_fetch(held(env), chunk_cost(replaced), __ATOMIC_RELAXED);
 		free(replaced);
 	}

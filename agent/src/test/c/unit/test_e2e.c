@@ -712,6 +712,142 @@ static void user_mode_only_pin_serves_system_calls(void)
 	env_stop(&e);
 }
 
+/* Writes after the mark (docs/fault-path.md, "Writes after the mark"): the first write to a marked chunk is
+ * seen (one WP event), counted per range and in total, and cleared by the next mark; a written page is never
+ * rebuilt from the snapshot or the file it came from, and the clean pages beside it still are. */
+static uint64_t written_pages(struct env *e, int64_t h)
+{
+	uint64_t s[JR_RS_COUNT];
+	stats(e, h, s);
+	return s[JR_RS_WRITTEN_PAGES];
+}
+
+static void write_after_mark_is_tracked(void)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	uint64_t cb = CHUNK_PAGES * ps, len = 4 * cb, base = 0;
+	static uint8_t want[4 * CHUNK_PAGES * 4096];
+	REQUIRE(len <= sizeof(want));
+	char path[] = "/tmp/jreclaim-written-XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	fill_random(want, len, 99);
+	REQUIRE(pwrite(fd, want, len, 0) == (ssize_t)len);
+	int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+	REQUIRE(h >= 0);
+	/* KEEP (the default): chunk 1, written with random bytes, stays plain memory at the next mark. */
+		uint8_t *p = (uint8_t *)(uintptr_t)base;
+	/* Chunks 0 and 1 from the file (random bytes: no snapshot pays, the file rebuilds them); 2 and 3 a
+	 * compressible pattern (the snapshot rebuilds them). */
+	REQUIRE(pread(fd, p, 2 * cb, 0) == (ssize_t)(2 * cb));
+	EXPECT_EQ(jr_range_provenance(e.svc, h, 0, 2 * cb, fd, 0), (int)(2 * CHUNK_PAGES));
+	for (uint64_t i = 2 * cb; i < len; i++)
+		p[i] = want[i] = pattern(i);
+
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	EXPECT_EQ(written_pages(&e, h), 0);
+	uint64_t first0 = counter(&e, JR_C_FIRST_WRITES), wp0 = counter(&e, JR_C_WP_EVENTS);
+	/* One write into chunk 1 (file) and one into chunk 2 (snapshot): one WP event each, a chunk each. */
+	p[cb + 5 * ps + 17] = want[cb + 5 * ps + 17] = 0xa1;
+	p[2 * cb + 3 * ps] = want[2 * cb + 3 * ps] = 0xb2;
+	EXPECT_EQ(written_pages(&e, h), 2 * CHUNK_PAGES);
+	EXPECT_EQ(counter(&e, JR_C_FIRST_WRITES) - first0, 2);
+	EXPECT_EQ(counter(&e, JR_C_WP_EVENTS) - wp0, 2);
+	/* More writes to the same chunks: no more events (their WP is gone). */
+	for (uint64_t q = 0; q < CHUNK_PAGES; q++)
+		p[cb + q * ps + 1] = want[cb + q * ps + 1] = (uint8_t)(0xc0 + q);
+	EXPECT_EQ(counter(&e, JR_C_WP_EVENTS) - wp0, 2);
+	EXPECT_EQ(written_pages(&e, h), 2 * CHUNK_PAGES);
+
+	/* Purge: the written pages stay (dirty), the clean ones go and come back from the file or the snapshot,
+	 * never the written pages from their stale source. */
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	uint64_t s[JR_RS_COUNT];
+	stats(&e, h, s);
+	EXPECT(s[JR_RS_RESIDENT_PAGES] >= CHUNK_PAGES + 1); /* chunk 1 whole, chunk 2's written page */
+	EXPECT(s[JR_RS_RESIDENT_PAGES] < 4 * CHUNK_PAGES);  /* the clean pages were dropped */
+	uint64_t bad = 0;
+	for (uint64_t i = 0; i < len; i++)
+		bad += p[i] != want[i];
+	EXPECT_EQ(bad, 0);
+	/* Reading back the purged chunks 0 and 3 wrote nothing: still two chunks written. */
+	EXPECT_EQ(written_pages(&e, h), 2 * CHUNK_PAGES);
+	/* A restored chunk keeps its WP: the first write to it after the restore is seen too. */
+	p[3 * cb + 2] = want[3 * cb + 2] = 0xd3;
+	EXPECT_EQ(written_pages(&e, h), 3 * CHUNK_PAGES);
+
+	/* The next mark captures every write (verifying chunk 1 against the file again: its pages differ now)
+	 * and starts afresh. */
+	uint64_t unverified0 = counter(&e, JR_C_FILE_UNVERIFIED);
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	EXPECT_EQ(written_pages(&e, h), 0);
+	EXPECT_EQ(counter(&e, JR_C_FILE_UNVERIFIED) - unverified0, CHUNK_PAGES);
+	stats(&e, h, s);
+	EXPECT_EQ(s[JR_RS_KEPT_PAGES], CHUNK_PAGES);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	bad = 0;
+	for (uint64_t i = 0; i < len; i++)
+		bad += p[i] != want[i];
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(written_pages(&e, h), 0);
+	/* A lock leaves tracking on (the pages stay lazyfree): a write after it still counts. */
+	EXPECT_EQ(jr_range_lock(e.svc, h), JR_INTACT);
+	p[0] = want[0] = 0xe4;
+	EXPECT_EQ(written_pages(&e, h), CHUNK_PAGES);
+	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+
+	/* ZERO: a purged page comes back by COPY, write-protected, so a write after the restore counts. */
+	h = jr_range_add(e.svc, 2 * cb, JR_SOURCE_ZERO, -1, 0, &base);
+	REQUIRE(h >= 0);
+	p = (uint8_t *)(uintptr_t)base;
+	memset(p, 7, 2 * cb);
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	bad = 0;
+	for (uint64_t i = 0; i < 2 * cb; i++)
+		bad += p[i] != 0 && p[i] != 7; /* a page the purge missed keeps its 7s */
+	EXPECT_EQ(bad, 0);
+	EXPECT_EQ(written_pages(&e, h), 0);
+	p[cb + 9] = 1;
+	EXPECT_EQ(written_pages(&e, h), CHUNK_PAGES);
+	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+	close(fd);
+	unlink(path);
+	env_stop(&e);
+
+	/* User-mode-only: the kernel's write into a write-protected page fails (EFAULT), so a pin clears WP on its
+	 * span and counts it written first. */
+	REQUIRE(env_start_flags(&e, 8, UFFD_USER_MODE_ONLY) == 0);
+	h = jr_range_add(e.svc, 2 * cb, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+	REQUIRE(h >= 0);
+	p = (uint8_t *)(uintptr_t)base;
+	for (uint64_t i = 0; i < 2 * cb; i++)
+		p[i] = pattern(i);
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	int mfd = memfd_create("jr-written", 0);
+	REQUIRE(mfd >= 0);
+	for (uint64_t i = 0; i < cb; i++)
+		want[i] = inverse(i);
+	REQUIRE(pwrite(mfd, want, cb, 0) == (ssize_t)cb);
+	errno = 0;
+	EXPECT(pread(mfd, p, ps, 0) < 0 && errno == EFAULT); /* present, but write-protected */
+	EXPECT_EQ(jr_range_pin(e.svc, h, ps, cb - ps), JR_INTACT);
+	EXPECT_EQ(written_pages(&e, h), CHUNK_PAGES);
+	EXPECT_EQ((int64_t)pread(mfd, p + ps, cb - ps, ps), (int64_t)(cb - ps));
+	EXPECT_EQ(jr_range_unpin(e.svc, h), 0);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	bad = 0;
+	for (uint64_t i = ps; i < cb; i++)
+		bad += p[i] != inverse(i);
+	for (uint64_t i = cb; i < 2 * cb; i++)
+		bad += p[i] != pattern(i);
+	EXPECT_EQ(bad, 0);
+	close(mfd);
+	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+	env_stop(&e);
+}
+
 int main(void)
 {
 	ps = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -726,5 +862,6 @@ int main(void)
 	RUN(pin_holds_off_mark_and_remove);
 	RUN(poison_pin_reports_purged);
 	RUN(user_mode_only_pin_serves_system_calls);
+	RUN(write_after_mark_is_tracked);
 	TEST_EXIT();
 }
