@@ -11,10 +11,13 @@ import java.io.PrintStream;
 final class StatCommand {
     /**
      * snap-MiB: snapshots held (memory the kernel cannot drop); agent-MiB: the library's own memory, snapshots
-     * included. They come last, so that readers of the first eight columns keep working.
+     * included; written-MiB: bytes written since their mark (dirty until the next mark, and not in vol-MiB, which
+     * counts only what the kernel can drop now). They come last, so that readers of the first eight columns keep
+     * working.
      */
-    static final String HEADER = String.format("%8s %10s %10s %10s %10s %10s %10s %10s %10s %10s", "ranges", "alloc-MiB",
-            "vol-MiB", "res-MiB", "purged-MiB", "faults/s", "rebuilt/s", "p99-us", "snap-MiB", "agent-MiB");
+    static final String HEADER = String.format("%8s %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s", "ranges",
+            "alloc-MiB", "vol-MiB", "res-MiB", "purged-MiB", "faults/s", "rebuilt/s", "p99-us", "snap-MiB", "agent-MiB",
+            "written-MiB");
 
     private StatCommand() {}
 
@@ -45,13 +48,13 @@ final class StatCommand {
                     throw new CliError("pid " + pid + " went away");
                 }
                 long at = System.nanoTime();
-                out.println(String.format("%8d %10s %10s %10s %10s %10s %10s %10s %10s %10s", f.getRanges(),
+                out.println(String.format("%8d %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s", f.getRanges(),
                         mib(f.getAllocatedBytes()), mib(f.getVolatileBytes()), mib(f.getResidentBytes()),
                         mib(f.getPurgedBytes()),
                         rate(previous == null ? -1 : f.getFaults() - previous.getFaults(), at - previousAt),
                         rate(previous == null ? -1 : f.getPagesRebuilt() - previous.getPagesRebuilt(), at - previousAt),
                         String.format("%.1f", p99 / 1000.0), mib(memory.getOrDefault("snapshots", 0L)),
-                        mib(memory.getOrDefault("library", 0L))));
+                        mib(memory.getOrDefault("library", 0L)), mib(f.getWrittenBytes())));
                 out.flush();
                 previous = f;
                 previousAt = at;

@@ -13,10 +13,12 @@ import java.util.Objects;
  * @param snapshotMinRatioPct {@code snapshot.min-ratio} in percent: a chunk keeps its snapshot only when its LZ4
  *                        form is at most 100/ratio of it
  * @param snapshotMaxMemory {@code snapshot.max-memory}: the most all snapshots together may hold
+ * @param remarkIdle      {@code remark.idle}: how long a range written since its mark must see no new write
+ *                        before it is marked again (idle rules: their own idle time)
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
         long snapshotChunk, boolean exitSummary, List<SiteRule> rules, int snapshotMinRatioPct,
-        long snapshotMaxMemory) {
+        long snapshotMaxMemory, java.time.Duration remarkIdle) {
     /**
      * What the loader checks {@code snapshot.chunk} against: 4 KiB, the page size of linux-x86_64, the only
      * platform the native library is built for. Not the kernel's own page size ({@code linux.Libc.pageSize()},
@@ -45,17 +47,20 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     public static final int DEFAULT_MIN_RATIO_PCT = dev.jreclaim.agent.linux.NativeConstants.JR_SNAPSHOT_MIN_RATIO_PCT;
     public static final int MAX_MIN_RATIO_PCT = 100 * 100;
     public static final long DEFAULT_SNAPSHOT_MAX_MEMORY = 512L << 20;
+    /** 1 s: a range written after its mark is reclaimable again a second after its last new write. */
+    public static final java.time.Duration DEFAULT_REMARK_IDLE = java.time.Duration.ofSeconds(1);
 
     public AgentConfig {
         Objects.requireNonNull(logLevel);
         Objects.requireNonNull(uffdMode);
+        Objects.requireNonNull(remarkIdle);
         rules = List.copyOf(rules);
     }
 
     public AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity, long snapshotChunk,
             boolean exitSummary, List<SiteRule> rules) {
         this(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, rules, DEFAULT_MIN_RATIO_PCT,
-                DEFAULT_SNAPSHOT_MAX_MEMORY);
+                DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_REMARK_IDLE);
     }
 
     public static AgentConfig defaults() {
@@ -64,7 +69,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
 
     public AgentConfig withRules(List<SiteRule> newRules) {
         return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules,
-                snapshotMinRatioPct, snapshotMaxMemory);
+                snapshotMinRatioPct, snapshotMaxMemory, remarkIdle);
     }
 
     /**

@@ -28,6 +28,7 @@ public final class JfrEvents {
                     FlightRecorder.addPeriodicEvent(RebuildFailedEvent.class, new RebuildFailureSampler(service));
                     FlightRecorder.addPeriodicEvent(PurgeDetectedEvent.class, new PurgeSampler(service));
                     FlightRecorder.addPeriodicEvent(AgentMemoryEvent.class, new AgentMemorySampler(service));
+                    FlightRecorder.addPeriodicEvent(ReclaimableEvent.class, new ReclaimableSampler(service));
                 }
             });
         } catch (RuntimeException | LinkageError e) {

@@ -9,12 +9,13 @@ import javax.management.ConstructorParameters;
  * @param pagesRebuilt pages the fault service installed (rebuilt from the range's source)
  */
 public final class Figures {
-    private final long ranges, allocatedBytes, volatileBytes, residentBytes, purgedBytes, faults, pagesRebuilt;
+    private final long ranges, allocatedBytes, volatileBytes, residentBytes, purgedBytes, faults, pagesRebuilt,
+            writtenBytes;
 
     @ConstructorParameters({"ranges", "allocatedBytes", "volatileBytes", "residentBytes", "purgedBytes", "faults",
-            "pagesRebuilt"})
+            "pagesRebuilt", "writtenBytes"})
     public Figures(long ranges, long allocatedBytes, long volatileBytes, long residentBytes, long purgedBytes,
-            long faults, long pagesRebuilt) {
+            long faults, long pagesRebuilt, long writtenBytes) {
         this.ranges = ranges;
         this.allocatedBytes = allocatedBytes;
         this.volatileBytes = volatileBytes;
@@ -22,6 +23,7 @@ public final class Figures {
         this.purgedBytes = purgedBytes;
         this.faults = faults;
         this.pagesRebuilt = pagesRebuilt;
+        this.writtenBytes = writtenBytes;
     }
 
     public long getRanges() {
@@ -33,7 +35,10 @@ public final class Figures {
         return allocatedBytes;
     }
 
-    /** Bytes of the ranges marked now (the kernel may drop their clean pages). */
+    /**
+     * Bytes the kernel can drop now: of the ranges marked now, those their last mark made reclaimable and not
+     * written since (docs/observability.md).
+     */
     public long getVolatileBytes() {
         return volatileBytes;
     }
@@ -54,5 +59,13 @@ public final class Figures {
 
     public long getPagesRebuilt() {
         return pagesRebuilt;
+    }
+
+    /**
+     * Bytes of the chunks written since their last mark: dirty, so the kernel cannot drop them until the range is
+     * marked again (0 without write-protect).
+     */
+    public long getWrittenBytes() {
+        return writtenBytes;
     }
 }

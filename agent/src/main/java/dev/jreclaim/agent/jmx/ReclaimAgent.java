@@ -7,6 +7,7 @@ import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RangeStats;
 import dev.jreclaim.agent.range.VolatileRange;
 import dev.jreclaim.agent.range.RangeState;
+import dev.jreclaim.agent.rules.RulePolicy;
 import dev.jreclaim.agent.runtime.ReclaimRuntime;
 import dev.jreclaim.agent.runtime.ReclaimRuntime.AgentRange;
 import java.util.LinkedHashMap;
@@ -60,7 +61,7 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
         FaultCounters c = runtime.registry().counters();
         Figures live = sum(runtime.ranges().stream().map(AgentRange::range).toList());
         return new Figures(live.getRanges(), live.getAllocatedBytes(), live.getVolatileBytes(), live.getResidentBytes(),
-                live.getPurgedBytes(), c.faultEvents(), c.pagesRestored());
+                live.getPurgedBytes(), c.faultEvents(), c.pagesRestored(), live.getWrittenBytes());
     }
 
     @Override
@@ -98,7 +99,7 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
     private static Figures sum(Iterable<VolatileRange> ranges) {
         Accounting a = Accounting.of(ranges);
         return new Figures(a.ranges(), a.bytes(), a.volatileBytes(), a.residentBytes(), a.purgedBytes(), a.faults(),
-                a.pagesRestored());
+                a.pagesRestored(), a.writtenBytes());
     }
 
     @Override
@@ -213,6 +214,16 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
         out.put("pins", p.pins());
         out.put("failures", p.failures());
         out.put("purged-refusals", p.purgedRefusals());
+        return out;
+    }
+
+    @Override
+    public Map<String, Long> getWritesAfterMark() {
+        Accounting a = Accounting.of(runtime.ranges().stream().map(AgentRange::range).toList());
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put("written-bytes", a.writtenBytes());
+        out.put("first-writes", runtime.registry().counters().firstWrites());
+        out.put("re-marks", runtime.policy() instanceof RulePolicy p ? p.remarksAfterWrites() : 0L);
         return out;
     }
 }

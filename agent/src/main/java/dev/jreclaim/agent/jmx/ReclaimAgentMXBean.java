@@ -72,4 +72,12 @@ public interface ReclaimAgentMXBean {
      * application got PurgedBufferException or PurgedMemoryError).
      */
     Map<String, Long> getPins();
+
+    /**
+     * Writes after the mark (docs/fault-path.md, "Writes after the mark"): {@code written-bytes} (bytes of live
+     * ranges in chunks written since their last mark now: dirty, not in {@code volatileBytes}), {@code first-writes}
+     * (chunks written for the first time since their mark, since start), {@code re-marks} (marks the agent made of
+     * ranges written since their mark, jreclaim.remark.idle, since start).
+     */
+    Map<String, Long> getWritesAfterMark();
 }

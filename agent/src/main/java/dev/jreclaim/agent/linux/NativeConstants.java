@@ -41,13 +41,14 @@ public final class NativeConstants {
             JR_C_FILE_PAGES = JR_C_SNAPSHOT_HELD + 5, JR_C_FILE_VERIFIED = JR_C_SNAPSHOT_HELD + 6,
             JR_C_FILE_UNVERIFIED = JR_C_SNAPSHOT_HELD + 7, JR_C_FILE_STALE = JR_C_SNAPSHOT_HELD + 8,
             JR_C_FILE_MISSING = JR_C_SNAPSHOT_HELD + 9, JR_C_FILE_IO_ERRORS = JR_C_SNAPSHOT_HELD + 10,
-            JR_C_RECORDS_HELD = JR_C_SNAPSHOT_HELD + 11, JR_C_COUNT = JR_C_SNAPSHOT_HELD + 12;
+            JR_C_RECORDS_HELD = JR_C_SNAPSHOT_HELD + 11, JR_C_FIRST_WRITES = JR_C_SNAPSHOT_HELD + 12,
+            JR_C_COUNT = JR_C_SNAPSHOT_HELD + 13;
     public static final int JR_HIST_BUCKETS = 40;
     /** enum jr_range_stat. */
     public static final int JR_RS_STATE = 0, JR_RS_SOURCE = 1, JR_RS_FAULTS = 2, JR_RS_PAGES_RESTORED = 3,
             JR_RS_PAGES_POISONED = 4, JR_RS_PURGED_SINCE_MARK = 5, JR_RS_SNAPSHOT_BYTES = 6, JR_RS_MARKS = 7,
             JR_RS_REBUILD_FAILURES = 8, JR_RS_REGISTERED = 9, JR_RS_BYTES = 10, JR_RS_RESIDENT_PAGES = 11,
-            JR_RS_KEPT_PAGES = 12, JR_RS_COUNT = 13;
+            JR_RS_KEPT_PAGES = 12, JR_RS_WRITTEN_PAGES = 13, JR_RS_COUNT = 14;
     /** JR_SVC_WP: range registrations use UFFDIO_REGISTER_MODE_WP. */
     public static final int JR_SVC_WP = 1;
     /** JR_MAX_CHUNK_PAGES: pages per chunk, also the most one fault restores. */

@@ -6,6 +6,7 @@ import static dev.jreclaim.agent.linux.NativeConstants.JR_C_CHUNKS_KEPT;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_CHUNKS_OVER_BUDGET;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_EVENTS;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_IO_ERRORS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FIRST_WRITES;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_MISSING;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_PAGES;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_STALE;
@@ -32,7 +33,7 @@ import java.util.Map;
  * jr_counter: the library counts every range event, lock results included).
  *
  * @param faultEvents     MISSING events answered
- * @param wpEvents        write-protect events answered (writers that raced a restore or a mark)
+ * @param wpEvents        write-protect events answered (writers that raced a restore or a mark, first writes)
  * @param staleEvents     events for ranges already removed or unknown (answered with a wake)
  * @param races           restores that met a page already present (another thread won)
  * @param rebuildFailures pages a source could not produce (poisoned instead of handing out wrong bytes)
@@ -46,11 +47,14 @@ import java.util.Map;
  * @param snapshots       what snapshots hold now, and the chunks whose snapshot did not pay
  * @param agentBytes      the native library's own memory now: range table and index, the service's buffers,
  *                        source state and snapshots (docs/observability.md)
+ * @param firstWrites     first writes to a chunk since its mark (a write-protect fault outside a mark, or a pin):
+ *                        each made a chunk unreclaimable until its next mark (docs/fault-path.md, "Writes after
+ *                        the mark")
  */
 public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, long races, long rebuildFailures,
         long installErrors, long readErrors, long locksIntact, long locksPurged, long maxNanos,
         Map<RebuildSource, SourceCounters> perSource, long[] histogram, Snapshots snapshots, long agentBytes,
-        FileRebuilds files) {
+        FileRebuilds files, long firstWrites) {
 
     /**
      * @param heldBytes          memory all snapshots hold now: anonymous memory the kernel cannot drop
@@ -87,7 +91,7 @@ public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, l
                 new Snapshots(c[JR_C_SNAPSHOT_HELD], c[JR_C_CHUNKS_INCOMPRESSIBLE], c[JR_C_CHUNKS_OVER_BUDGET],
                         c[JR_C_CHUNKS_KEPT]), c[JR_C_AGENT_BYTES],
                 new FileRebuilds(c[JR_C_FILE_PAGES], c[JR_C_FILE_VERIFIED], c[JR_C_FILE_UNVERIFIED], c[JR_C_FILE_STALE],
-                        c[JR_C_FILE_MISSING], c[JR_C_FILE_IO_ERRORS]));
+                        c[JR_C_FILE_MISSING], c[JR_C_FILE_IO_ERRORS]), c[JR_C_FIRST_WRITES]);
     }
 
     /** Pages installed by the service, all sources. */

@@ -10,6 +10,7 @@ import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_PURGED_SINCE_MARK;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_RESIDENT_PAGES;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_SNAPSHOT_BYTES;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_STATE;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_RS_WRITTEN_PAGES;
 
 import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.Mman;
@@ -28,7 +29,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Use: {@link RangeRegistry#allocate} gives a zeroed LOCKED range; write it; {@link #mark()} makes it
  * volatile; read and write it at will (writes made after marking are never lost: a written page is dirty
- * and the kernel keeps it); {@link #lock()} makes it non-volatile again and says whether anything was
+ * and the kernel keeps it, and with write-protect the chunks written since the mark are counted,
+ * {@link RangeStats#writtenBytes()}, until the next mark makes them reclaimable again); {@link #lock()} makes it non-volatile again and says whether anything was
  * lost; {@link #free()} unmaps it. The states and the protocols behind them are documented in
  * agent/src/main/c/range_state.c and range_protocol.c.
  *
@@ -340,7 +342,7 @@ public final class VolatileRange implements AutoCloseable {
             checkLive("read stats of");
             if (owner == Owner.CALLER) {
                 long resident = Libc.residentPages(address(), byteSize, toString()) * Libc.pageSize();
-                return new RangeStats(RangeState.LOCKED, source, byteSize, resident, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                return new RangeStats(RangeState.LOCKED, source, byteSize, resident, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
             }
             long[] s = range.stats(toString());
             long resident = s[JR_RS_RESIDENT_PAGES] * Libc.pageSize();
@@ -348,9 +350,12 @@ public final class VolatileRange implements AutoCloseable {
             long bytes = s[JR_RS_BYTES];
             long marks = s[JR_RS_MARKS];
             long kept = s[JR_RS_KEPT_PAGES] * Libc.pageSize();
-            return new RangeStats(st, source, bytes, resident, st == RangeState.VOLATILE ? bytes - kept : 0,
-                    marks > 0 ? bytes - resident : 0, s[JR_RS_SNAPSHOT_BYTES], s[JR_RS_FAULTS], s[JR_RS_PAGES_RESTORED],
-                    s[JR_RS_PAGES_POISONED], s[JR_RS_PURGED_SINCE_MARK], marks, kept);
+            long written = s[JR_RS_WRITTEN_PAGES] * Libc.pageSize();
+            // Volatile: what the kernel can drop now. Kept chunks were never freed; written ones are dirty.
+            long droppable = st == RangeState.VOLATILE ? Math.max(0, bytes - kept - written) : 0;
+            return new RangeStats(st, source, bytes, resident, droppable, marks > 0 ? bytes - resident : 0,
+                    s[JR_RS_SNAPSHOT_BYTES], s[JR_RS_FAULTS], s[JR_RS_PAGES_RESTORED], s[JR_RS_PAGES_POISONED],
+                    s[JR_RS_PURGED_SINCE_MARK], marks, kept, written);
         } finally {
             registry.lifecycle().readLock().unlock();
         }

@@ -8,19 +8,24 @@ import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Marks the ranges of idle rules once they have not been written for the rule's idle time, from one daemon
- * thread that looks at each range every quarter of the shortest idle time (10 ms to 1 s).
+ * Marks the ranges of idle rules once they have not been written for the rule's idle time, and marks again the
+ * ranges of idle and on-return rules written since their mark once idle (docs/configuration.md,
+ * {@code jreclaim.remark.idle}), from one daemon thread that looks at each range every quarter of the shortest
+ * idle time (10 ms to 1 s). Explicit rules are left alone: the application marks them.
  *
- * <p>Without the kernel's help "not written" can only be guessed, and a wrong guess must cost memory, never
- * data. Marking never loses a racing write (the write-protect protocol), so guessing early is safe.
+ * <p>"Not written" is partly a guess, and a wrong guess must cost memory, never data. Marking never loses a
+ * racing write (the write-protect protocol), so guessing early is safe.
  * <ul>
- * <li>A LOCKED range is marked when its {@link RangeFingerprint} has not changed for the idle time.
- * <li>A VOLATILE range is marked again when purged pages of it were touched since the last mark (the fault
- *     service rebuilt pages, or its resident size grew above its lowest since the mark) and then neither
- *     changed for the idle time: a touched page may have been written, and a written page is dirty, so the
- *     kernel keeps it (no write is lost) but cannot reclaim it until the range is marked again. A write to
- *     a page never purged does not show: that page just stays unreclaimable until the next mark. A read of
- *     a purged page shows as a touch too and costs one needless mark (a fresh snapshot).
+ * <li>A LOCKED range of an idle rule is marked when its {@link RangeFingerprint} has not changed for the idle
+ *     time. A LOCKED range of an on-return rule is its site's to mark.
+ * <li>A VOLATILE range is marked again when pages of it were written since the last mark and then no further
+ *     chunk was written for the idle time. A written page is dirty, so the kernel keeps it (no write is lost)
+ *     but cannot reclaim it until the range is marked again. With write-protect the library counts the chunks
+ *     written since the mark ({@link RangeStats#writtenBytes()}, docs/fault-path.md, "Writes after the mark");
+ *     only the first write to a chunk shows, so a range still being written to is marked again after the idle
+ *     time anyway (which costs a snapshot, never a write). Without write-protect it is guessed: purged pages
+ *     were touched (rebuilt, or the resident size grew above its lowest since the mark); a write to a page never
+ *     purged does not show, and a read of a purged page costs one needless mark.
  * </ul>
  * The ranges it looks at are the registry's whose {@link RangeUse} carries a {@link Watch}: there is no
  * second list. A range being freed waits until the marker has let go of it ({@link #forget}), so the marker
@@ -32,10 +37,14 @@ final class IdleMarker {
     private final long tickNanos;
     private final LongAdder marks = new LongAdder();
     private final LongAdder failures = new LongAdder();
+    private final LongAdder remarksWritten = new LongAdder();
+    private volatile boolean tracksWrites;
 
     /** The marker's view of one range; guarded by its monitor. */
     static final class Watch {
         final long idleNanos;
+        /** An idle rule's range: LOCKED ranges are marked too. Else (on-return) only written VOLATILE ones. */
+        final boolean marksLocked;
         boolean gone;
         boolean marked;
         long fingerprint;
@@ -43,10 +52,12 @@ final class IdleMarker {
         long residentLast;
         long restoredAtMark;
         long restoredLast;
+        long writtenLast;
         long since;
 
-        Watch(long idleNanos, long now) {
+        Watch(long idleNanos, boolean marksLocked, long now) {
             this.idleNanos = idleNanos;
+            this.marksLocked = marksLocked;
             this.since = now;
         }
     }
@@ -58,6 +69,7 @@ final class IdleMarker {
 
     void start(RangeRegistry ranges) {
         this.registry = ranges;
+        this.tracksWrites = ranges.writeProtect();
         Thread t = new Thread(this::run, "jreclaim-idle-marker");
         t.setDaemon(true);
         t.start();
@@ -65,7 +77,12 @@ final class IdleMarker {
 
     /** The view of a new range of an idle rule, to attach to it. */
     static Watch watch(Duration idle) {
-        return new Watch(idle.toNanos(), System.nanoTime());
+        return new Watch(idle.toNanos(), true, System.nanoTime());
+    }
+
+    /** The view of a new range of an on-return rule: marked again once written since its mark and then idle. */
+    static Watch remarkOnly(Duration idle) {
+        return new Watch(idle.toNanos(), false, System.nanoTime());
     }
 
     /** Called before the range of {@code w} is unmapped; returns once the marker no longer touches it. */
@@ -77,6 +94,11 @@ final class IdleMarker {
 
     long marks() {
         return marks.sum();
+    }
+
+    /** Marks of VOLATILE ranges that had pages written since their mark. */
+    long remarksWritten() {
+        return remarksWritten.sum();
     }
 
     private void run() {
@@ -102,6 +124,9 @@ final class IdleMarker {
     }
 
     private void look(VolatileRange r, Watch w, long now) {
+        if (r.state() != RangeState.VOLATILE && !w.marksLocked) {
+            return; // an on-return range waiting for its site, or locked: not this marker's
+        }
         if (r.state() != RangeState.VOLATILE) {
             long f = RangeFingerprint.of(r.address(), r.byteSize());
             if (w.marked || f != w.fingerprint) { // first look after a mark undone, or written
@@ -115,6 +140,17 @@ final class IdleMarker {
         }
         RangeStats s = r.stats();
         long resident = s.residentBytes();
+        if (tracksWrites) { // the library counts what was written: restores and resident size say nothing
+            if (s.writtenBytes() != w.writtenLast) {
+                w.writtenLast = s.writtenBytes();
+                w.since = now;
+            }
+            if (s.writtenBytes() > 0 && now - w.since >= w.idleNanos) {
+                remarksWritten.increment();
+                mark(r, w, now);
+            }
+            return;
+        }
         if (resident != w.residentLast || s.pagesRestored() != w.restoredLast) {
             w.residentLast = resident;
             w.restoredLast = s.pagesRestored();
@@ -139,6 +175,7 @@ final class IdleMarker {
         RangeStats s = r.stats();
         w.residentLast = w.residentLow = s.residentBytes();
         w.restoredLast = w.restoredAtMark = s.pagesRestored();
+        w.writtenLast = s.writtenBytes();
         w.since = now;
     }
 }

@@ -6,7 +6,10 @@ package dev.jreclaim.agent.rules;
  */
 public final class RangeUse {
     private final ActiveRule rule;
-    /** Non-null for an idle rule's range; guarded by its own monitor (the marker and a free meet there). */
+    /**
+     * Non-null for the range of an idle or on-return rule (the idle marker's view; on-return: for re-marking after
+     * writes); guarded by its own monitor (the marker and a free meet there).
+     */
     final IdleMarker.Watch idle;
 
     RangeUse(ActiveRule rule, IdleMarker.Watch idle) {

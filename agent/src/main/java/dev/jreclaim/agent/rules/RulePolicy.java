@@ -1,5 +1,6 @@
 package dev.jreclaim.agent.rules;
 
+import dev.jreclaim.agent.config.AgentConfig;
 import dev.jreclaim.agent.config.MarkMode;
 import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.VolatileRange;
@@ -22,8 +23,15 @@ public final class RulePolicy implements AllocationPolicy {
     private final boolean anySiteRule;
     private final SiteTracker sites;
     private final IdleMarker idle;
+    /** How long a range written since its mark stays unwritten before it is marked again (jreclaim.remark.idle). */
+    private final Duration remarkIdle;
 
+    /** With the default {@code jreclaim.remark.idle}. */
     public RulePolicy(List<ActiveRule> rules, SiteTracker sites) {
+        this(rules, sites, AgentConfig.DEFAULT_REMARK_IDLE);
+    }
+
+    public RulePolicy(List<ActiveRule> rules, SiteTracker sites, Duration remarkIdle) {
         this.rules = rules.toArray(ActiveRule[]::new);
         for (int i = 0; i < this.rules.length; i++) {
             if (this.rules[i].index() != i) {
@@ -33,12 +41,19 @@ public final class RulePolicy implements AllocationPolicy {
         }
         this.anySiteRule = rules.stream().anyMatch(ActiveRule::anySite);
         this.sites = sites;
+        this.remarkIdle = remarkIdle;
+        // Idle rules' ranges are watched for their idle time, on-return rules' for re-marking after writes.
         Duration shortest = rules.stream()
-                .filter(r -> r.source() != null && r.mark() instanceof MarkMode.Idle)
-                .map(r -> ((MarkMode.Idle) r.mark()).after())
+                .filter(r -> r.source() != null && !(r.mark() instanceof MarkMode.Explicit))
+                .map(r -> r.mark() instanceof MarkMode.Idle i ? i.after() : remarkIdle)
                 .min(Duration::compareTo)
                 .orElse(null);
         this.idle = shortest == null ? null : new IdleMarker(sites, shortest);
+    }
+
+    /** Marks of ranges written since their mark, made by the idle marker (0 without idle or on-return rules). */
+    public long remarksAfterWrites() {
+        return idle == null ? 0 : idle.remarksWritten();
     }
 
     /** The ids of the running rules, in rule order. */
@@ -85,14 +100,18 @@ public final class RulePolicy implements AllocationPolicy {
 
     @Override
     public RangeUse use(ActiveRule rule) {
-        return new RangeUse(rule, rule.mark() instanceof MarkMode.Idle i ? IdleMarker.watch(i.after()) : null);
+        return new RangeUse(rule, switch (rule.mark()) {
+            case MarkMode.Idle i -> IdleMarker.watch(i.after());
+            case MarkMode.OnReturn o -> IdleMarker.remarkOnly(remarkIdle);
+            case MarkMode.Explicit e -> null; // the application marks: never re-marked behind its back
+        });
     }
 
     @Override
     public void taken(RangeUse use, VolatileRange range) {
         if (use.rule().mark() instanceof MarkMode.OnReturn) {
             sites.allocatedInExtent(use.rule(), range);
-        } // idle: the marker finds it in the registry by its attachment; explicit: stays LOCKED
+        } // idle (and on-return, to re-mark): the marker finds it in the registry by its attachment; explicit: stays LOCKED
     }
 
     @Override

@@ -164,7 +164,7 @@ public final class AgentStart {
             return disabled(String.join("; ", installed.problems()));
         }
         problems.addAll(UnreachableRules.warnings(config.rules(), maxDirectMemory()));
-        RulePolicy policy = new RulePolicy(rules.rules(), sites);
+        RulePolicy policy = new RulePolicy(rules.rules(), sites, config.remarkIdle());
         ReclaimRuntime runtime = new ReclaimRuntime(service, policy);
         ReclaimRuntime.setCurrent(runtime);
         if (config.exitSummary()) {

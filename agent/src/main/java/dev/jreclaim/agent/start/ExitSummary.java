@@ -31,6 +31,7 @@ final class ExitSummary {
             long snapshotPages = Math.max(0, c.perSource().get(RebuildSource.SNAPSHOT).pages() - filePages);
             return "jreclaim: at exit: " + t.allocations() + " allocations taken, " + t.frees() + " freed, "
                     + a.ranges() + " live (" + mib(a.bytes()) + " MiB, " + mib(a.volatileBytes()) + " MiB volatile, "
+                    + mib(a.writtenBytes()) + " MiB written since their mark, "
                     + mib(a.residentBytes()) + " MiB resident, " + mib(a.purgedBytes()) + " MiB purged now); "
                     + c.faultEvents() + " faults served, " + c.pagesRestored() + " pages rebuilt ("
                     + filePages + " from files, " + snapshotPages + " from snapshots), " + c.rebuildFailures()

@@ -316,6 +316,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void badRemarkIdle() throws IOException {
+        assertAgentProblem("jreclaim.remark.idle=0s\n",
+                "jreclaim: jreclaim.remark.idle=0s: zero or negative duration; use a whole number with ms, s, m or h (e.g. 1s); agent disabled");
+        assertAgentProblem("jreclaim.remark.idle=soon\n",
+                "jreclaim: jreclaim.remark.idle=soon: not a duration; use a whole number with ms, s, m or h (e.g. 1s); agent disabled");
+    }
+
+    @Test
+    void remarkIdle() throws IOException {
+        assertEquals(java.time.Duration.ofMillis(250),
+                load(GOOD + "jreclaim.remark.idle=250ms\n", Map.of(), Map.of()).config().remarkIdle());
+        assertEquals(java.time.Duration.ofSeconds(1), load(GOOD, Map.of(), Map.of()).config().remarkIdle());
+    }
+
+    @Test
     void unknownKeyWithSuggestion() throws IOException {
         assertAgentProblem("jreclaim.log.levl=INFO\n",
                 "jreclaim: jreclaim.log.levl=INFO: unknown key (did you mean jreclaim.log.level?); agent disabled");
