@@ -29,7 +29,9 @@
  *             reads the slot; the remover waits until the service has let go of it.
  *
  * Invariant for rebuildable sources, in every state: each page is either dirty (written since
- * the last MADV_FREE that covered it, so the kernel keeps it) or equal to its source. The
+ * the last MADV_FREE that covered it, so the kernel keeps it) or equal to its source. With write
+ * tracking (written.h) a chunk not written since its mark is also still write-protected, so its
+ * first write is seen. The
  * service keeps it with the write-protect protocol (fault_service.c); the marker keeps it
  * with the hold window. That is why lock() need not touch pages, and why a page that mincore
  * reports missing at mark time can take its bytes from the previous snapshot.

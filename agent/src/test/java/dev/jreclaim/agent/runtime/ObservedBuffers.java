@@ -68,7 +68,8 @@ public final class ObservedBuffers {
         Figures f = agent.getRules().get("all");
         System.out.println("figures: purged pages " + f.getPurgedBytes() / PAGE + ", rebuilt pages "
                 + agent.getTotals().getPagesRebuilt() + ", rebuilt ZERO pages " + agent.getPagesRebuiltBySource().get("ZERO")
-                + ", volatile pages " + f.getVolatileBytes() / PAGE + ", ranges " + f.getRanges());
+                + ", volatile pages " + f.getVolatileBytes() / PAGE + ", written pages " + f.getWrittenBytes() / PAGE
+                + ", ranges " + f.getRanges());
         System.out.flush();
     }
 }
