@@ -3,7 +3,6 @@ package dev.jreclaim.agent.runtime;
 import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.Mman;
 import dev.jreclaim.agent.range.VolatileRange;
-import dev.jreclaim.agent.rules.AllocationPolicy;
 import dev.jreclaim.instrumentation.api.FileReadListener;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -13,7 +12,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * the library (docs/fault-path.md, "Pages rebuilt from the file they were read from"). Every read of the JVM
  * passes here: one comparison against the lowest and highest address decides for all reads outside the
  * ranges, before any lookup. Also the live shared file mappings of {@code FileChannel.map(..., Arena)}, at most
- * {@link #MAX_MAPPINGS}, each with a descriptor of its own on the file, so that a copy from one is a read of
+ * {@link #MAX_MAPPINGS}, each with a descriptor of the agent's on the file (a dup), so that a copy from one is a read of
  * the file even after the channel was closed.
  */
 final class FileReads implements FileReadListener {
@@ -24,11 +23,6 @@ final class FileReads implements FileReadListener {
     private volatile long low = Long.MAX_VALUE;
     private volatile long high = Long.MIN_VALUE;
     private final ConcurrentSkipListMap<Long, Mapping> mappings = new ConcurrentSkipListMap<>();
-    private final AllocationPolicy policy;
-
-    FileReads(AllocationPolicy policy) {
-        this.policy = policy;
-    }
 
     /** A file mapping's addresses, the file offset at its start, and the agent's descriptor on the file. */
     private static final class Mapping {
@@ -150,13 +144,7 @@ final class FileReads implements FileReadListener {
         if (mappings.size() >= MAX_MAPPINGS) {
             return;
         }
-        int own;
-        policy.beginAgentWork(); // the path's bytes (an arena) stay plain memory
-        try {
-            own = Libc.open("/proc/self/fd/" + fd, Mman.O_RDONLY | Mman.O_CLOEXEC); // the file, not the fd's number
-        } finally {
-            policy.endAgentWork();
-        }
+        int own = Libc.dupCloexec(fd); // the channel may be closed, and its number reused, before the copy
         if (own < 0) {
             return;
         }

@@ -45,7 +45,7 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
     private final LongAdder allocations = new LongAdder();
     private final LongAdder frees = new LongAdder();
     private final LongAdder fallbacks = new LongAdder();
-    private final FileReads fileReads;
+    private final FileReads fileReads = new FileReads();
     private final LongAdder freeFailures = new LongAdder();
     private final LongAdder pins = new LongAdder();
     private final LongAdder pinFailures = new LongAdder();
@@ -68,7 +68,6 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
         this.registry = registry;
         this.kernelAccessServed = registry.mode().servesKernelAccess();
         this.policy = policy;
-        this.fileReads = new FileReads(policy);
     }
 
     /** The running agent's runtime, or null when no agent runs in this JVM. */
