@@ -77,6 +77,9 @@ public final class FileReadsRebuilt {
         mappedCopy(runtime, "mapped written-after-read", dir, 0, false, "written-after-read");
         mappedCopy(runtime, "mapped file-written", dir, 0, false, "file-written");
 
+        mappedCopyIntoASegment(runtime, dir);
+        asynchronous(runtime, file, content);
+
         byte[] shortContent = Arrays.copyOf(content, SHORT);
         Path shortFile = dir.resolve("short");
         Files.write(shortFile, shortContent);
@@ -188,6 +191,37 @@ public final class FileReadsRebuilt {
         System.out.println(what + ": mapping descriptors while mapped " + whileMapped + ", released "
                 + (afterCopy - openDescriptors()));
         check(runtime, what, file, b, r, Arrays.copyOfRange(content, offset, offset + SIZE), change);
+    }
+
+    /** MemorySegment.copy from a mapping into an arena's segment (the rule's kind is any): the same records. */
+    static void mappedCopyIntoASegment(ReclaimRuntime runtime, Path dir) throws IOException {
+        byte[] content = new byte[SIZE];
+        new Random(3).nextBytes(content);
+        Path file = dir.resolve("mapped-into-segment");
+        Files.write(file, content);
+        try (Arena segments = Arena.ofShared()) {
+            MemorySegment dst = segments.allocate(SIZE); // byte-aligned: the range is exactly its pages
+            ByteBuffer b = dst.asByteBuffer();
+            VolatileRange r = rangeOf(runtime, "mapped into a segment", b);
+            try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                MemorySegment.copy(ch.map(FileChannel.MapMode.READ_ONLY, 0, SIZE, arena), 0, dst, 0, SIZE);
+            }
+            check(runtime, "MemorySegment.copy mapped into a segment", file, b, r, content, "none");
+        }
+    }
+
+    /** AsynchronousFileChannel.read(ByteBuffer, long): on Linux a positional read on a pool thread. */
+    static void asynchronous(ReclaimRuntime runtime, Path file, byte[] content) throws Exception {
+        ByteBuffer b = ByteBuffer.allocateDirect(SIZE);
+        VolatileRange r = rangeOf(runtime, "asynchronous", b);
+        try (var ch = java.nio.channels.AsynchronousFileChannel.open(file, StandardOpenOption.READ)) {
+            while (b.hasRemaining()) {
+                if (ch.read(b, b.position()).get() < 0) {
+                    throw new IOException("short file " + file);
+                }
+            }
+        }
+        check(runtime, "AsynchronousFileChannel", file, b, r, content.clone(), "none");
     }
 
     static long openDescriptors() throws IOException {
