@@ -72,6 +72,7 @@ public final class FileReadsRebuilt {
         }
         scattering(runtime, "scattering written-after-read", file, content, openers[0], "written-after-read");
         scatteringAroundAHeapBuffer(runtime, dir);
+        scatteringAcrossTwoRanges(runtime, dir);
         mappedCopy(runtime, "MemorySegment.copy mapped", dir, 0, false, "none");
         mappedCopy(runtime, "copyFrom mapped at offset 100", dir, 100, true, "none");
         mappedCopy(runtime, "mapped written-after-read", dir, 0, false, "written-after-read");
@@ -159,6 +160,33 @@ public final class FileReadsRebuilt {
         System.arraycopy(content, 0, expected, 0, cut);
         System.arraycopy(content, cut + gap, expected, cut, SIZE - cut);
         check(runtime, "scattering around a heap buffer", file, b, r, expected, "none");
+    }
+
+    /**
+     * One scattering read into two buffers that lie next to each other in memory (consecutive ranges of one
+     * size share a mapping region): the spans are one run in memory and in the file, recorded in each range for
+     * its part.
+     */
+    static void scatteringAcrossTwoRanges(ReclaimRuntime runtime, Path dir) throws IOException {
+        byte[] content = new byte[2 * SIZE];
+        new Random(5).nextBytes(content);
+        Path file = dir.resolve("two-ranges");
+        Files.write(file, content);
+        ByteBuffer b1 = ByteBuffer.allocateDirect(SIZE), b2 = ByteBuffer.allocateDirect(SIZE);
+        VolatileRange r1 = rangeOf(runtime, "two ranges", b1), r2 = rangeOf(runtime, "two ranges", b2);
+        boolean adjacent = r1.address() + r1.byteSize() == r2.address();
+        ByteBuffer[] bufs = {b1.slice(0, 500_000), b1.slice(500_000, SIZE - 500_000), b2};
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (b2.hasRemaining()) {
+                if (ch.read(bufs) < 0) {
+                    throw new IOException("short file " + file);
+                }
+            }
+        }
+        System.out.println("scattering across two ranges: adjacent " + adjacent);
+        check(runtime, "scattering across two ranges, first", file, b1, r1, Arrays.copyOf(content, SIZE), "none");
+        check(runtime, "scattering across two ranges, second", file, b2.clear(), r2,
+                Arrays.copyOfRange(content, SIZE, 2 * SIZE), "none");
     }
 
     /**
