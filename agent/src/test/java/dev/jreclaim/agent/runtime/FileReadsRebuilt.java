@@ -79,6 +79,7 @@ public final class FileReadsRebuilt {
         mappedCopy(runtime, "mapped file-written", dir, 0, false, "file-written");
 
         mappedCopyIntoASegment(runtime, dir);
+        mappedNotFollowed(runtime, dir);
         asynchronous(runtime, file, content);
 
         byte[] shortContent = Arrays.copyOf(content, SHORT);
@@ -250,6 +251,43 @@ public final class FileReadsRebuilt {
             }
         }
         check(runtime, "AsynchronousFileChannel", file, b, r, content.clone(), "none");
+    }
+
+    /**
+     * Copies the agent does not record, of a compressible file (so the snapshot keeps them right): from a
+     * PRIVATE mapping (its written pages are not the file's) and from a mapping beyond the 64 followed at once.
+     */
+    static void mappedNotFollowed(ReclaimRuntime runtime, Path dir) throws IOException {
+        byte[] content = new byte[SIZE];
+        for (int i = 0; i < SIZE; i++) {
+            content[i] = (byte) (i / PAGE * 7 + i % 3);
+        }
+        Path file = dir.resolve("compressible");
+        Files.write(file, content);
+        ByteBuffer b = ByteBuffer.allocateDirect(SIZE);
+        VolatileRange r = rangeOf(runtime, "private", b);
+        try (Arena arena = Arena.ofShared();
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MemorySegment.copy(ch.map(FileChannel.MapMode.PRIVATE, 0, SIZE, arena), 0, MemorySegment.ofBuffer(b), 0, SIZE);
+        }
+        check(runtime, "not followed: PRIVATE mapping", file, b, r, content.clone(), "none");
+        b = ByteBuffer.allocateDirect(SIZE);
+        r = rangeOf(runtime, "65th", b);
+        java.util.List<Arena> held = new java.util.ArrayList<>();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (int i = 0; i < 64; i++) {
+                Arena a = Arena.ofShared();
+                held.add(a);
+                ch.map(FileChannel.MapMode.READ_ONLY, 0, PAGE, a);
+            }
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment.copy(ch.map(FileChannel.MapMode.READ_ONLY, 0, SIZE, arena), 0, MemorySegment.ofBuffer(b), 0,
+                        SIZE);
+            }
+        } finally {
+            held.forEach(Arena::close);
+        }
+        check(runtime, "not followed: 65th mapping", file, b, r, content.clone(), "none");
     }
 
     static long openDescriptors() throws IOException {
