@@ -12,8 +12,8 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * the library (docs/fault-path.md, "Pages rebuilt from the file they were read from"). Every read of the JVM
  * passes here: one comparison against the lowest and highest address decides for all reads outside the
  * ranges, before any lookup. Also the live shared file mappings of {@code FileChannel.map(..., Arena)}, at most
- * {@link #MAX_MAPPINGS}, each with a descriptor of the agent's on the file (a dup), so that a copy from one is a read of
- * the file even after the channel was closed.
+ * {@link #MAX_MAPPINGS}, each with a descriptor of the agent's on the file (a dup), so that a copy from one is a
+ * read of the file even after the channel was closed.
  */
 final class FileReads implements FileReadListener {
     /** Mappings followed at once; a mapping beyond them is not (copies from it keep their snapshot). */
@@ -55,11 +55,6 @@ final class FileReads implements FileReadListener {
         Map.Entry<Long, VolatileRange> first = ranges.firstEntry(), last = ranges.lastEntry();
         low = first == null ? Long.MAX_VALUE : first.getKey();
         high = last == null ? Long.MIN_VALUE : last.getKey() + last.getValue().byteSize();
-    }
-
-    /** Mappings followed now (their descriptors are open). */
-    int mappings() {
-        return mappings.size();
     }
 
     @Override
@@ -139,8 +134,9 @@ final class FileReads implements FileReadListener {
         }
     }
 
+    /** Synchronized with {@link #forget}, so the bound holds exactly (maps are rare). */
     @Override
-    public void mapped(long address, long size, int fd, long fileOffset) {
+    public synchronized void mapped(long address, long size, int fd, long fileOffset) {
         if (mappings.size() >= MAX_MAPPINGS) {
             return;
         }
@@ -156,9 +152,12 @@ final class FileReads implements FileReadListener {
 
     @Override
     public void unmapped(long address, long size) {
-        if (mappings.isEmpty()) {
-            return;
+        if (!mappings.isEmpty()) { // every unmap of the JVM passes here
+            forget(address, size);
         }
+    }
+
+    private synchronized void forget(long address, long size) {
         Map<Long, Mapping> gone = mappings.subMap(address, true, address + size, false);
         for (Mapping m : gone.values().toArray(Mapping[]::new)) {
             if (mappings.remove(m.address, m)) {
