@@ -212,8 +212,9 @@ JR_API int jr_range_set_fallback(struct jr_service *svc, int64_t handle, int fal
  * (-1: a non-positional read, which left the file offset at file_off + len). Records, for each whole
  * page inside, the file and offset; at the next mark a page still equal to its file keeps no snapshot
  * and is rebuilt from the file at fault (docs/fault-path.md, "Pages rebuilt from the file they were
- * read from"). A partial page is never recorded. Returns the pages recorded, or -errno (-EINVAL: not a
- * SNAPSHOT range or not a regular file; -ENOSPC: JR_MAX_FILES files).
+ * read from"). A partial page is not recorded, except the file's last page when the read reached the
+ * file's end and began at or before that page (its rest must still be zeros at mark). Returns the pages
+ * recorded, or -errno (-EINVAL: not a SNAPSHOT range or not a regular file; -ENOSPC: JR_MAX_FILES files).
  */
 JR_API int jr_range_provenance(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len, int fd,
 			       int64_t file_off);

@@ -7,6 +7,7 @@
 #include "service.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const struct jr_source_ops *const table[JR_SOURCE_COUNT] = {
@@ -53,12 +54,18 @@ JR_API int jr_range_provenance(struct jr_service *svc, int64_t handle, uint64_t 
 			return -EINVAL;
 		file_off = (int64_t)((uint64_t)end - len);
 	}
-	/* Whole pages only: from the first page boundary at or after offset to the last one at or before
-	 * offset + len. A partial page (the file's last, or a read smaller than a page) is never
-	 * recorded: the rest of it holds other bytes the file cannot give back. */
+	/* Whole pages: from the first page boundary at or after offset to the last one at or before
+	 * offset + len. A partial page holds other bytes the file cannot give back, except the file's last
+	 * page when the read reached the file's end and began at or before that page: its rest must be
+	 * zeros, which the marker checks like every byte (it compares the whole page with the file's tail
+	 * and zeros; docs/fault-path.md, "Pages rebuilt from the file they were read from"). */
 	uint64_t ps = svc->env.page_size;
-	uint64_t a = (offset + ps - 1) / ps * ps, b = (offset + len) / ps * ps;
-	if (b <= a)
+	uint64_t a = (offset + ps - 1) / ps * ps, b = (offset + len) / ps * ps, tail = 0;
+	struct stat fst;
+	if ((offset + len) % ps && b >= offset && fstat(fd, &fst) == 0 && S_ISREG(fst.st_mode) &&
+	    (uint64_t)fst.st_size == (uint64_t)file_off + len)
+		tail = ps;
+	if (b + tail <= a)
 		return 0;
 	int id = jr_files_intern(svc->env.files, fd);
 	if (id < 0)
@@ -71,7 +78,8 @@ JR_API int jr_range_provenance(struct jr_service *svc, int64_t handle, uint64_t 
 	else if (!ops->provenance || offset > sl->len || len > sl->len - offset)
 		err = -EINVAL;
 	else
-		err = ops->provenance(sl, a / ps, (b - a) / ps, id, (uint64_t)file_off + (a - offset));
+		err = ops->provenance(sl, a / ps, (b + (b + tail <= sl->len ? tail : 0) - a) / ps, id,
+				      (uint64_t)file_off + (a - offset));
 	jr_slot_unlock(sl);
 	return err;
 }

@@ -126,6 +126,21 @@ static int snapshot_provenance(struct jr_slot *sl, uint64_t first, uint64_t n, i
 	return (int)n;
 }
 
+/* A page's bytes from its file: the file's last page is the file's tail and zeros (jr_range_provenance
+ * records it only when the read reached the file's end). 0, or the counter that says why not. */
+static int file_page(const struct jr_env *env, int32_t id, uint64_t off, unsigned char *dst)
+{
+	uint64_t ps = env->page_size, n = ps;
+	if (id >= 0 && (uint32_t)id < __atomic_load_n(&env->files->count, __ATOMIC_ACQUIRE)) {
+		uint64_t size = (uint64_t)env->files->f[id].size; /* its identity at the read */
+		if (off < size && size - off < ps) {
+			n = size - off;
+			memset(dst + n, 0, ps - n);
+		}
+	}
+	return jr_files_read(env->files, id, off, dst, n);
+}
+
 /* A page's provenance as the marker sees it now. */
 static struct prov prov_at(struct jr_slot *sl, struct snapshot *s, uint64_t page)
 {
@@ -251,7 +266,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 						jr_hold_end(env, sl, w0, wlen, 0);
 						goto out;
 					}
-					int ok = jr_files_read(env->files, cf, co, filebuf, ps) == 0 && memcmp(filebuf, dst, ps) == 0;
+					int ok = file_page(env, cf, co, filebuf) == 0 && memcmp(filebuf, dst, ps) == 0;
 					prov_verdict(sl, s, page0 + p, ok ? cf : -1, co);
 					jr_add(&env->c[ok ? JR_C_FILE_VERIFIED : JR_C_FILE_UNVERIFIED], 1);
 					if (ok)
@@ -347,7 +362,7 @@ static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64
 		const struct prov *pv = &s->prov[page0 + p];
 		if (pv->vfile < 0)
 			continue;
-		int why = jr_files_read(env->files, pv->vfile, pv->voff, dst + p * ps, ps);
+		int why = file_page(env, pv->vfile, pv->voff, dst + p * ps);
 		jr_add(&env->c[why ? why : JR_C_FILE_PAGES], 1);
 		if (why) {
 			memset(dst + p * ps, 0, ps);

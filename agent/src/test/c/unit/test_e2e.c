@@ -517,6 +517,59 @@ static void file_provenance(void)
 	file_provenance_case(RENAMED_OVER);
 }
 
+/* The file's last page (docs/fault-path.md, "Pages rebuilt from the file they were read from"): recorded
+ * when the read reached the file's end and began at or before the page, verified at mark against the
+ * file's tail and zeros, rebuilt as that; a tail page whose rest was written keeps its bytes. */
+static void file_provenance_tail_case(int write_rest)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	uint64_t flen = 2 * ps + 100, len = CHUNK_PAGES * ps, base = 0;
+	static uint8_t want[CHUNK_PAGES * 4096];
+	REQUIRE(len <= sizeof(want) && flen < len);
+	char path[] = "/tmp/jreclaim-tail-XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	memset(want, 0, len);
+	fill_random(want, flen, 11);
+	REQUIRE(pwrite(fd, want, flen, 0) == (ssize_t)flen);
+	int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+	REQUIRE(h >= 0);
+	EXPECT_EQ(jr_range_set_fallback(e.svc, h, JR_FALLBACK_ZERO), 0);
+	uint8_t *p = (uint8_t *)(uintptr_t)base;
+	/* Not to the file's end: whole pages only. Then to the end from a page start: the tail page too. */
+	REQUIRE(pread(fd, p, ps + 200, 0) == (ssize_t)(ps + 200));
+	EXPECT_EQ(jr_range_provenance(e.svc, h, 0, ps + 200, fd, 0), 1);
+	REQUIRE(pread(fd, p + ps, flen - ps, ps) == (ssize_t)(flen - ps));
+	EXPECT_EQ(jr_range_provenance(e.svc, h, ps, flen - ps, fd, (int64_t)ps), 2);
+	/* To the end, but from inside the last page: it holds other bytes before, never recorded. */
+	EXPECT_EQ(jr_range_provenance(e.svc, h, 2 * ps + 50, 50, fd, (int64_t)(2 * ps + 50)), 0);
+	if (write_rest) {
+		p[2 * ps + 3000] = 0x5a;
+		want[2 * ps + 3000] = 0x5a;
+	}
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	EXPECT_EQ(counter(&e, JR_C_FILE_VERIFIED), write_rest ? 2 : 3);
+	EXPECT_EQ(counter(&e, JR_C_FILE_UNVERIFIED), write_rest ? 1 : 0);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	uint64_t s[JR_RS_COUNT];
+	stats(&e, h, s);
+	EXPECT(s[JR_RS_RESIDENT_PAGES] < 3);
+	EXPECT_EQ(memcmp(p, want, len), 0);
+	EXPECT_EQ(counter(&e, JR_C_FILE_PAGES), write_rest ? 2 : 3);
+	EXPECT_EQ(counter(&e, JR_C_FILE_STALE) + counter(&e, JR_C_FILE_MISSING) + counter(&e, JR_C_FILE_IO_ERRORS), 0);
+	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+	close(fd);
+	unlink(path);
+	env_stop(&e);
+}
+
+static void file_provenance_tail(void)
+{
+	file_provenance_tail_case(0);
+	file_provenance_tail_case(1);
+}
+
 static void constants_table_is_complete(void)
 {
 	const struct jr_constant *t = NULL;
@@ -858,6 +911,7 @@ int main(void)
 	RUN(add_failures_and_registration);
 	RUN(snapshot_only_where_it_pays);
 	RUN(file_provenance);
+	RUN(file_provenance_tail);
 	RUN(constants_table_is_complete);
 	RUN(pin_holds_off_mark_and_remove);
 	RUN(poison_pin_reports_purged);

@@ -66,6 +66,13 @@ public final class Libc {
         static final MethodHandle H = errnoHandle("open",
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.firstVariadicArg(2));
     }
+    private static final class FcntlH {
+        static final MethodHandle H = errnoHandle("fcntl",
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+    }
+    private static final class LseekH {
+        static final MethodHandle H = errnoHandle("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    }
     private static final class CloseH {
         static final MethodHandle H = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
@@ -298,6 +305,28 @@ public final class Libc {
             MemorySegment buf = arena.allocate(STATVFS_SIZE, 8);
             int r = (int) StatvfsH.H.invokeExact(st, arena.allocateFrom(path), buf);
             return r == 0 ? buf.get(JAVA_LONG, STATVFS_F_FLAG) : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code fcntl(fd, F_DUPFD_CLOEXEC, 0)}: a new descriptor on the same open file, or {@code -errno}. */
+    public static int dupCloexec(int fd) {
+        MemorySegment st = STATE.get();
+        try {
+            int r = (int) FcntlH.H.invokeExact(st, fd, Mman.F_DUPFD_CLOEXEC, 0);
+            return r >= 0 ? r : -errno(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code lseek(fd, offset, whence)}: the resulting offset, or {@code -errno} (ESPIPE: a pipe or socket). */
+    public static long lseek(int fd, long offset, int whence) {
+        MemorySegment st = STATE.get();
+        try {
+            long r = (long) LseekH.H.invokeExact(st, fd, offset, whence);
+            return r >= 0 ? r : -errno(st);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -33,6 +33,12 @@ public final class Mman {
     public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
 
+    /** {@code F_DUPFD_CLOEXEC}: F_LINUX_SPECIFIC_BASE (1024) + 6, linux/fcntl.h. */
+    public static final int F_DUPFD_CLOEXEC = 1030;
+
+    /** {@code SEEK_CUR}: lseek(2)'s whence for "from the current offset", linux/fs.h. */
+    public static final int SEEK_CUR = 1;
+
     private Mman() {}
 
     public static String adviceName(int advice) {

@@ -176,7 +176,9 @@ public final class AgentStart {
         policy.start(service);
         PinHook.install(runtime); // before any memory is handed out: every native access to it is pinned
         MemoryHook.install(runtime);
-        FileReadHook.install(runtime.fileReads());
+        if (rules.rules().stream().anyMatch(r -> r.purge() != null && r.purge().fromFiles())) {
+            FileReadHook.install(runtime.fileReads()); // only then do reads and file mappings pay for the records
+        }
         String noPool = ManagementHook.install(inst, runtime);
         if (noPool != null) {
             AgentLog.warn("no jreclaim buffer pool or MBean in JMX: " + noPool);

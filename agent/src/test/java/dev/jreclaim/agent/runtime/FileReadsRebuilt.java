@@ -5,6 +5,7 @@ import dev.jreclaim.agent.range.VolatileRange;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -23,6 +25,11 @@ import java.util.Random;
 public final class FileReadsRebuilt {
     static final int SIZE = 1 << 20;
     static final int PAGE = 4096;
+    /** A file shorter than the buffer, whose last page is partial: what is past its end reads as zeros. */
+    static final int SHORT = SIZE - 3000;
+    /** Changes of the file after the mark: the pages it cannot give back read as zeros. */
+    static final java.util.Set<String> FILE_CHANGES = java.util.Set.of("file-written", "truncated", "deleted",
+            "renamed-over");
 
     private FileReadsRebuilt() {}
 
@@ -60,16 +67,239 @@ public final class FileReadsRebuilt {
             Files.write(f, content);
             run(runtime, change, f, content, openers[0], false, change);
         }
+        for (int i = 0; i < openers.length; i++) {
+            scattering(runtime, "scattering " + names[i], file, content, openers[i], "none");
+        }
+        scattering(runtime, "scattering written-after-read", file, content, openers[0], "written-after-read");
+        scatteringAroundAHeapBuffer(runtime, dir);
+        scatteringAcrossTwoRanges(runtime, dir);
+        mappedCopy(runtime, "MemorySegment.copy mapped", dir, 0, false, "none");
+        mappedCopy(runtime, "copyFrom mapped at offset 100", dir, 100, true, "none");
+        mappedCopy(runtime, "mapped written-after-read", dir, 0, false, "written-after-read");
+        mappedCopy(runtime, "mapped file-written", dir, 0, false, "file-written");
+
+        mappedCopyIntoASegment(runtime, dir);
+        mappedNotFollowed(runtime, dir);
+        asynchronous(runtime, file, content);
+
+        byte[] shortContent = Arrays.copyOf(content, SHORT);
+        Path shortFile = dir.resolve("short");
+        Files.write(shortFile, shortContent);
+        byte[] expected = Arrays.copyOf(shortContent, SIZE); // zeros past the file's end
+        for (String change : new String[] {"none", "rest-written"}) {
+            ByteBuffer b = ByteBuffer.allocateDirect(SIZE);
+            VolatileRange r = rangeOf(runtime, "file end", b);
+            try (FileChannel ch = FileChannel.open(shortFile, StandardOpenOption.READ)) {
+                while (ch.read(b) >= 0 && b.hasRemaining()) {}
+            }
+            check(runtime, "file end read " + change, shortFile, b, r, expected.clone(), change);
+        }
+        ByteBuffer b = ByteBuffer.allocateDirect(SIZE);
+        VolatileRange r = rangeOf(runtime, "file end", b);
+        try (FileChannel ch = FileChannel.open(shortFile, StandardOpenOption.READ)) {
+            ByteBuffer[] parts = {b.slice(0, 300_001), b.slice(300_001, SIZE - 300_001)};
+            while (ch.read(parts) >= 0 && parts[1].hasRemaining()) {}
+        }
+        check(runtime, "file end scattering none", shortFile, b, r, expected.clone(), "none");
+        b = ByteBuffer.allocateDirect(SIZE);
+        r = rangeOf(runtime, "file end", b);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment mapped;
+            try (FileChannel ch = FileChannel.open(shortFile, StandardOpenOption.READ)) {
+                mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, SHORT, arena);
+            }
+            MemorySegment.copy(mapped, 0, MemorySegment.ofBuffer(b), 0, SHORT);
+        }
+        check(runtime, "file end mapped none", shortFile, b, r, expected.clone(), "none");
+    }
+
+    /**
+     * FileChannel.read(ByteBuffer[]) into three slices of one buffer, cut off page boundaries, until full: the
+     * pages across the slices' boundaries were filled from one file range and count too.
+     */
+    static void scattering(ReclaimRuntime runtime, String what, Path file, byte[] content, Opener opener,
+            String change) throws IOException {
+        ByteBuffer b = ByteBuffer.allocateDirect(SIZE);
+        VolatileRange r = rangeOf(runtime, what, b);
+        ByteBuffer[] parts = {b.slice(0, 100_000), b.slice(100_000, 300_001), b.slice(400_001, SIZE - 400_001)};
+        try (FileChannel ch = opener.open(file)) {
+            while (parts[2].hasRemaining()) {
+                if (ch.read(parts) < 0) {
+                    throw new IOException("short file " + file);
+                }
+            }
+        }
+        check(runtime, what, file, b, r, content.clone(), change);
+    }
+
+    /**
+     * read(ByteBuffer[], 1, 3) of {unused, slice, heap buffer, slice}: the heap buffer takes the file's bytes in
+     * between, so the page across the two slices holds two file ranges and has no provenance (its bytes go to
+     * the snapshot); every other page comes back from the file.
+     */
+    static void scatteringAroundAHeapBuffer(ReclaimRuntime runtime, Path dir) throws IOException {
+        int gap = 5000, cut = 100_000;
+        byte[] content = new byte[SIZE + gap];
+        new Random(7).nextBytes(content);
+        Path file = dir.resolve("gap");
+        Files.write(file, content);
+        ByteBuffer b = ByteBuffer.allocateDirect(SIZE);
+        VolatileRange r = rangeOf(runtime, "gap", b);
+        ByteBuffer[] bufs = {ByteBuffer.allocate(10), b.slice(0, cut), ByteBuffer.allocate(gap), b.slice(cut, SIZE - cut)};
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (bufs[3].hasRemaining()) {
+                if (ch.read(bufs, 1, 3) < 0) {
+                    throw new IOException("short file " + file);
+                }
+            }
+        }
+        if (bufs[0].position() != 0 || !Arrays.equals(bufs[2].array(), Arrays.copyOfRange(content, cut, cut + gap))) {
+            System.out.println("scattering around a heap buffer: the heap buffers got the wrong bytes");
+            System.exit(1);
+        }
+        byte[] expected = new byte[SIZE];
+        System.arraycopy(content, 0, expected, 0, cut);
+        System.arraycopy(content, cut + gap, expected, cut, SIZE - cut);
+        check(runtime, "scattering around a heap buffer", file, b, r, expected, "none");
+    }
+
+    /**
+     * One scattering read into two buffers that lie next to each other in memory (consecutive ranges of one
+     * size share a mapping region): the spans are one run in memory and in the file, recorded in each range for
+     * its part.
+     */
+    static void scatteringAcrossTwoRanges(ReclaimRuntime runtime, Path dir) throws IOException {
+        byte[] content = new byte[2 * SIZE];
+        new Random(5).nextBytes(content);
+        Path file = dir.resolve("two-ranges");
+        Files.write(file, content);
+        ByteBuffer b1 = ByteBuffer.allocateDirect(SIZE), b2 = ByteBuffer.allocateDirect(SIZE);
+        VolatileRange r1 = rangeOf(runtime, "two ranges", b1), r2 = rangeOf(runtime, "two ranges", b2);
+        boolean adjacent = r1.address() + r1.byteSize() == r2.address();
+        ByteBuffer[] bufs = {b1.slice(0, 500_000), b1.slice(500_000, SIZE - 500_000), b2};
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (b2.hasRemaining()) {
+                if (ch.read(bufs) < 0) {
+                    throw new IOException("short file " + file);
+                }
+            }
+        }
+        System.out.println("scattering across two ranges: adjacent " + adjacent);
+        check(runtime, "scattering across two ranges, first", file, b1, r1, Arrays.copyOf(content, SIZE), "none");
+        check(runtime, "scattering across two ranges, second", file, b2.clear(), r2,
+                Arrays.copyOfRange(content, SIZE, 2 * SIZE), "none");
+    }
+
+    /**
+     * FileChannel.map(READ_ONLY, offset, SIZE, arena) of a file of random bytes, the channel closed at once, then
+     * MemorySegment.copy (or copyFrom) of the whole segment into the buffer. Also prints how many descriptors
+     * the agent holds for the mapping while it is mapped and how many it released when the arena closed.
+     */
+    static void mappedCopy(ReclaimRuntime runtime, String what, Path dir, int offset, boolean copyFrom, String change)
+            throws IOException {
+        byte[] content = new byte[SIZE + offset];
+        new Random(what.hashCode()).nextBytes(content);
+        Path file = dir.resolve("mapped-" + Math.abs(what.hashCode()));
+        Files.write(file, content);
+        ByteBuffer b = ByteBuffer.allocateDirect(SIZE);
+        VolatileRange r = rangeOf(runtime, what, b);
+        long fds0 = openDescriptors(), whileMapped, afterCopy;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment mapped;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                mapped = ch.map(FileChannel.MapMode.READ_ONLY, offset, SIZE, arena);
+            }
+            whileMapped = openDescriptors() - fds0;
+            if (copyFrom) {
+                MemorySegment.ofBuffer(b).copyFrom(mapped);
+            } else {
+                MemorySegment.copy(mapped, 0, MemorySegment.ofBuffer(b), 0, SIZE);
+            }
+            afterCopy = openDescriptors();
+        }
+        System.out.println(what + ": mapping descriptors while mapped " + whileMapped + ", released "
+                + (afterCopy - openDescriptors()));
+        check(runtime, what, file, b, r, Arrays.copyOfRange(content, offset, offset + SIZE), change);
+    }
+
+    /** MemorySegment.copy from a mapping into an arena's segment (the rule's kind is any): the same records. */
+    static void mappedCopyIntoASegment(ReclaimRuntime runtime, Path dir) throws IOException {
+        byte[] content = new byte[SIZE];
+        new Random(3).nextBytes(content);
+        Path file = dir.resolve("mapped-into-segment");
+        Files.write(file, content);
+        try (Arena segments = Arena.ofShared()) {
+            MemorySegment dst = segments.allocate(SIZE); // byte-aligned: the range is exactly its pages
+            ByteBuffer b = dst.asByteBuffer();
+            VolatileRange r = rangeOf(runtime, "mapped into a segment", b);
+            try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                MemorySegment.copy(ch.map(FileChannel.MapMode.READ_ONLY, 0, SIZE, arena), 0, dst, 0, SIZE);
+            }
+            check(runtime, "MemorySegment.copy mapped into a segment", file, b, r, content, "none");
+        }
+    }
+
+    /** AsynchronousFileChannel.read(ByteBuffer, long): on Linux a positional read on a pool thread. */
+    static void asynchronous(ReclaimRuntime runtime, Path file, byte[] content) throws Exception {
+        ByteBuffer b = ByteBuffer.allocateDirect(SIZE);
+        VolatileRange r = rangeOf(runtime, "asynchronous", b);
+        try (var ch = java.nio.channels.AsynchronousFileChannel.open(file, StandardOpenOption.READ)) {
+            while (b.hasRemaining()) {
+                if (ch.read(b, b.position()).get() < 0) {
+                    throw new IOException("short file " + file);
+                }
+            }
+        }
+        check(runtime, "AsynchronousFileChannel", file, b, r, content.clone(), "none");
+    }
+
+    /**
+     * Copies the agent does not record, of a compressible file (so the snapshot keeps them right): from a
+     * PRIVATE mapping (its written pages are not the file's) and from a mapping beyond the 64 followed at once.
+     */
+    static void mappedNotFollowed(ReclaimRuntime runtime, Path dir) throws IOException {
+        byte[] content = new byte[SIZE];
+        for (int i = 0; i < SIZE; i++) {
+            content[i] = (byte) (i / PAGE * 7 + i % 3);
+        }
+        Path file = dir.resolve("compressible");
+        Files.write(file, content);
+        ByteBuffer b = ByteBuffer.allocateDirect(SIZE);
+        VolatileRange r = rangeOf(runtime, "private", b);
+        try (Arena arena = Arena.ofShared();
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MemorySegment.copy(ch.map(FileChannel.MapMode.PRIVATE, 0, SIZE, arena), 0, MemorySegment.ofBuffer(b), 0, SIZE);
+        }
+        check(runtime, "not followed: PRIVATE mapping", file, b, r, content.clone(), "none");
+        b = ByteBuffer.allocateDirect(SIZE);
+        r = rangeOf(runtime, "65th", b);
+        java.util.List<Arena> held = new java.util.ArrayList<>();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (int i = 0; i < 64; i++) {
+                Arena a = Arena.ofShared();
+                held.add(a);
+                ch.map(FileChannel.MapMode.READ_ONLY, 0, PAGE, a);
+            }
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment.copy(ch.map(FileChannel.MapMode.READ_ONLY, 0, SIZE, arena), 0, MemorySegment.ofBuffer(b), 0,
+                        SIZE);
+            }
+        } finally {
+            held.forEach(Arena::close);
+        }
+        check(runtime, "not followed: 65th mapping", file, b, r, content.clone(), "none");
+    }
+
+    static long openDescriptors() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count() - 1; // the listing's own
+        }
     }
 
     static void run(ReclaimRuntime runtime, String what, Path file, byte[] content, Opener opener, boolean positional,
             String change) throws IOException {
         ByteBuffer b = ByteBuffer.allocateDirect(SIZE);
-        VolatileRange r = runtime.rangeAt(MemorySegment.ofBuffer(b).address());
-        if (r == null) {
-            System.out.println(what + ": not the agent's memory");
-            System.exit(1);
-        }
+        VolatileRange r = rangeOf(runtime, what, b);
         try (FileChannel ch = opener.open(file)) {
             while (b.hasRemaining()) {
                 int n = positional ? ch.read(b, b.position()) : ch.read(b);
@@ -78,12 +308,33 @@ public final class FileReadsRebuilt {
                 }
             }
         }
-        byte[] expected = content.clone();
+        check(runtime, what, file, b, r, content.clone(), change);
+    }
+
+    static VolatileRange rangeOf(ReclaimRuntime runtime, String what, ByteBuffer b) {
+        VolatileRange r = runtime.rangeAt(MemorySegment.ofBuffer(b).address());
+        if (r == null) {
+            System.out.println(what + ": not the agent's memory");
+            System.exit(1);
+        }
+        return r;
+    }
+
+    /**
+     * b holds expected (the file's bytes as read, and zeros after the file's end): optionally written after
+     * the read, marked, the file optionally changed, purged, read back and compared.
+     */
+    static void check(ReclaimRuntime runtime, String what, Path file, ByteBuffer b, VolatileRange r, byte[] expected,
+            String change) throws IOException {
         if (change.equals("written-after-read")) { // after the read, before the mark: never from the file
             for (int i = 5 * PAGE; i < 5 * PAGE + 100; i++) {
                 b.put(i, (byte) 0x5a);
                 expected[i] = 0x5a;
             }
+        }
+        if (change.equals("rest-written")) { // the file's last page, past the file's end: not the file's zeros
+            b.put(SIZE - 1000, (byte) 0x5a);
+            expected[SIZE - 1000] = 0x5a;
         }
         FileRebuilds before = runtime.registry().counters().files();
         r.mark();
@@ -119,7 +370,7 @@ public final class FileReadsRebuilt {
                 zero &= v == 0;
             }
             if (!same) {
-                if (zero && !change.equals("none") && !change.equals("written-after-read")) {
+                if (zero && FILE_CHANGES.contains(change)) {
                     zeroPages++;
                 } else {
                     wrong++;
