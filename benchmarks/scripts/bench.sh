@@ -26,7 +26,7 @@ W=benchmarks/target/bench
 NA=--enable-native-access=ALL-UNNAMED
 RESTORE_MIB=256
 SAFEPOINT_SECONDS=6
-JMH="-f 1 -wi 2 -i 3 -w 1s -r 1s"  # JMH: one fork, short fixed iterations
+JMH="-f 1 -wi 3 -i 5 -w 1s -r 1s"  # JMH: one fork, short fixed iterations
 
 missing=0
 need_class() { # a main class or JMH benchmark of this repository, by name

@@ -38,6 +38,8 @@ public final class ServiceBench {
     static final int BLOBS_4X = 1024;
     static final long CGROUP = 256L << 20;
     static final int THREADS = 4;
+    /** Runs of each kind without a limit; their medians are compared. */
+    static final int RUNS = 3;
     static final Duration LIMIT = Duration.ofMinutes(3);
 
     private final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -73,7 +75,7 @@ public final class ServiceBench {
         long[] expected = crcs(BLOBS_4X);
         long requests = 3L * BLOBS;
         List<Run> plain = new ArrayList<>(), agent = new ArrayList<>();
-        for (int i = 0; i < 2; i++) { // alternated, so that the machine's drift hits both alike
+        for (int i = 0; i < RUNS; i++) { // alternated, so that the machine's drift hits both alike
             plain.add(run(false, BLOBS, 0, expected));
             agent.add(run(true, BLOBS, 0, expected));
         }
@@ -85,7 +87,7 @@ public final class ServiceBench {
                 : "cache hits " + f(aHits / pHits) + "x";
         System.out.println(BenchLine.atLeast("service-unlimited", a / p, "x",
                 "requests/s with the agent " + f(a) + ", plain JDK " + f(p) + ", no memory limit, " + BLOBS + " x 1 MiB blobs x 3 passes;"
-                        + " loading pass " + f(aLoad / pLoad) + "x, cache hits " + f(aHits / pHits) + "x; medians of 2 runs each"
+                        + " loading pass " + f(aLoad / pLoad) + "x, cache hits " + f(aHits / pHits) + "x; medians of " + RUNS + " runs each"
                         + (right ? ", every response right" : ", NOT ALL RIGHT: " + agent.get(0).outcome(requests)),
                 0.97, why));
 
