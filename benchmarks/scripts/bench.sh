@@ -181,6 +181,8 @@ fi
 
 want service && step service 900 "$JAVA" $NA -cp "$CP" $SUITE.ServiceBench "$AGENT" samples/blobcache-jreclaim.properties "$SAMPLES"
 
-TOTAL=$(( $(date +%s) - START ))
+BUILD=${JRECLAIM_BENCH_BUILD_SECONDS:-}
+[ -n "$BUILD" ] && TIMES=("build $BUILD s" "${TIMES[@]}")
+TOTAL=$(( $(date +%s) - START + ${BUILD:-0} ))
 IFS=','; steps="${TIMES[*]}"; unset IFS
 echo "bench-total: $TOTAL s (${steps//,/, }; load average at the end $(cut -d' ' -f1-3 /proc/loadavg); goal <= 1200 s: $([ "$TOTAL" -le 1200 ] && echo met || echo "not met, a loaded machine"))"
