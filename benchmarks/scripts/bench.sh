@@ -83,7 +83,8 @@ step() {
   timeout --kill-after=10 "$limit" bash -c '"$@"' step "$@" >"$W/$name.out" 2>"$W/$name.log"; rc=$?
   grep -E '^[A-Za-z0-9][A-Za-z0-9._-]*: ' "$W/$name.out" | grep -v '^jreclaim: '
   if [ "$rc" != 0 ]; then
-    local why; why=$( (grep -v '^jreclaim: ' "$W/$name.log"; grep -vE '^[A-Za-z0-9][A-Za-z0-9._-]*: ' "$W/$name.out") | grep -v '^\s*$' | tail -1 | cut -c1-200)
+    local why all; all=$( (grep -v '^jreclaim: ' "$W/$name.log"; grep -vE '^[A-Za-z0-9][A-Za-z0-9._-]*: ' "$W/$name.out") | grep -v '^\s*$')
+    why=$( (grep -m1 -E 'ERROR|Exception|rror:' <<<"$all" || tail -1 <<<"$all") | head -1 | cut -c1-240)
     [ "$rc" = 124 ] && why="timed out after $limit s"
     echo "$name: FAILED (exit $rc: $why; see $W/$name.log)"
   fi
@@ -96,7 +97,9 @@ jmh_score() { # <csv> <benchmark class.method> [size]: JMH's score for it and it
 }
 
 alloc_own() {
-  "$JAVA" -jar "$BENCH" $JMH -rf csv -rff "$W/alloc.csv" \
+  # JMH's lock file is in java.io.tmpdir: another user's JMH on this shared machine must not stop this one.
+  mkdir -p "$W/tmp"
+  "$JAVA" -Djava.io.tmpdir="$W/tmp" -jar "$BENCH" $JMH -rf csv -rff "$W/alloc.csv" \
     'AllocateDirect(PlainJdk|Agent)\.' 'AllocateWriteFree(PlainJdk|Agent)\.' >"$W/alloc.jmh" 2>&1 || { tail -3 "$W/alloc.jmh" >&2; return 1; }
   local wp wa fp fa sp sa
   wp=$(jmh_score "$W/alloc.csv" AllocateWriteFreePlainJdk.allocateWriteFree); wa=$(jmh_score "$W/alloc.csv" AllocateWriteFreeAgent.allocateWriteFree)
