@@ -7,6 +7,7 @@
 #   ./build.sh demo-ranges  the fault-path demo: VolatileRanges under a memory cgroup
 #   ./build.sh package   build agent/target/jreclaim-agent.jar without running tests
 #   ./build.sh soak [--duration 10m]  the soak (docs/soak.md), not part of test
+#   ./build.sh bench [--dry-run]  the benchmark suite, one `name: value` line per ratio (docs/benchmarks.md), not part of test
 #   ./build.sh mvn ARGS  run Maven with the JDK it found
 #   ./build.sh java ARGS run that JDK's java
 set -euo pipefail
@@ -100,7 +101,17 @@ case "$cmd" in
     "${MVN[@]}" -q -DskipTests package
     exec scripts/soak "$@"
     ;;
+  bench)
+    # Not part of test: every ratio of issue 11 with its goal, in at most 20 minutes (docs/benchmarks.md).
+    # --dry-run builds nothing and checks in a second that each step's command is there.
+    if [ "${1:-}" != "--dry-run" ]; then
+      t0=$(date +%s)
+      "${MVN[@]}" -q -DskipTests package
+      export JRECLAIM_BENCH_BUILD_SECONDS=$(( $(date +%s) - t0 )) # counted in the bench's total
+    fi
+    exec benchmarks/scripts/bench.sh "$@"
+    ;;
   mvn) exec "${MVN[@]}" "$@" ;;
   java) exec "$JAVA_HOME/bin/java" "$@" ;;
-  *) echo "usage: ./build.sh test|demo|demo-files|demo-ranges|package|soak [--duration 10m]|mvn ARGS|java ARGS" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh test|demo|demo-files|demo-ranges|package|soak [--duration 10m]|bench [--dry-run]|mvn ARGS|java ARGS" >&2; exit 2 ;;
 esac

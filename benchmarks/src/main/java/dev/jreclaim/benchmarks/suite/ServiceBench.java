@@ -1,0 +1,235 @@
+package dev.jreclaim.benchmarks.suite;
+
+import static dev.jreclaim.benchmarks.suite.BenchLine.f;
+
+import dev.jreclaim.agent.cgroup.MemoryCgroup;
+import dev.jreclaim.samples.blobcache.BlobCacheServer;
+import dev.jreclaim.samples.blobcache.BlobContent;
+import dev.jreclaim.samples.service.AgentExitLine;
+import dev.jreclaim.samples.service.HttpLoad;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import java.util.zip.CRC32;
+
+/**
+ * Issue 11's service ratios: the blob-cache sample (samples/…/blobcache, no jreclaim API) under the demo's load
+ * (every blob asked for 3 times by 4 threads, every response's CRC32 checked), with and without the agent and
+ * samples/blobcache-jreclaim.properties, in the same run. Requests/s of the loading pass (each blob produced and,
+ * with the agent, marked) and of the two passes of cache hits are measured apart, the breakdown a line's "why"
+ * names. Runs without a memory limit need nothing; runs in a memory cgroup need root (the line says so otherwise).
+ *
+ * <p>{@code ServiceBench <agent.jar> <config.properties> <samples.jar>}; prints {@code name: value (…; goal …)} lines.
+ */
+public final class ServiceBench {
+    static final long BLOB = 1 << 20;
+    static final int BLOBS = 384;
+    static final int BLOBS_4X = 1024;
+    static final long CGROUP = 256L << 20;
+    static final int THREADS = 4;
+    /** Runs of each kind without a limit; their medians are compared. */
+    static final int RUNS = 3;
+    static final Duration LIMIT = Duration.ofMinutes(3);
+
+    private final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    private final String agentJar;
+    private final String config;
+    private final String classPath;
+
+    private ServiceBench(String agentJar, String config, String classPath) {
+        this.agentJar = agentJar;
+        this.config = config;
+        this.classPath = classPath;
+    }
+
+    /** One run: requests/s of the loading pass, of the hit passes, and of all of them; what went wrong; the agent's exit figures. */
+    record Run(double loadingRps, double hitsRps, double allRps, long served, long wrong, long errors, boolean killed,
+            long peakBytes, AgentExitLine exit, String failure) {
+        boolean allRight(long requests) {
+            return served == requests && wrong == 0 && errors == 0 && failure.isEmpty();
+        }
+
+        String outcome(long requests) {
+            return "served " + served + " of " + requests + ", wrong " + wrong + ", errors " + errors
+                    + (killed ? ", OOM-KILLED" : ", not killed") + (failure.isEmpty() ? "" : ", " + failure);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        new ServiceBench(Path.of(args[0]).toAbsolutePath().toString(), Path.of(args[1]).toAbsolutePath().toString(),
+                Path.of(args[2]).toAbsolutePath().toString()).run();
+    }
+
+    private void run() throws Exception {
+        long[] expected = crcs(BLOBS_4X);
+        long requests = 3L * BLOBS;
+        List<Run> plain = new ArrayList<>(), agent = new ArrayList<>();
+        for (int i = 0; i < RUNS; i++) { // alternated, so that the machine's drift hits both alike
+            plain.add(run(false, BLOBS, 0, expected));
+            agent.add(run(true, BLOBS, 0, expected));
+        }
+        double p = median(plain, Run::allRps), a = median(agent, Run::allRps);
+        double pLoad = median(plain, Run::loadingRps), aLoad = median(agent, Run::loadingRps);
+        double pHits = median(plain, Run::hitsRps), aHits = median(agent, Run::hitsRps);
+        boolean right = agent.stream().allMatch(r -> r.allRight(requests)) && plain.stream().allMatch(r -> r.allRight(requests));
+        String why = aLoad / pLoad <= aHits / pHits ? "loading pass (allocate, fill, mark) " + f(aLoad / pLoad) + "x"
+                : "cache hits " + f(aHits / pHits) + "x";
+        System.out.println(BenchLine.atLeast("service-unlimited", a / p, "x",
+                "requests/s with the agent " + f(a) + ", plain JDK " + f(p) + ", no memory limit, " + BLOBS + " x 1 MiB blobs x 3 passes;"
+                        + " loading pass " + f(aLoad / pLoad) + "x, cache hits " + f(aHits / pHits) + "x; medians of " + RUNS + " runs each"
+                        + (right ? ", every response right" : ", NOT ALL RIGHT: " + agent.get(0).outcome(requests)),
+                0.97, why));
+
+        String noCgroup = cgroupUnavailable();
+        if (noCgroup != null) {
+            System.out.println(BenchLine.skipped("service-cgroup-256MiB", noCgroup));
+            System.out.println(BenchLine.skipped("service-4x-overcommit", noCgroup));
+            return;
+        }
+        Run c = run(true, BLOBS, CGROUP, expected);
+        String cWhy = c.exit.pagesRebuilt() > 0 ? "faults: " + c.exit.pagesRebuilt() + " pages rebuilt"
+                : "loading pass " + f(c.loadingRps / pLoad) + "x";
+        System.out.println(BenchLine.atLeast("service-cgroup-256MiB", c.allRps / p, "x",
+                "the agent in a 256 MiB cgroup, " + BLOBS + " MiB cache (1.5x over-commit): " + f(c.allRps)
+                        + " requests/s against the unlimited plain run's " + f(p) + "; loading pass " + f(c.loadingRps / pLoad)
+                        + "x, cache hits " + f(c.hitsRps / pHits) + "x; " + c.outcome(requests) + ", cgroup peak "
+                        + (c.peakBytes >> 20) + " MiB, " + c.exit.pagesRebuilt() + " pages rebuilt",
+                0.85, cWhy));
+
+        long requests4x = 3L * BLOBS_4X;
+        Run p4 = run(false, BLOBS_4X, 0, expected);
+        Run a4 = run(true, BLOBS_4X, CGROUP, expected);
+        boolean ok = !a4.killed && a4.allRight(requests4x);
+        double ratio = lz4Ratio();
+        String killedWhy = "OOM-killed: its snapshots alone are about " + Math.round(BLOBS_4X / ratio)
+                + " MiB (LZ4 " + f(ratio) + "x of the blobs, measured here) that the kernel cannot drop";
+        System.out.println(BenchLine.judged("service-4x-overcommit", f(a4.allRps / p4.allRps) + "x",
+                "the agent in a 256 MiB cgroup, " + BLOBS_4X + " MiB cache: " + f(a4.allRps) + " requests/s against "
+                        + f(p4.allRps) + " of the plain JDK without a limit (same cache); " + a4.outcome(requests4x)
+                        + ", cgroup peak " + (a4.peakBytes >> 20) + " MiB, " + a4.exit.pagesRebuilt() + " pages rebuilt",
+                "not killed, every response right, ratio reported", ok, a4.killed ? killedWhy : "wrong or failed responses"));
+    }
+
+    private static String cgroupUnavailable() {
+        try (MemoryCgroup probe = MemoryCgroup.createChild("jreclaim-bench-probe-" + ProcessHandle.current().pid(), 1 << 30)) {
+            return null;
+        } catch (IOException e) {
+            return "needs a writable memory cgroup (root, or a delegated cgroup v2 subtree): " + e.getMessage();
+        }
+    }
+
+    private Run run(boolean withAgent, int blobs, long limitBytes, long[] expected) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xmx64m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=2g",
+                "--enable-native-access=ALL-UNNAMED"));
+        if (withAgent) {
+            cmd.add("-javaagent:" + agentJar + "=config=" + config);
+        }
+        cmd.addAll(List.of("-cp", classPath, BlobCacheServer.class.getName(), "0", Long.toString(BLOB)));
+        MemoryCgroup cg = limitBytes > 0
+                ? MemoryCgroup.createChild("jreclaim-bench-" + ProcessHandle.current().pid() + "-" + blobs + (withAgent ? "a" : "p"),
+                        limitBytes)
+                : null;
+        try {
+            Process proc = new ProcessBuilder(cg == null ? cmd : cg.wrap(cmd)).redirectErrorStream(true).start();
+            CompletableFuture<Integer> port = new CompletableFuture<>();
+            List<String> lines = new ArrayList<>();
+            Thread reader = Thread.ofPlatform().daemon().start(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String l; (l = r.readLine()) != null; ) {
+                        synchronized (lines) {
+                            lines.add(l);
+                        }
+                        if (l.startsWith("listening on ")) {
+                            port.complete(Integer.parseInt(l.substring("listening on ".length()).trim()));
+                        }
+                    }
+                } catch (IOException e) {
+                    // the service is gone: its exit code says why
+                }
+                port.complete(-1);
+            });
+            HttpLoad.Result loading = HttpLoad.Result.failedToStart(), hits = HttpLoad.Result.failedToStart();
+            String failure = "";
+            try {
+                int at = port.get(60, TimeUnit.SECONDS);
+                if (at < 0) {
+                    failure = "the service did not start";
+                } else {
+                    loading = load(at, blobs, blobs, expected);
+                    hits = load(at, blobs, 2L * blobs, expected);
+                }
+            } catch (java.util.concurrent.TimeoutException e) {
+                failure = "the service did not start in 60 s";
+            } finally {
+                proc.toHandle().destroy(); // SIGTERM: the agent prints its exit line
+                if (!proc.waitFor(30, TimeUnit.SECONDS)) {
+                    proc.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                }
+                reader.join(Duration.ofSeconds(10));
+            }
+            String exitLine;
+            synchronized (lines) {
+                exitLine = lines.stream().filter(l -> l.startsWith("jreclaim: at exit:")).findFirst().orElse("");
+                if (!failure.isEmpty()) {
+                    failure += ": " + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+                }
+            }
+            boolean killed = proc.exitValue() == 137 || (cg != null && cg.oomKills() > 0);
+            double all = (loading.served() + hits.served()) * 1000.0 / Math.max(1, loading.millis() + hits.millis());
+            return new Run(loading.requestsPerSecond(), hits.requestsPerSecond(), all, loading.served() + hits.served(),
+                    loading.wrong() + hits.wrong(), loading.errors() + hits.errors(), killed, cg == null ? -1 : cg.peakBytes(),
+                    AgentExitLine.parse(exitLine), failure);
+        } finally {
+            if (cg != null) {
+                cg.close();
+            }
+        }
+    }
+
+    /** {@code requests} GETs over blobs 0..blobs-1 in turn, from {@link #THREADS} threads, every body's CRC32 checked. */
+    private static HttpLoad.Result load(int port, int blobs, long requests, long[] expected) throws InterruptedException {
+        List<String> paths = IntStream.range(0, blobs).mapToObj(i -> "/blob/" + i).toList();
+        return HttpLoad.run(port, paths, (id, body) -> {
+            CRC32 crc = new CRC32();
+            crc.update(body);
+            return body.length == BLOB && crc.getValue() == expected[id];
+        }, requests, THREADS, LIMIT);
+    }
+
+    /** How much smaller LZ4 makes a blob in the service's 64 KiB chunks (what a SNAPSHOT range keeps). */
+    private static double lz4Ratio() {
+        byte[] blob = new byte[(int) BLOB];
+        BlobContent.fill(blob, 1, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = arena.allocate(BLOB, 4096);
+            MemorySegment.copy(blob, 0, src, ValueLayout.JAVA_BYTE, 0, blob.length);
+            int chunk = RestoreChild.CHUNK;
+            MemorySegment dst = arena.allocate(Lz4.bound(chunk));
+            long total = 0;
+            for (long off = 0; off < BLOB; off += chunk) {
+                total += Lz4.compress(src.asSlice(off, chunk), dst, chunk);
+            }
+            return (double) BLOB / total;
+        }
+    }
+
+    private static long[] crcs(int blobs) {
+        return IntStream.range(0, blobs).parallel().mapToLong(i -> BlobContent.crc32(i, BLOB)).toArray();
+    }
+
+    private static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> figure) {
+        double[] v = runs.stream().mapToDouble(figure).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+}
