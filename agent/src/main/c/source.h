@@ -35,6 +35,8 @@ struct jr_source_ops {
 	/* Under the slot lock: the whole pages [first, first+n) of the range hold file id's bytes from
 	 * file_off on (jr_range_provenance); NULL: the source keeps no provenance (-EINVAL). */
 	int (*provenance)(struct jr_slot *sl, uint64_t first, uint64_t n, int id, uint64_t file_off);
+	/* Under the slot lock: the range's JR_FILE_* policy; NULL: the source keeps no provenance (-EINVAL). */
+	int (*set_file_policy)(struct jr_slot *sl, uint32_t flags);
 };
 
 /* The ops of a source (0 <= source < JR_SOURCE_COUNT). */

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "files.h"
+#include "hash.h"
 #include "hold.h"
 #include "jreclaim.h"
 #include "kernel.h"
@@ -36,6 +37,8 @@ struct prov {
 	uint64_t off;  /* the candidate page's offset in its file */
 	uint64_t voff;
 };
+/* Each file id >= 0 in a prov holds one reference to its entry (files.h): a deleted file's entry and
+ * descriptor go once no page names it. */
 
 /* chunks[i] is swapped under the slot lock, by the marker only. */
 struct snapshot {
@@ -44,6 +47,10 @@ struct snapshot {
 	uint32_t nchunks;
 	uint64_t npages;
 	struct prov *prov; /* npages entries once a read recorded any, else NULL; under the slot lock */
+	uint32_t file_policy; /* JR_FILE_* (jr_range_set_file_policy); under the slot lock */
+	uint64_t *hash;    /* JR_FILE_HASH: XXH64 of each verified page at its mark (npages), else NULL */
+	uint8_t *vsnap;    /* JR_FILE_SNAPSHOT: 1 where a verified page's bytes are in the snapshot too (npages) */
+	unsigned char *page_tmp; /* JR_FILE_SNAPSHOT: one page the file is read into first; under the slot lock */
 	struct chunk *chunks[];
 };
 
@@ -71,6 +78,27 @@ static int snapshot_init(const struct jr_env *env, struct jr_slot *sl, int file_
 	return 0;
 }
 
+/* Drops the file references of every page record, a run of equal ids at a time. */
+static void unref_all(struct snapshot *s)
+{
+	struct jr_files *files = s->env->files;
+	int32_t id = -1;
+	uint32_t n = 0;
+	for (uint64_t p = 0; p < s->npages; p++) {
+		int32_t ids[2] = {s->prov[p].file, s->prov[p].vfile};
+		for (int k = 0; k < 2; k++) {
+			if (ids[k] < 0)
+				continue;
+			if (ids[k] != id) {
+				jr_files_unref(files, id, n);
+				id = ids[k], n = 0;
+			}
+			n++;
+		}
+	}
+	jr_files_unref(files, id, n);
+}
+
 static void snapshot_release(struct jr_slot *sl, int keep_fd)
 {
 	(void)keep_fd;
@@ -82,9 +110,15 @@ static void snapshot_release(struct jr_slot *sl, int keep_fd)
 			freed += chunk_cost(s->chunks[i]);
 			free(s->chunks[i]);
 		}
-		if (s->prov)
+		if (s->prov) {
 			recs += s->npages * sizeof(s->prov[0]);
+			unref_all(s);
+		}
+		recs += (s->hash ? s->npages * sizeof(s->hash[0]) : 0) + (s->vsnap ? s->npages + env->page_size : 0);
 		free(s->prov);
+		free(s->hash);
+		free(s->vsnap);
+		free(s->page_tmp);
 		free(s);
 		__atomic_sub_fetch(held(env), freed, __ATOMIC_RELAXED);
 		__atomic_sub_fetch(records(env), recs, __ATOMIC_RELAXED);
@@ -102,6 +136,16 @@ static int snapshot_set_fallback(struct jr_slot *sl, int fallback)
 	return 0;
 }
 
+static int snapshot_set_file_policy(struct jr_slot *sl, uint32_t flags)
+{
+	jr_slot_assert_locked(sl);
+	if (flags & ~(JR_FILE_HASH | JR_FILE_SNAPSHOT))
+		return -EINVAL;
+	((struct snapshot *)sl->src)->file_policy = flags;
+	return 0;
+}
+
+/* Takes the n references intern gave id (one per page) on success; the caller drops them on failure. */
 static int snapshot_provenance(struct jr_slot *sl, uint64_t first, uint64_t n, int id, uint64_t file_off)
 {
 	jr_slot_assert_locked(sl);
@@ -119,10 +163,21 @@ static int snapshot_provenance(struct jr_slot *sl, uint64_t first, uint64_t n, i
 	}
 	/* A candidate until the next mark compares it: the read just wrote the page, which is dirty now, so
 	 * the kernel keeps it until then. */
+	int32_t old = -1;
+	uint32_t olds = 0;
 	for (uint64_t p = 0; p < n; p++) {
-		s->prov[first + p].file = id;
-		s->prov[first + p].off = file_off + p * ps;
+		struct prov *pv = &s->prov[first + p];
+		if (pv->file >= 0) { /* a read over an earlier one: the older candidate's reference goes */
+			if (pv->file != old) {
+				jr_files_unref(s->env->files, old, olds);
+				old = pv->file, olds = 0;
+			}
+			olds++;
+		}
+		pv->file = id;
+		pv->off = file_off + p * ps;
 	}
+	jr_files_unref(s->env->files, old, olds);
 	return (int)n;
 }
 
@@ -135,13 +190,70 @@ static struct prov prov_at(struct jr_slot *sl, struct snapshot *s, uint64_t page
 	return p;
 }
 
-/* The marker's verdict on a page: verified from (file, off), or (file -1) kept in the snapshot. */
-static void prov_verdict(struct jr_slot *sl, struct snapshot *s, uint64_t page, int32_t file, uint64_t off)
+/* The file the marker compares a resident page with: the latest read, else the last verdict; with a
+ * reference of the marker's own (a read recorded meanwhile may drop the page's), or -1. */
+static int32_t prov_take(struct jr_slot *sl, struct snapshot *s, uint64_t page, uint64_t *off)
 {
 	jr_slot_lock(sl);
-	s->prov[page].vfile = file;
-	s->prov[page].voff = off;
+	int32_t f = -1;
+	if (s->prov) {
+		const struct prov *p = &s->prov[page];
+		f = p->file >= 0 ? p->file : p->vfile;
+		*off = p->file >= 0 ? p->off : p->voff;
+		jr_files_ref(s->env->files, f);
+	}
 	jr_slot_unlock(sl);
+	return f;
+}
+
+/* The marker's verdict on a page compared with (file, off), whose reference it hands over: verified (ok,
+ * with the page's hash) or kept in the snapshot. The candidate it compared is used up either way, so a
+ * page written after its read is not compared again at every mark. */
+static void prov_verdict(struct jr_slot *sl, struct snapshot *s, uint64_t page, int32_t file, uint64_t off, int ok,
+			 uint64_t hash)
+{
+	struct jr_files *files = s->env->files;
+	jr_slot_lock(sl);
+	struct prov *p = &s->prov[page];
+	int32_t drop[3] = {p->vfile, ok ? -1 : file, -1};
+	if (p->file == file && p->off == off) {
+		drop[2] = p->file;
+		p->file = -1;
+	}
+	p->vfile = ok ? file : -1;
+	p->voff = off;
+	if (s->hash)
+		s->hash[page] = hash;
+	for (int k = 0; k < 3; k++)
+		jr_files_unref(files, drop[k], 1);
+	jr_slot_unlock(sl);
+}
+
+/* Lazily allocated per-page arrays of the file policy (records, not snapshot data). */
+static int ensure_policy_arrays(struct jr_slot *sl, struct snapshot *s, uint32_t policy)
+{
+	jr_slot_lock(sl);
+	int err = 0;
+	if ((policy & JR_FILE_HASH) && !s->hash) {
+		if ((s->hash = calloc(s->npages, sizeof(s->hash[0]))))
+			jr_add(records(s->env), s->npages * sizeof(s->hash[0]));
+		else
+			err = -ENOMEM;
+	}
+	if ((policy & JR_FILE_SNAPSHOT) && !s->vsnap) {
+		s->vsnap = calloc(s->npages, 1);
+		s->page_tmp = malloc(s->env->page_size);
+		if (s->vsnap && s->page_tmp) {
+			jr_add(records(s->env), s->npages + s->env->page_size);
+		} else {
+			free(s->vsnap);
+			free(s->page_tmp);
+			s->vsnap = s->page_tmp = NULL;
+			err = -ENOMEM;
+		}
+	}
+	jr_slot_unlock(sl);
+	return err;
 }
 
 static int decode(const struct chunk *c, unsigned char *dst, size_t len)
@@ -216,15 +328,21 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 	uint64_t ps = env->page_size, cb = env->chunk_bytes;
 	int bound = jr_lz4_bound((int)cb);
 	unsigned char *buf = malloc(cb), *old = malloc(cb), *vec = malloc(env->chunk_pages), *filebuf = NULL;
+	unsigned char *verified = malloc(env->chunk_pages); /* pages of this chunk the file rebuilds */
 	struct chunk *cbuf = malloc(sizeof(struct chunk) + (size_t)bound);
 	int err = 0;
-	if (!buf || !old || !vec || !cbuf) {
+	if (!buf || !old || !vec || !verified || !cbuf) {
 		err = -ENOMEM;
 		goto out;
 	}
 	jr_slot_lock(sl);
 	int fallback = s->fallback;
+	uint32_t policy = s->file_policy;
+	int any_prov = s->prov != NULL;
 	jr_slot_unlock(sl);
+	if (any_prov && policy && (err = ensure_policy_arrays(sl, s, policy)) != 0)
+		goto out;
+	int keep_both = any_prov && (policy & JR_FILE_SNAPSHOT);
 	uint64_t total = 0, kept_pages = 0;
 	for (uint32_t ci = 0; ci < s->nchunks; ci++) {
 		uint64_t w0 = sl->base + (uint64_t)ci * cb;
@@ -234,29 +352,46 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 		if (jr_k_mincore(w0, wlen, vec) != 0)
 			memset(vec, 1, np);
 		struct chunk *prev = s->chunks[ci]; /* only markers swap chunks; we are the marker */
-		int old_ready = 0;
+		int old_ready = 0, nverified = 0;
 		uint64_t page0 = (w0 - sl->base) / ps;
+		memset(verified, 0, np);
 		for (uint64_t p = 0; p < np; p++) {
 			unsigned char *dst = buf + p * ps;
 			struct prov pv = prov_at(sl, s, page0 + p);
 			if (vec[p] & 1) {
 				memcpy(dst, (const void *)(uintptr_t)(w0 + p * ps), ps);
-				int32_t cf = pv.file >= 0 ? pv.file : pv.vfile; /* the latest read, else the last verdict */
-				uint64_t co = pv.file >= 0 ? pv.off : pv.voff;
+				uint64_t co = 0;
+				int32_t cf = prov_take(sl, s, page0 + p, &co);
 				if (cf >= 0) {
 					/* Inside the hold window nothing writes the page: if it equals its file now,
-					 * the file rebuilds it and the snapshot keeps zeros in its place. */
+					 * the file rebuilds it and the snapshot keeps zeros in its place (or, with
+					 * rebuild:snapshot after rebuild:file, its bytes where that pays). */
 					if (!filebuf && !(filebuf = malloc(ps))) {
+						jr_files_unref(env->files, cf, 1);
 						err = -ENOMEM;
 						jr_hold_end(env, sl, w0, wlen);
 						goto out;
 					}
 					int ok = jr_files_read(env->files, cf, co, filebuf, ps) == 0 && memcmp(filebuf, dst, ps) == 0;
-					prov_verdict(sl, s, page0 + p, ok ? cf : -1, co);
+					uint64_t h = ok && (policy & JR_FILE_HASH) ? jr_xxh64(dst, ps, 0) : 0;
+					prov_verdict(sl, s, page0 + p, cf, co, ok, h);
 					jr_add(&env->c[ok ? JR_C_FILE_VERIFIED : JR_C_FILE_UNVERIFIED], 1);
-					if (ok)
-						memset(dst, 0, ps);
+					verified[p] = (unsigned char)ok;
+					nverified += ok;
 				}
+			} else if (pv.vfile >= 0 && keep_both && s->vsnap[page0 + p] && prev) {
+				/* purged since, and its bytes were in the old snapshot: keep them (the file first, still) */
+				if (!old_ready) {
+					if (decode(prev, old, wlen) != 0) {
+						err = -EIO;
+						jr_hold_end(env, sl, w0, wlen);
+						goto out;
+					}
+					old_ready = 1;
+				}
+				memcpy(dst, old + p * ps, ps);
+				verified[p] = 1;
+				nverified++;
 			} else if (pv.vfile >= 0) {
 				memset(dst, 0, ps); /* purged since: the file rebuilds it */
 			} else if (!prev) {
@@ -274,8 +409,22 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			}
 		}
 		struct chunk *next = NULL;
-		int why = 0;
-		if (!all_zero(buf, wlen)) {
+		int why = 0, both = 0;
+		if (keep_both && nverified && !all_zero(buf, wlen)) {
+			/* The file's pages in the snapshot too, so a page whose file changes still comes back. */
+			next = keepable(env, buf, wlen, cbuf, bound, chunk_cost(prev), &why, &err);
+			both = next != NULL;
+			why = 0;
+			if (err) {
+				jr_hold_end(env, sl, w0, wlen);
+				goto out;
+			}
+		}
+		if (!both)
+			for (uint64_t p = 0; p < np; p++)
+				if (verified[p])
+					memset(buf + p * ps, 0, ps); /* the file alone rebuilds them */
+		if (!both && !all_zero(buf, wlen)) {
 			next = keepable(env, buf, wlen, cbuf, bound, chunk_cost(prev), &why, &err);
 			if (err) {
 				jr_hold_end(env, sl, w0, wlen);
@@ -294,6 +443,8 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			jr_k_touch_write(w0, wlen, ps);
 			jr_slot_lock(sl);
 			s->chunks[ci] = NULL;
+			if (keep_both)
+				memset(s->vsnap + page0, 0, np);
 			jr_slot_unlock(sl);
 			__atomic_sub_fetch(held(env), chunk_cost(prev), __ATOMIC_RELAXED);
 			free(prev);
@@ -309,6 +460,9 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 		jr_slot_lock(sl);
 		struct chunk *replaced = s->chunks[ci];
 		s->chunks[ci] = next;
+		if (keep_both) /* with the chunk that holds them, or not */
+			for (uint64_t p = 0; p < np; p++)
+				s->vsnap[page0 + p] = (uint8_t)(both && verified[p]);
 		jr_slot_unlock(sl);
 		jr_k_madvise(w0, wlen, MADV_FREE);
 		jr_hold_end(env, sl, w0, wlen);
@@ -318,6 +472,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 	__atomic_store_n(&sl->st[JR_RS_SNAPSHOT_BYTES], total, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->st[JR_RS_KEPT_PAGES], kept_pages, __ATOMIC_RELAXED);
 out:
+	free(verified);
 	free(filebuf);
 	free(buf);
 	free(old);
@@ -340,16 +495,29 @@ static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64
 		return -EIO;
 	if (!s->prov)
 		return 0;
-	/* Verified pages from their file, after the identity check; a file that changed since gives
-	 * zeros (the fallback rebuild:file requires), counted by reason: never stale bytes. */
+	/* Verified pages from their file, after the identity check (and, with JR_FILE_HASH, the hash of the
+	 * bytes read against the page's at mark). A page whose file failed falls to the next entry of its
+	 * rule's on-purge, page by page: its snapshot bytes where rebuild:snapshot follows and the mark kept
+	 * them (vsnap), else zeros (the fallback rebuild:file requires). Counted by reason: never stale bytes. */
 	uint64_t ps = env->page_size, page0 = (w0 - sl->base) / ps;
+	int check_hash = s->hash && (s->file_policy & JR_FILE_HASH);
 	for (uint64_t p = 0; p < wlen / ps; p++) {
 		const struct prov *pv = &s->prov[page0 + p];
 		if (pv->vfile < 0)
 			continue;
-		int why = jr_files_read(env->files, pv->vfile, pv->voff, dst + p * ps, ps);
+		int in_snapshot = s->vsnap && s->vsnap[page0 + p];
+		unsigned char *into = in_snapshot ? s->page_tmp : dst + p * ps;
+		int why = jr_files_read(env->files, pv->vfile, pv->voff, into, ps);
+		if (!why && check_hash && jr_xxh64(into, ps, 0) != s->hash[page0 + p]) {
+			why = JR_C_FILE_STALE; /* same size and timestamps, other bytes: a change the identity missed */
+			jr_add(&env->c[JR_C_FILE_HASH_MISMATCH], 1);
+		}
 		jr_add(&env->c[why ? why : JR_C_FILE_PAGES], 1);
-		if (why) {
+		if (!why && in_snapshot)
+			memcpy(dst + p * ps, into, ps);
+		if (why && in_snapshot) {
+			jr_add(&env->c[JR_C_FILE_FELL_TO_SNAPSHOT], 1); /* dst holds the page's bytes at mark */
+		} else if (why) {
 			memset(dst + p * ps, 0, ps);
 			jr_add(&sl->st[JR_RS_REBUILD_FAILURES], 1);
 		}
@@ -364,6 +532,7 @@ const struct jr_source_ops jr_source_snapshot_ops = {
 	.init = snapshot_init,
 	.release = snapshot_release,
 	.set_fallback = snapshot_set_fallback,
+	.set_file_policy = snapshot_set_file_policy,
 	.provenance = snapshot_provenance,
 	.mark = snapshot_mark,
 	.produce = snapshot_produce,
