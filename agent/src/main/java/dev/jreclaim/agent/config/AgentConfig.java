@@ -13,10 +13,11 @@ import java.util.Objects;
  * @param snapshotMinRatioPct {@code snapshot.min-ratio} in percent: a chunk keeps its snapshot only when its LZ4
  *                        form is at most 100/ratio of it
  * @param snapshotMaxMemory {@code snapshot.max-memory}: the most all snapshots together may hold
+ * @param fileMaxOpen     {@code file.max-open}: descriptors the library keeps open for rebuild:file (an LRU)
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
         long snapshotChunk, boolean exitSummary, List<SiteRule> rules, int snapshotMinRatioPct,
-        long snapshotMaxMemory) {
+        long snapshotMaxMemory, int fileMaxOpen) {
     /**
      * What the loader checks {@code snapshot.chunk} against: 4 KiB, the page size of linux-x86_64, the only
      * platform the native library is built for. Not the kernel's own page size ({@code linux.Libc.pageSize()},
@@ -45,6 +46,13 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     public static final int DEFAULT_MIN_RATIO_PCT = dev.jreclaim.agent.linux.NativeConstants.JR_SNAPSHOT_MIN_RATIO_PCT;
     public static final int MAX_MIN_RATIO_PCT = 100 * 100;
     public static final long DEFAULT_SNAPSHOT_MAX_MEMORY = 512L << 20;
+    /**
+     * 256 descriptors: a quarter of the most common soft RLIMIT_NOFILE (1024, which the JDK raises to the hard limit
+     * on Linux, but a host may not), the 256 files the table held before it had an LRU, and more than a service's
+     * working set of large files usually is; past it a file is reopened by path at a fault (docs/fault-path.md).
+     */
+    public static final int DEFAULT_FILE_MAX_OPEN = dev.jreclaim.agent.linux.NativeConstants.JR_DEFAULT_MAX_OPEN_FILES;
+    public static final int MAX_FILE_MAX_OPEN = dev.jreclaim.agent.linux.NativeConstants.JR_MAX_OPEN_FILES;
 
     public AgentConfig {
         Objects.requireNonNull(logLevel);
@@ -55,7 +63,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     public AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity, long snapshotChunk,
             boolean exitSummary, List<SiteRule> rules) {
         this(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, rules, DEFAULT_MIN_RATIO_PCT,
-                DEFAULT_SNAPSHOT_MAX_MEMORY);
+                DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_FILE_MAX_OPEN);
     }
 
     public static AgentConfig defaults() {
@@ -64,7 +72,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
 
     public AgentConfig withRules(List<SiteRule> newRules) {
         return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules,
-                snapshotMinRatioPct, snapshotMaxMemory);
+                snapshotMinRatioPct, snapshotMaxMemory, fileMaxOpen);
     }
 
     /**

@@ -293,6 +293,31 @@ public final class VolatileRange implements AutoCloseable {
     }
 
     /**
+     * How this SNAPSHOT range's pages read from files are checked and fall back (jr_range_set_file_policy). Set
+     * before the first mark.
+     *
+     * @param hash         a page's XXH64 at mark is compared with the bytes read back (file-check=hash)
+     * @param snapshotToo  verified pages keep their bytes in the snapshot where it pays, and a page whose file
+     *                     changed comes back from it (rebuild:snapshot after rebuild:file)
+     * @throws IllegalArgumentException for another source
+     */
+    public void setFilePolicy(boolean hash, boolean snapshotToo) {
+        int flags = (hash ? NativeConstants.JR_FILE_HASH : 0) | (snapshotToo ? NativeConstants.JR_FILE_SNAPSHOT : 0);
+        if (source != RebuildSource.SNAPSHOT) {
+            throw new IllegalArgumentException(this + " has no file policy: only a SNAPSHOT range records file reads");
+        }
+        op.lock();
+        try {
+            checkLive("set the file policy of");
+            if (owner == Owner.LIBRARY) {
+                range.setFilePolicy(flags, toString());
+            }
+        } finally {
+            op.unlock();
+        }
+    }
+
+    /**
      * What a chunk of this SNAPSHOT range becomes when its snapshot does not pay: {@link RebuildSource#ZERO}
      * (read as zeros once purged) or null (ordinary memory, the default). Set before the first mark.
      *

@@ -25,8 +25,16 @@ import java.util.List;
  * @param fallback what a SNAPSHOT chunk without a snapshot becomes: ZERO, or null for ordinary memory
  * @param skipped  the entries passed over, with why, for the start-up line
  * @param fromFiles whether the rule's buffers record where JDK file reads filled them from (rebuild:file)
+ * @param fileThenSnapshot rebuild:snapshot follows rebuild:file: a page read from a file keeps its bytes in the
+ *                  snapshot too where that pays, and when its file changed it comes back from there instead of
+ *                  falling to the last entry (page by page, docs/fault-path.md)
  */
-public record PurgeResolution(RebuildSource source, RebuildSource fallback, List<String> skipped, boolean fromFiles) {
+public record PurgeResolution(RebuildSource source, RebuildSource fallback, List<String> skipped, boolean fromFiles,
+        boolean fileThenSnapshot) {
+
+    public PurgeResolution(RebuildSource source, RebuildSource fallback, List<String> skipped, boolean fromFiles) {
+        this(source, fallback, skipped, fromFiles, false);
+    }
 
     public PurgeResolution(RebuildSource source, List<String> skipped) {
         this(source, null, skipped, false);
@@ -51,7 +59,9 @@ public record PurgeResolution(RebuildSource source, RebuildSource fallback, List
             if (s != null) {
                 RebuildSource fallback = s == RebuildSource.SNAPSHOT && onPurge.getLast() == PurgePolicy.ZERO
                         ? RebuildSource.ZERO : null;
-                return new PurgeResolution(s, fallback, skipped, p == PurgePolicy.REBUILD_FILE);
+                boolean file = p == PurgePolicy.REBUILD_FILE;
+                return new PurgeResolution(s, fallback, skipped, file,
+                        file && onPurge.subList(i + 1, onPurge.size()).contains(PurgePolicy.REBUILD_SNAPSHOT));
             }
             skipped.add(p.token() + switch (p) {
                 case REBUILD_SNAPSHOT -> " needs userfaultfd write-protect";
@@ -66,7 +76,8 @@ public record PurgeResolution(RebuildSource source, RebuildSource fallback, List
     /** "SNAPSHOT" (a chunk whose snapshot does not pay stays plain memory), "SNAPSHOT else ZERO", "FILE+SNAPSHOT else ZERO", "ZERO (rebuild:app is not supported yet)", "plain JDK memory (...)". */
     public String describe() {
         String head = source == null ? "plain JDK memory"
-                : (fromFiles ? "FILE+" : "") + source.name() + (fallback == null ? "" : " else " + fallback);
+                : (fromFiles ? "FILE+" : "") + source.name() + (fileThenSnapshot ? " (file pages snapshotted too)" : "")
+                        + (fallback == null ? "" : " else " + fallback);
         return skipped.isEmpty() ? head : head + " (" + String.join(", ", skipped) + ")";
     }
 }

@@ -116,6 +116,9 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
                 r.fallBackTo(rule.purge().fallback()); // a chunk whose snapshot does not pay: zeros, not plain memory
             }
             if (rule.purge().fromFiles()) {
+                if (rule.fileHash() || rule.purge().fileThenSnapshot()) {
+                    r.setFilePolicy(rule.fileHash(), rule.purge().fileThenSnapshot());
+                }
                 fileReads.add(r); // rebuild:file: JDK reads into it record where its pages came from
             }
             try {

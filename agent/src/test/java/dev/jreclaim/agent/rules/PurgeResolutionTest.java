@@ -58,5 +58,20 @@ class PurgeResolutionTest {
         assertEquals(false, PurgeResolution.resolve(List.of(REBUILD_SNAPSHOT, ZERO), true).fromFiles());
         assertEquals("ZERO (rebuild:file needs userfaultfd write-protect)",
                 PurgeResolution.resolve(List.of(REBUILD_FILE, ZERO), false).describe());
+        assertEquals(false, f.fileThenSnapshot());
+    }
+
+    @Test
+    void fileThenSnapshotKeepsFilePagesInTheSnapshotToo() {
+        PurgeResolution f = PurgeResolution.resolve(List.of(REBUILD_FILE, REBUILD_SNAPSHOT, ZERO), true);
+        assertEquals(RebuildSource.SNAPSHOT, f.source());
+        assertEquals(RebuildSource.ZERO, f.fallback());
+        assertEquals(true, f.fromFiles());
+        assertEquals(true, f.fileThenSnapshot());
+        assertEquals("FILE+SNAPSHOT (file pages snapshotted too) else ZERO", f.describe());
+        // rebuild:snapshot alone after rebuild:file is not enough: what a page whose file changed reads as must be zero.
+        PurgeResolution t = PurgeResolution.resolve(List.of(REBUILD_FILE, REBUILD_SNAPSHOT, THROW), true);
+        assertEquals(false, t.fromFiles());
+        assertEquals("SNAPSHOT (rebuild:file needs zero after it (what a page whose file changed reads as))", t.describe());
     }
 }
