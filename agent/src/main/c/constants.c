@@ -33,7 +33,7 @@ static const struct jr_constant constants[] = {
 	C(JR_MS_MAP_LIMIT), C(JR_MS_MAX_MAP_COUNT), C(JR_MS_MAP_COUNTS), C(JR_MS_ALLOC_REFUSED_MAPS),
 	C(JR_MS_ALLOC_REFUSED_NOMEM), C(JR_MS_REGISTER_REFUSED), C(JR_MS_COUNT),
 	C(JR_MAP_RESERVE_PERCENT),
-	C(JR_MAX_FILES), C(JR_DEFAULT_MAX_OPEN_FILES), C(JR_MAX_OPEN_FILES), C(JR_FILE_HASH), C(JR_FILE_SNAPSHOT),
+	C(JR_MAX_FILES), C(JR_DEFAULT_MAX_OPEN_FILES), C(JR_MAX_OPEN_FILES), C(JR_FILE_HASH), C(JR_FILE_SNAPSHOT), C(JR_FILE_THROW),
 	/* Kernel ABI that Java uses too (it opens the userfaultfd and makes the UFFDIO_API handshake, asking
 	 * for the features the service relies on): checked like the rest, so both sides name the same bits. */
 	C(UFFD_API),

@@ -206,6 +206,8 @@ static int serve_rebuild(struct jr_service *svc, struct jr_slot *sl, const struc
 		npages = sizeof(vec);
 	if (jr_k_mincore(w0, npages * ps, vec) != 0)
 		memset(vec, 0, npages); /* fall back to trying every page: EEXIST sorts it out */
+	if (ops->give_up && !use_zeropage)
+		ops->give_up(env, sl, w0, npages, vec); /* pages lost (on-purge ...,throw): poisoned, not installed */
 	int wp = env->wp && !use_zeropage;
 	struct run runs[MAX_RUNS];
 	int nruns = 0;

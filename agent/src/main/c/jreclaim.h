@@ -142,6 +142,9 @@ enum jr_memory_stat {
 #define JR_FILE_HASH 1u     /* a page verified at mark keeps its XXH64; a read whose bytes differ is stale */
 #define JR_FILE_SNAPSHOT 2u /* rebuild:snapshot follows: verified pages stay in the snapshot where it pays, and a
 			     * page whose file failed is rebuilt from it */
+#define JR_FILE_THROW 4u    /* throw ends the list: a page whose file failed (and that no snapshot holds) is lost:
+			     * poisoned like a POISON page; pins, lock and detach then treat the range as POISON's
+			     * (MADV_POPULATE_WRITE, never a touch from C). Needs a full userfaultfd. */
 
 /* The constants above, by name, for the Java side to check when it loads the library. */
 struct jr_constant {

@@ -51,8 +51,12 @@ struct snapshot {
 	uint64_t *hash;    /* JR_FILE_HASH: XXH64 of each verified page at its mark (npages), else NULL */
 	uint8_t *vsnap;    /* JR_FILE_SNAPSHOT: 1 where a verified page's bytes are in the snapshot too (npages) */
 	unsigned char *page_tmp; /* JR_FILE_SNAPSHOT: one page the file is read into first; under the slot lock */
+	uint8_t *lost;     /* JR_FILE_THROW, per page under the slot lock: LOST_PENDING (produce could not rebuild it),
+			    * LOST (poisoned: never installed, copied or touched from C again until lock/detach) */
 	struct chunk *chunks[];
 };
+
+enum { LOST_NO = 0, LOST_PENDING = 1, LOST = 2 };
 
 static uint64_t chunk_cost(const struct chunk *c) { return c ? sizeof(*c) + c->stored_len : 0; }
 
@@ -114,7 +118,9 @@ static void snapshot_release(struct jr_slot *sl, int keep_fd)
 			recs += s->npages * sizeof(s->prov[0]);
 			unref_all(s);
 		}
-		recs += (s->hash ? s->npages * sizeof(s->hash[0]) : 0) + (s->vsnap ? s->npages + env->page_size : 0);
+		recs += (s->hash ? s->npages * sizeof(s->hash[0]) : 0) + (s->vsnap ? s->npages + env->page_size : 0) +
+			(s->lost ? s->npages : 0);
+		free(s->lost);
 		free(s->prov);
 		free(s->hash);
 		free(s->vsnap);
@@ -139,7 +145,7 @@ static int snapshot_set_fallback(struct jr_slot *sl, int fallback)
 static int snapshot_set_file_policy(struct jr_slot *sl, uint32_t flags)
 {
 	jr_slot_assert_locked(sl);
-	if (flags & ~(JR_FILE_HASH | JR_FILE_SNAPSHOT))
+	if (flags & ~(JR_FILE_HASH | JR_FILE_SNAPSHOT | JR_FILE_THROW))
 		return -EINVAL;
 	((struct snapshot *)sl->src)->file_policy = flags;
 	return 0;
@@ -240,6 +246,12 @@ static int ensure_policy_arrays(struct jr_slot *sl, struct snapshot *s, uint32_t
 		else
 			err = -ENOMEM;
 	}
+	if ((policy & JR_FILE_THROW) && !s->lost) {
+		if ((s->lost = calloc(s->npages, 1)))
+			jr_add(records(s->env), s->npages);
+		else
+			err = -ENOMEM;
+	}
 	if ((policy & JR_FILE_SNAPSHOT) && !s->vsnap) {
 		s->vsnap = calloc(s->npages, 1);
 		s->page_tmp = malloc(s->env->page_size);
@@ -300,6 +312,25 @@ static struct chunk *keepable(const struct jr_env *env, const unsigned char *buf
 	return next;
 }
 
+static int is_lost(struct jr_slot *sl, struct snapshot *s, uint64_t page)
+{
+	if (!s->lost)
+		return 0;
+	jr_slot_lock(sl);
+	int lost = s->lost[page] == LOST;
+	jr_slot_unlock(sl);
+	return lost;
+}
+
+/* jr_k_touch_write of a chunk's pages but the lost ones (a touch would raise SIGBUS here). */
+static void touch_unlost(struct jr_slot *sl, struct snapshot *s, uint64_t w0, uint64_t np, uint64_t ps)
+{
+	uint64_t page0 = (w0 - sl->base) / ps;
+	for (uint64_t p = 0; p < np; p++)
+		if (!is_lost(sl, s, page0 + p))
+			jr_k_touch_write(w0 + p * ps, ps, ps);
+}
+
 /* KEEP: pages purged since the last mark come back from buf (the old snapshot's bytes), inside the
  * hold window, write-protected like the rest of it until jr_hold_end. */
 static void install_missing(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t np,
@@ -311,7 +342,7 @@ static void install_missing(const struct jr_env *env, struct jr_slot *sl, uint64
 		if (vec[p] & 1)
 			continue;
 		struct prov pv = prov_at(sl, sl->src, page0 + p);
-		if (pv.vfile >= 0)
+		if (pv.vfile >= 0 || is_lost(sl, sl->src, page0 + p))
 			continue; /* buf holds zeros for it: the service reads it from the file on the touch below */
 		int64_t done;
 		for (int tries = 0; tries < 1000; tries++) { /* EEXIST: the service restored it meanwhile */
@@ -358,7 +389,10 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 		for (uint64_t p = 0; p < np; p++) {
 			unsigned char *dst = buf + p * ps;
 			struct prov pv = prov_at(sl, s, page0 + p);
-			if (vec[p] & 1) {
+			if (is_lost(sl, s, page0 + p)) {
+				memset(dst, 0, ps); /* poisoned: reading it here would raise SIGBUS in native code */
+				vec[p] = 0;
+			} else if (vec[p] & 1) {
 				memcpy(dst, (const void *)(uintptr_t)(w0 + p * ps), ps);
 				uint64_t co = 0;
 				int32_t cf = prov_take(sl, s, page0 + p, &co);
@@ -440,7 +474,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			if (prev)
 				install_missing(env, sl, w0, np, vec, buf);
 			jr_hold_end(env, sl, w0, wlen);
-			jr_k_touch_write(w0, wlen, ps);
+			touch_unlost(sl, s, w0, np, ps);
 			jr_slot_lock(sl);
 			s->chunks[ci] = NULL;
 			if (keep_both)
@@ -486,7 +520,7 @@ static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64
 			    unsigned char *dst)
 {
 	jr_slot_assert_locked(sl);
-	const struct snapshot *s = sl->src;
+	struct snapshot *s = sl->src;
 	uint32_t ci = (uint32_t)((w0 - sl->base) / env->chunk_bytes);
 	const struct chunk *c = ci < s->nchunks ? s->chunks[ci] : NULL;
 	if (!c)
@@ -501,8 +535,17 @@ static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64
 	 * them (vsnap), else zeros (the fallback rebuild:file requires). Counted by reason: never stale bytes. */
 	uint64_t ps = env->page_size, page0 = (w0 - sl->base) / ps;
 	int check_hash = s->hash && (s->file_policy & JR_FILE_HASH);
+	/* throw: lost while volatile or being locked (lock and detach populate through the kernel, which a lost page
+	 * fails without a signal), but not inside a marker's hold window, where the marker may copy the page from C (a
+	 * poisoned page would raise SIGBUS there): zeros there (docs/fault-path.md). */
+	int may_lose = s->lost && (s->file_policy & JR_FILE_THROW) &&
+		       (sl->state == JR_STATE_VOLATILE || sl->state == JR_STATE_LOCKING);
 	for (uint64_t p = 0; p < wlen / ps; p++) {
 		const struct prov *pv = &s->prov[page0 + p];
+		if (s->lost && s->lost[page0 + p] == LOST) {
+			memset(dst + p * ps, 0, ps); /* never installed: give_up keeps it out */
+			continue;
+		}
 		if (pv->vfile < 0)
 			continue;
 		int in_snapshot = s->vsnap && s->vsnap[page0 + p];
@@ -520,9 +563,56 @@ static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64
 		} else if (why) {
 			memset(dst + p * ps, 0, ps);
 			jr_add(&sl->st[JR_RS_REBUILD_FAILURES], 1);
+			if (may_lose)
+				s->lost[page0 + p] = LOST_PENDING;
 		}
 	}
 	return 0;
+}
+
+/* JR_FILE_THROW: the missing pages produce gave up are poisoned (the toucher gets SIGBUS, a guarded JDK call the
+ * PurgedBufferException of a POISON range), present ones keep their bytes; lost pages are never installed. */
+static void snapshot_give_up(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t npages,
+			     unsigned char *vec)
+{
+	jr_slot_assert_locked(sl);
+	struct snapshot *s = sl->src;
+	if (!s->lost)
+		return;
+	uint64_t ps = env->page_size, page0 = (w0 - sl->base) / ps;
+	for (uint64_t p = 0; p < npages; p++) {
+		uint8_t *l = &s->lost[page0 + p];
+		if (*l == LOST_PENDING && (vec[p] & 1))
+			*l = LOST_NO; /* present: its bytes are its own */
+		if (*l == LOST_PENDING && (w0 + p * ps < sl->hold_start || w0 + p * ps >= sl->hold_end)) {
+			jr_k_poison(env->uffd, w0 + p * ps, ps); /* EEXIST: present after all; then it keeps its bytes */
+			*l = LOST;
+			jr_add(&sl->st[JR_RS_PAGES_POISONED], 1);
+			jr_add(&sl->st[JR_RS_PURGED_SINCE_MARK], 1);
+		} else if (*l == LOST_PENDING) {
+			*l = LOST_NO; /* inside a marker's hold window: zeros, as with zero after it */
+		}
+		if (*l == LOST)
+			vec[p] |= 1; /* mincore shows a poison marker as absent: never copy over it */
+	}
+}
+
+static int snapshot_loses_pages(const struct jr_slot *sl)
+{
+	const struct snapshot *s = sl->src;
+	return s && (s->file_policy & JR_FILE_THROW) != 0;
+}
+
+/* After lock or detach dropped the range's pages (MADV_DONTNEED removes the poison markers): nothing is lost now;
+ * for_good (detach): nothing is lost from now on either, so the pages may be touched from C. */
+static void snapshot_forget_lost(struct jr_slot *sl, int for_good)
+{
+	jr_slot_assert_locked(sl);
+	struct snapshot *s = sl->src;
+	if (s && s->lost)
+		memset(s->lost, 0, s->npages);
+	if (s && for_good)
+		s->file_policy &= ~JR_FILE_THROW;
 }
 
 const struct jr_source_ops jr_source_snapshot_ops = {
@@ -533,6 +623,9 @@ const struct jr_source_ops jr_source_snapshot_ops = {
 	.release = snapshot_release,
 	.set_fallback = snapshot_set_fallback,
 	.set_file_policy = snapshot_set_file_policy,
+	.give_up = snapshot_give_up,
+	.loses_pages = snapshot_loses_pages,
+	.forget_lost = snapshot_forget_lost,
 	.provenance = snapshot_provenance,
 	.mark = snapshot_mark,
 	.produce = snapshot_produce,

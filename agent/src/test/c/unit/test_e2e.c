@@ -694,7 +694,7 @@ static void file_then_snapshot_per_page(void)
 	int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
 	REQUIRE(h >= 0);
 	EXPECT_EQ(jr_range_set_fallback(e.svc, h, JR_FALLBACK_ZERO), 0);
-	EXPECT_EQ(jr_range_set_file_policy(e.svc, h, 4), -EINVAL);
+	EXPECT_EQ(jr_range_set_file_policy(e.svc, h, 8), -EINVAL);
 	EXPECT_EQ(jr_range_set_file_policy(e.svc, h, JR_FILE_SNAPSHOT), 0);
 	uint8_t *p = (uint8_t *)(uintptr_t)base;
 	REQUIRE(pread(fd, p, len, 0) == (ssize_t)len);
@@ -734,6 +734,70 @@ static void file_then_snapshot_per_page(void)
 	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
 	close(fd);
 	unlink(path);
+	env_stop(&e);
+}
+
+/* rebuild:file,throw (JR_FILE_THROW): a page whose file is gone is lost, never zeros: a pin of a span holding it
+ * answers JR_PURGED (the kernel's populate fails, nothing is signalled), lock answers JR_PURGED and hands back a
+ * zeroed range, detach settles without a touch of a lost page from C; an unchanged file rebuilds as usual. */
+static void file_throw_loses_pages(void)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	uint64_t cb = CHUNK_PAGES * ps, len = 2 * cb;
+	static uint8_t want[2 * CHUNK_PAGES * 4096];
+	REQUIRE(len <= sizeof(want));
+	fill_random(want, len, 31);
+	for (int round = 0; round < 3; round++) { /* 0: unchanged, 1: deleted then lock, 2: deleted then detach */
+		char path[64];
+		snprintf(path, sizeof(path), "/tmp/jreclaim-e2e-throw-%d-%d", (int)getpid(), round);
+		int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+		REQUIRE(fd >= 0 && pwrite(fd, want, len, 0) == (ssize_t)len);
+		uint64_t base = 0;
+		int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+		REQUIRE(h >= 0);
+		EXPECT_EQ(jr_range_set_file_policy(e.svc, h, JR_FILE_THROW), 0);
+		uint8_t *p = (uint8_t *)(uintptr_t)base;
+		REQUIRE(pread(fd, p, len, 0) == (ssize_t)len);
+		EXPECT_EQ(jr_range_provenance(e.svc, h, 0, len, fd, 0), (int)(2 * CHUNK_PAGES));
+		close(fd);
+		EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+		uint64_t s[JR_RS_COUNT];
+		stats(&e, h, s);
+		EXPECT_EQ(s[JR_RS_KEPT_PAGES], 0); /* random bytes, but the file rebuilds them: nothing left plain */
+		if (round > 0)
+			REQUIRE(unlink(path) == 0);
+		EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+		stats(&e, h, s);
+		uint64_t dropped = 2 * CHUNK_PAGES - s[JR_RS_RESIDENT_PAGES];
+		EXPECT(dropped > CHUNK_PAGES);
+		if (round == 0) {
+			EXPECT_EQ(jr_range_pin(e.svc, h, 0, len), JR_INTACT);
+			EXPECT_EQ(jr_range_unpin(e.svc, h), 0);
+			EXPECT_EQ(memcmp(p, want, len), 0);
+			EXPECT_EQ(jr_range_lock(e.svc, h), JR_INTACT);
+			EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+			unlink(path);
+			continue;
+		}
+		uint64_t missing = counter(&e, JR_C_FILE_MISSING);
+		EXPECT_EQ(jr_range_pin(e.svc, h, 0, len), JR_PURGED); /* no pin taken */
+		EXPECT(counter(&e, JR_C_FILE_MISSING) > missing);
+		stats(&e, h, s);
+		EXPECT(s[JR_RS_PAGES_POISONED] > 0);
+		EXPECT_EQ(s[JR_RS_PAGES_POISONED], s[JR_RS_PURGED_SINCE_MARK]);
+		EXPECT_EQ(jr_range_pin(e.svc, h, 0, len), JR_PURGED); /* lost pages stay lost */
+		int r = round == 1 ? jr_range_lock(e.svc, h) : (int)jr_range_detach(e.svc, h);
+		EXPECT_EQ(r, JR_PURGED);
+		uint64_t nonzero = 0;
+		for (uint64_t i = 0; i < len; i++) /* a clean zeroed range: no poison left to raise SIGBUS */
+			nonzero += p[i] != 0;
+		EXPECT_EQ(nonzero, 0);
+		if (round == 1)
+			EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+		else
+			munmap(p, len); /* detached: the caller's mapping now */
+	}
 	env_stop(&e);
 }
 
@@ -945,6 +1009,7 @@ int main(void)
 	RUN(file_lru_through_service);
 	RUN(file_hash_check);
 	RUN(file_then_snapshot_per_page);
+	RUN(file_throw_loses_pages);
 	RUN(constants_table_is_complete);
 	RUN(pin_holds_off_mark_and_remove);
 	RUN(poison_pin_reports_purged);
