@@ -70,7 +70,7 @@ public final class NativeConstants {
     /** JR_MAX_FILES: files page provenance may name at once; descriptors: an LRU of JR_DEFAULT_MAX_OPEN_FILES (at most JR_MAX_OPEN_FILES). */
     public static final int JR_MAX_FILES = 1048576, JR_DEFAULT_MAX_OPEN_FILES = 256, JR_MAX_OPEN_FILES = 65536;
     /** jr_range_set_file_policy bits: a per-page hash checked after the pread; rebuild:snapshot after rebuild:file. */
-    public static final int JR_FILE_HASH = 1, JR_FILE_SNAPSHOT = 2;
+    public static final int JR_FILE_HASH = 1, JR_FILE_SNAPSHOT = 2, JR_FILE_THROW = 4;
 
     private NativeConstants() {}
 

@@ -28,12 +28,15 @@ import java.util.List;
  * @param fileThenSnapshot rebuild:snapshot follows rebuild:file: a page read from a file keeps its bytes in the
  *                  snapshot too where that pays, and when its file changed it comes back from there instead of
  *                  falling to the last entry (page by page, docs/fault-path.md)
+ * @param fileThrow throw ends a list with rebuild:file: a page whose file changed (and that no snapshot holds) is
+ *                  lost, as a POISON page is; needs a full userfaultfd (a pin must tell a rebuilt page from a lost
+ *                  one through the kernel's populate, which a user-mode-only userfaultfd does not serve)
  */
 public record PurgeResolution(RebuildSource source, RebuildSource fallback, List<String> skipped, boolean fromFiles,
-        boolean fileThenSnapshot) {
+        boolean fileThenSnapshot, boolean fileThrow) {
 
     public PurgeResolution(RebuildSource source, RebuildSource fallback, List<String> skipped, boolean fromFiles) {
-        this(source, fallback, skipped, fromFiles, false);
+        this(source, fallback, skipped, fromFiles, false, false);
     }
 
     public PurgeResolution(RebuildSource source, List<String> skipped) {
@@ -45,13 +48,19 @@ public record PurgeResolution(RebuildSource source, RebuildSource fallback, List
     }
 
     public static PurgeResolution resolve(List<PurgePolicy> onPurge, boolean writeProtect) {
+        return resolve(onPurge, writeProtect, true);
+    }
+
+    public static PurgeResolution resolve(List<PurgePolicy> onPurge, boolean writeProtect, boolean kernelAccessServed) {
         List<String> skipped = new ArrayList<>();
         for (int i = 0; i < onPurge.size(); i++) {
             PurgePolicy p = onPurge.get(i);
             boolean zeroAfter = onPurge.subList(i + 1, onPurge.size()).contains(PurgePolicy.ZERO);
+            boolean throwAfter = onPurge.subList(i + 1, onPurge.size()).contains(PurgePolicy.THROW);
             RebuildSource s = switch (p) {
                 case REBUILD_SNAPSHOT -> writeProtect ? RebuildSource.SNAPSHOT : null;
-                case REBUILD_FILE -> writeProtect && zeroAfter ? RebuildSource.SNAPSHOT : null;
+                case REBUILD_FILE -> writeProtect && (zeroAfter || (throwAfter && kernelAccessServed))
+                        ? RebuildSource.SNAPSHOT : null;
                 case REBUILD_APP -> null;
                 case ZERO -> RebuildSource.ZERO;
                 case THROW -> RebuildSource.POISON;
@@ -61,12 +70,14 @@ public record PurgeResolution(RebuildSource source, RebuildSource fallback, List
                         ? RebuildSource.ZERO : null;
                 boolean file = p == PurgePolicy.REBUILD_FILE;
                 return new PurgeResolution(s, fallback, skipped, file,
-                        file && onPurge.subList(i + 1, onPurge.size()).contains(PurgePolicy.REBUILD_SNAPSHOT));
+                        file && onPurge.subList(i + 1, onPurge.size()).contains(PurgePolicy.REBUILD_SNAPSHOT),
+                        file && throwAfter);
             }
             skipped.add(p.token() + switch (p) {
                 case REBUILD_SNAPSHOT -> " needs userfaultfd write-protect";
-                case REBUILD_FILE -> writeProtect ? " needs zero after it (what a page whose file changed reads as)"
-                        : " needs userfaultfd write-protect";
+                case REBUILD_FILE -> !writeProtect ? " needs userfaultfd write-protect"
+                        : throwAfter ? " with throw after it needs a full userfaultfd (this one is user-mode-only)"
+                        : " needs zero or throw after it (what a page whose file changed becomes)";
                 default -> " is not supported yet";
             });
         }
@@ -77,7 +88,7 @@ public record PurgeResolution(RebuildSource source, RebuildSource fallback, List
     public String describe() {
         String head = source == null ? "plain JDK memory"
                 : (fromFiles ? "FILE+" : "") + source.name() + (fileThenSnapshot ? " (file pages snapshotted too)" : "")
-                        + (fallback == null ? "" : " else " + fallback);
+                        + (fallback == null ? "" : " else " + fallback) + (fileThrow ? ", file pages else THROW" : "");
         return skipped.isEmpty() ? head : head + " (" + String.join(", ", skipped) + ")";
     }
 }

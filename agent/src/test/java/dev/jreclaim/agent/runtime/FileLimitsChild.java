@@ -24,6 +24,9 @@ import java.util.Random;
  *   <li>{@code same-size-change}: a file written in place after the mark, same size, its mtime set back.</li>
  *   <li>{@code chain}: one buffer of text (compresses) and one of random bytes (does not), their files written
  *       after the mark; prints how their pages came back.</li>
+ *   <li>{@code throw-deleted}: ({@code rebuild:file,throw}) a buffer whose file is deleted after the mark, purged:
+ *       a FileChannel write of it, a CRC32 of it and a plain read of a lost page each throw; another buffer, whose
+ *       file stays, reads right; the JVM carries on.</li>
  * </ul>
  */
 public final class FileLimitsChild {
@@ -42,6 +45,7 @@ public final class FileLimitsChild {
             case "many-files" -> manyFiles(runtime, dir, Integer.parseInt(args[1]));
             case "same-size-change" -> sameSizeChange(runtime, dir);
             case "chain" -> chain(runtime, dir);
+            case "throw-deleted" -> throwDeleted(runtime, dir);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -182,6 +186,49 @@ public final class FileLimitsChild {
         if (old[0] != old[1]) { // a page neither the bytes read nor zeros
             System.exit(1);
         }
+    }
+
+    static void throwDeleted(ReclaimRuntime runtime, Path dir) throws IOException {
+        int size = 64 * PAGE;
+        byte[] c = new byte[size], k = new byte[size];
+        new Random(17).nextBytes(c);
+        new Random(19).nextBytes(k);
+        Path gone = dir.resolve("gone"), kept = dir.resolve("kept");
+        Files.write(gone, c);
+        Files.write(kept, k);
+        ByteBuffer g = read(runtime, gone, size), b = read(runtime, kept, size);
+        FileRebuilds before = runtime.registry().counters().files();
+        range(runtime, g).mark();
+        range(runtime, b).mark();
+        Files.delete(gone);
+        range(runtime, g).purge();
+        range(runtime, b).purge();
+        long purged = range(runtime, g).stats().purgedBytes() / PAGE;
+        long keptWrong = compare(b, k)[0];
+        String write, crc, plain;
+        try (FileChannel out = FileChannel.open(dir.resolve("out"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            out.write(g.duplicate().clear());
+            write = "no exception";
+        } catch (IOException e) {
+            write = e.getClass().getName();
+        }
+        try {
+            java.util.zip.CRC32 sum = new java.util.zip.CRC32();
+            sum.update(g.duplicate().clear());
+            crc = "no exception";
+        } catch (Throwable t) {
+            crc = t.getClass().getName();
+        }
+        try {
+            plain = "read " + g.get(3 * PAGE + 1);
+        } catch (InternalError e) {
+            plain = e.getClass().getName();
+        }
+        FileRebuilds after = runtime.registry().counters().files();
+        System.out.println("throw-deleted: purged pages " + purged + ", missing " + (after.missing() - before.missing())
+                + ", from file " + (after.pages() - before.pages()) + ", kept wrong " + keptWrong + ", write " + write
+                + ", crc " + crc + ", plain " + plain + ", poisoned " + range(runtime, g).stats().pagesPoisoned()
+                + ", alive true");
     }
 
     static void chain(ReclaimRuntime runtime, Path dir) throws IOException {

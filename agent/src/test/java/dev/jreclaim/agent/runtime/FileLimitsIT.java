@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * rebuild:file's limits and checks through the agent (docs/fault-path.md, "Pages rebuilt from the file they were
  * read from"): more files than {@code jreclaim.file.max-open} all rebuilt right through the descriptor LRU, a
  * deleted file's descriptor closed; a file written in place with the same size and its mtime set back, with
- * {@code file-check=identity} and {@code hash}; {@code rebuild:file,rebuild:snapshot,zero} page by page.
+ * {@code file-check=identity} and {@code hash}; {@code rebuild:file,rebuild:snapshot,zero} page by page;
+ * {@code rebuild:file,throw} on a deleted file: the documented exceptions, the JVM alive.
  */
 class FileLimitsIT {
     static final String RULE = """
@@ -81,6 +82,22 @@ class FileLimitsIT {
             assertEquals(purged, n(m, 5), m.group());
             assertEquals(0, n(m, 6), m.group());
         }
+    }
+
+    static final Pattern THROW = Pattern.compile("throw-deleted: purged pages (\\d+), missing (\\d+), from file (\\d+),"
+            + " kept wrong (\\d+), write (\\S+), crc (\\S+), plain (\\S+), poisoned (\\d+), alive true");
+
+    @Test
+    void fileThenThrowOnADeletedFileGivesTheDocumentedExceptions() throws Exception {
+        Matcher m = run("jreclaim.rule.files.on-purge=rebuild:file,throw\n", THROW, "throw-deleted");
+        assertTrue(n(m, 1) >= 64 * 7 / 8, m.group());
+        assertTrue(n(m, 2) > 0, m.group());
+        assertTrue(n(m, 3) >= 64 * 7 / 8, "the other file's pages came back from it: " + m.group());
+        assertEquals(0, n(m, 4), m.group());
+        assertEquals("dev.jreclaim.instrumentation.api.PurgedBufferException", m.group(5), m.group());
+        assertEquals("dev.jreclaim.instrumentation.api.PurgedMemoryError", m.group(6), m.group());
+        assertEquals("java.lang.InternalError", m.group(7), m.group());
+        assertTrue(n(m, 8) > 0, m.group());
     }
 
     static final Pattern CHAIN = Pattern.compile("chain: snapshot bytes (\\d+), text purged (\\d+), text wrong (\\d+),"
