@@ -801,6 +801,47 @@ static void file_throw_loses_pages(void)
 	env_stop(&e);
 }
 
+/* rebuild:file,rebuild:snapshot,throw (JR_FILE_SNAPSHOT | JR_FILE_THROW), page by page once the file changed: a
+ * compressible chunk's pages come back from their snapshot, an incompressible one's (no snapshot pays) are lost. */
+static void file_snapshot_then_throw(void)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	uint64_t cb = CHUNK_PAGES * ps, len = 2 * cb, base = 0;
+	static uint8_t want[2 * CHUNK_PAGES * 4096];
+	REQUIRE(len <= sizeof(want));
+	for (uint64_t i = 0; i < cb; i++)
+		want[i] = pattern(i);
+	fill_random(want + cb, cb, 41);
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/jreclaim-e2e-snapthrow-%d", (int)getpid());
+	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	REQUIRE(fd >= 0 && pwrite(fd, want, len, 0) == (ssize_t)len);
+	int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+	REQUIRE(h >= 0);
+	EXPECT_EQ(jr_range_set_file_policy(e.svc, h, JR_FILE_SNAPSHOT | JR_FILE_THROW), 0);
+	uint8_t *p = (uint8_t *)(uintptr_t)base;
+	REQUIRE(pread(fd, p, len, 0) == (ssize_t)len);
+	EXPECT_EQ(jr_range_provenance(e.svc, h, 0, len, fd, 0), (int)(2 * CHUNK_PAGES));
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	uint8_t x[4] = {9, 9, 9, 9};
+	REQUIRE(pwrite(fd, x, sizeof(x), 2 * ps) == (ssize_t)sizeof(x));
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	EXPECT_EQ(jr_range_pin(e.svc, h, 0, cb), JR_INTACT); /* chunk 0: from the snapshot */
+	EXPECT_EQ(jr_range_unpin(e.svc, h), 0);
+	EXPECT_EQ(memcmp(p, want, cb), 0);
+	EXPECT(counter(&e, JR_C_FILE_FELL_TO_SNAPSHOT) > CHUNK_PAGES / 2);
+	EXPECT_EQ(jr_range_pin(e.svc, h, cb, cb), JR_PURGED); /* chunk 1: lost */
+	uint64_t s[JR_RS_COUNT];
+	stats(&e, h, s);
+	EXPECT(s[JR_RS_PAGES_POISONED] > 0);
+	EXPECT_EQ(jr_range_lock(e.svc, h), JR_PURGED);
+	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+	close(fd);
+	unlink(path);
+	env_stop(&e);
+}
+
 static void constants_table_is_complete(void)
 {
 	const struct jr_constant *t = NULL;
@@ -1010,6 +1051,7 @@ int main(void)
 	RUN(file_hash_check);
 	RUN(file_then_snapshot_per_page);
 	RUN(file_throw_loses_pages);
+	RUN(file_snapshot_then_throw);
 	RUN(constants_table_is_complete);
 	RUN(pin_holds_off_mark_and_remove);
 	RUN(poison_pin_reports_purged);
