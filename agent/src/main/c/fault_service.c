@@ -243,6 +243,8 @@ static int serve_rebuild(struct jr_service *svc, struct jr_slot *sl, const struc
 		npages = sizeof(vec);
 	if (jr_k_mincore(w0, npages * ps, vec) != 0)
 		memset(vec, 0, npages); /* fall back to trying every page: EEXIST sorts it out */
+	if (ops->give_up && !use_zeropage)
+		ops->give_up(env, sl, w0, npages, vec); /* pages lost (on-purge ...,throw): poisoned, not installed */
 	int wp = env->wp && !use_zeropage;
 	struct run runs[MAX_RUNS];
 	int nruns = 0;
@@ -476,7 +478,7 @@ JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uin
 	int err = jr_table_init(&svc->table, capacity);
 	if (err)
 		goto fail;
-	svc->env.files = jr_files_new();
+	svc->env.files = jr_files_new(svc->c);
 	if (!svc->env.files) {
 		err = -ENOMEM;
 		goto fail;
@@ -557,7 +559,7 @@ JR_API int jr_service_counters(struct jr_service *svc, uint64_t *out, int n)
 	/* The library's own memory: the service, the slots committed so far (the table grows lazily), the
 	 * service's buffers, the file table, plus source state and snapshots. */
 	uint64_t own = sizeof(*svc) + (uint64_t)jr_table_used(&svc->table) * sizeof(struct jr_slot) +
-		       svc->env.chunk_bytes * 2 + svc->env.page_size + sizeof(struct jr_files) + JR_MAX_FILES * sizeof(struct jr_file);
+		       svc->env.chunk_bytes * 2 + svc->env.page_size; /* the file table counts in JR_C_RECORDS_HELD */
 	__atomic_store_n(&svc->c[JR_C_AGENT_BYTES], own + jr_load(&svc->c[JR_C_SNAPSHOT_HELD]) + jr_load(&svc->c[JR_C_RECORDS_HELD]),
 			 __ATOMIC_RELAXED);
 	for (int i = 0; i < n; i++)

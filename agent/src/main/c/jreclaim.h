@@ -74,6 +74,12 @@ enum jr_counter {
 	JR_C_FILE_IO_ERRORS,        /* pages not rebuilt: fstat or pread failed */
 	JR_C_RECORDS_HELD,          /* bytes of the sources' records now (chunk tables, per-page file provenance), not snapshots */
 	JR_C_FIRST_WRITES,          /* first writes to a chunk since its mark (a WP fault outside a hold window, or a pin): not droppable until the next mark */
+	JR_C_FILE_REOPENS,          /* evicted files opened again by path for a mark or a fault (same inode) */
+	JR_C_FILE_EVICTIONS,        /* descriptors the file LRU closed (past jr_service_set_max_open_files) */
+	JR_C_FILES_OPEN,            /* descriptors the file table holds now */
+	JR_C_FILES_TRACKED,         /* files some page's provenance names now */
+	JR_C_FILE_HASH_MISMATCH,    /* of JR_C_FILE_STALE: same identity, but the bytes read differ from the page's hash at mark */
+	JR_C_FILE_FELL_TO_SNAPSHOT, /* pages whose file failed (stale, missing, I/O error) rebuilt from their snapshot instead */
 	JR_C_COUNT
 };
 #define JR_C_SRC_FAULTS(s) (JR_C_SRC_BASE + 4 * (s) + 0)
@@ -129,8 +135,18 @@ enum jr_memory_stat {
 };
 /* The library makes no mapping past this percentage of vm.max_map_count: the rest is the JVM's. */
 #define JR_MAP_RESERVE_PERCENT 50
-/* Files a service keeps a descriptor of for jr_range_provenance (files.c); more are not recorded (-ENOSPC). */
-#define JR_MAX_FILES 256u
+/* Files page provenance may name at once (files.c); a read of one more is not recorded (-ENOSPC). */
+#define JR_MAX_FILES 1048576u
+/* Descriptors the file table keeps open (an LRU; evicted files are reopened by path): default and most. */
+#define JR_DEFAULT_MAX_OPEN_FILES 256u
+#define JR_MAX_OPEN_FILES 65536u
+/* A rebuild:file range's policy (jr_range_set_file_policy), bits. */
+#define JR_FILE_HASH 1u     /* a page verified at mark keeps its XXH64; a read whose bytes differ is stale */
+#define JR_FILE_SNAPSHOT 2u /* rebuild:snapshot follows: verified pages stay in the snapshot where it pays, and a
+			     * page whose file failed is rebuilt from it */
+#define JR_FILE_THROW 4u    /* throw ends the list: a page whose file failed (and that no snapshot holds) is lost:
+			     * poisoned like a POISON page; pins, lock and detach then treat the range as POISON's
+			     * (MADV_POPULATE_WRITE, never a touch from C). Needs a full userfaultfd. */
 
 /* The constants above, by name, for the Java side to check when it loads the library. */
 struct jr_constant {
@@ -214,10 +230,18 @@ JR_API int jr_range_set_fallback(struct jr_service *svc, int64_t handle, int fal
  * and is rebuilt from the file at fault (docs/fault-path.md, "Pages rebuilt from the file they were
  * read from"). A partial page is not recorded, except the file's last page when the read reached the
  * file's end and began at or before that page (its rest must still be zeros at mark). Returns the pages
- * recorded, or -errno (-EINVAL: not a SNAPSHOT range or not a regular file; -ENOSPC: JR_MAX_FILES files).
+ * recorded, or -errno (-EINVAL: not a SNAPSHOT range or not a regular file; -ENOSPC: JR_MAX_FILES files
+ * named already).
  */
 JR_API int jr_range_provenance(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len, int fd,
 			       int64_t file_off);
+/*
+ * A SNAPSHOT range's rebuild:file policy, JR_FILE_* bits (before or between marks; -EINVAL for another source
+ * or unknown bits). Applies from the next mark.
+ */
+JR_API int jr_range_set_file_policy(struct jr_service *svc, int64_t handle, uint32_t flags);
+/* At most n (1..JR_MAX_OPEN_FILES) descriptors of provenance files open at once (default JR_DEFAULT_MAX_OPEN_FILES). */
+JR_API int jr_service_set_max_open_files(struct jr_service *svc, uint32_t n);
 /* Copies min(n, JR_RS_COUNT) figures (enum jr_range_stat) into out; returns how many. */
 JR_API int jr_range_stats(struct jr_service *svc, int64_t handle, uint64_t *out, int n);
 

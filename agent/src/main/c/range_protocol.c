@@ -19,6 +19,29 @@
 
 static const struct jr_source_ops *ops_of(const struct jr_slot *sl) { return jr_source_ops(sl->source); }
 
+/* Under the slot lock: a rebuilding range that may still lose single pages (rebuild:file,throw): never touched
+ * from C once marked, since a lost page raises SIGBUS there (docs/fault-path.md, "Pinning around native access"). */
+static int loses(const struct jr_slot *sl)
+{
+	const struct jr_source_ops *ops = ops_of(sl);
+	return ops->loses_pages && sl->ever_marked && ops->loses_pages(sl);
+}
+
+/* A range that loses pages made resident and dirty by the kernel (MADV_POPULATE_WRITE: a lost page fails it, no
+ * signal); on a loss every page is dropped (a clean zeroed range, as a POISON lock gives) and 1 returned. */
+static int populate_or_drop(struct jr_slot *sl, int for_good)
+{
+	int lost = jr_load(&sl->st[JR_RS_PAGES_POISONED]) != 0 || jr_k_madvise(sl->base, sl->len, MADV_POPULATE_WRITE) != 0;
+	if (lost)
+		jr_k_madvise(sl->base, sl->len, MADV_DONTNEED);
+	if (lost || for_good) {
+		jr_slot_lock(sl);
+		ops_of(sl)->forget_lost(sl, for_good);
+		jr_slot_unlock(sl);
+	}
+	return lost;
+}
+
 JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t len, int source, int file_fd, uint64_t file_off,
 			    uint64_t *base_out)
 {
@@ -225,10 +248,20 @@ static int lock_range(struct jr_service *svc, int64_t handle)
 		jr_slot_unlock(sl);
 		return st == JR_STATE_LOCKED ? JR_INTACT : -EBUSY;
 	}
-	if (ops_of(sl)->rebuilds) {
+	if (ops_of(sl)->rebuilds && !loses(sl)) {
 		jr_state_move(sl, JR_STATE_VOLATILE, JR_STATE_LOCKED); /* O(1): every page can be rebuilt on touch */
 		jr_slot_unlock(sl);
 		return JR_INTACT;
+	}
+	if (ops_of(sl)->rebuilds) { /* rebuild:file,throw: LOCKING, where a page whose file failed reads as zeros */
+		jr_state_move(sl, JR_STATE_VOLATILE, JR_STATE_LOCKING);
+		jr_slot_unlock(sl);
+		int lost = populate_or_drop(sl, 0);
+		jr_slot_lock(sl);
+		__atomic_store_n(&sl->st[JR_RS_PAGES_POISONED], 0, __ATOMIC_RELAXED);
+		jr_state_move(sl, JR_STATE_LOCKING, JR_STATE_LOCKED);
+		jr_slot_unlock(sl);
+		return lost ? JR_PURGED : JR_INTACT;
 	}
 	jr_state_move(sl, JR_STATE_VOLATILE, JR_STATE_LOCKING); /* from here on the service zero-fills, never poisons */
 	uint64_t lost = jr_load(&sl->st[JR_RS_PAGES_POISONED]) + jr_load(&sl->st[JR_RS_PURGED_SINCE_MARK]);
@@ -273,6 +306,11 @@ static int settle(struct jr_service *svc, int64_t handle)
 		jr_k_madvise(sl->base, sl->len, MADV_DONTNEED);
 		purged = 1;
 	}
+	jr_slot_lock(sl);
+	int may_lose = loses(sl);
+	jr_slot_unlock(sl);
+	if (may_lose) /* lost pages fail the kernel's populate, not a touch from C; then none is lost any more */
+		purged |= populate_or_drop(sl, 1);
 	jr_k_touch_write(sl->base, sl->len, svc->env.page_size);
 	jr_slot_lock(sl);
 	purged |= jr_load(&sl->st[JR_RS_PURGED_SINCE_MARK]) != 0;
@@ -340,7 +378,7 @@ JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset,
 				return -ERANGE;
 			}
 			sl->pins++;
-			populate = !ops_of(sl)->rebuilds && st == JR_STATE_VOLATILE;
+			populate = (!ops_of(sl)->rebuilds && st == JR_STATE_VOLATILE) || loses(sl);
 			if (sl->written && len > 0)
 				written_before_pin(&svc->env, sl, offset, len);
 			jr_slot_unlock(sl);

@@ -37,6 +37,25 @@ JR_API int jr_range_set_fallback(struct jr_service *svc, int64_t handle, int fal
 	return err;
 }
 
+JR_API int jr_range_set_file_policy(struct jr_service *svc, int64_t handle, uint32_t flags)
+{
+	int err;
+	struct jr_slot *sl = jr_table_slot_of(svc ? &svc->table : NULL, handle, &err);
+	if (!sl)
+		return err;
+	jr_slot_lock(sl);
+	int st = sl->state;
+	const struct jr_source_ops *ops = st == JR_STATE_FREE || st == JR_STATE_DEAD ? NULL : jr_source_ops(sl->source);
+	err = !ops ? -EBADF : st == JR_STATE_MARKING ? -EBUSY : ops->set_file_policy ? ops->set_file_policy(sl, flags) : -EINVAL;
+	jr_slot_unlock(sl);
+	return err;
+}
+
+JR_API int jr_service_set_max_open_files(struct jr_service *svc, uint32_t n)
+{
+	return svc ? jr_files_set_max_open(svc->env.files, n) : -EBADF;
+}
+
 JR_API int jr_range_provenance(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len, int fd,
 			       int64_t file_off)
 {
@@ -65,9 +84,14 @@ JR_API int jr_range_provenance(struct jr_service *svc, int64_t handle, uint64_t 
 	if ((offset + len) % ps && b >= offset && fstat(fd, &fst) == 0 && S_ISREG(fst.st_mode) &&
 	    (uint64_t)fst.st_size == (uint64_t)file_off + len)
 		tail = ps;
+	if (b + tail > sl->len) /* the slot's length never changes while it lives; checked again under the lock */
+		tail = 0;
 	if (b + tail <= a)
 		return 0;
-	int id = jr_files_intern(svc->env.files, fd);
+	uint64_t n = (b + tail - a) / ps;
+	if (n > UINT32_MAX)
+		return -EINVAL;
+	int id = jr_files_intern(svc->env.files, fd, (uint32_t)n); /* a reference per page, which the records take */
 	if (id < 0)
 		return id;
 	jr_slot_lock(sl);
@@ -78,8 +102,9 @@ JR_API int jr_range_provenance(struct jr_service *svc, int64_t handle, uint64_t 
 	else if (!ops->provenance || offset > sl->len || len > sl->len - offset)
 		err = -EINVAL;
 	else
-		err = ops->provenance(sl, a / ps, (b + (b + tail <= sl->len ? tail : 0) - a) / ps, id,
-				      (uint64_t)file_off + (a - offset));
+		err = ops->provenance(sl, a / ps, n, id, (uint64_t)file_off + (a - offset));
 	jr_slot_unlock(sl);
+	if (err < 0)
+		jr_files_unref(svc->env.files, id, (uint32_t)n);
 	return err;
 }

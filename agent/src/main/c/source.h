@@ -35,6 +35,18 @@ struct jr_source_ops {
 	/* Under the slot lock: the whole pages [first, first+n) of the range hold file id's bytes from
 	 * file_off on (jr_range_provenance); NULL: the source keeps no provenance (-EINVAL). */
 	int (*provenance)(struct jr_slot *sl, uint64_t first, uint64_t n, int id, uint64_t file_off);
+	/* Under the slot lock: the range's JR_FILE_* policy; NULL: the source keeps no provenance (-EINVAL). */
+	int (*set_file_policy)(struct jr_slot *sl, uint32_t flags);
+	/* Under the slot lock, after produce and the chunk's mincore (vec, npages from w0): poisons the missing
+	 * pages produce could not rebuild and must not read as anything (JR_FILE_THROW), counts them, and marks
+	 * them present in vec so the service installs nothing there. NULL: a rebuilding source loses no page. */
+	void (*give_up)(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t npages, unsigned char *vec);
+	/* Under the slot lock: 1 when a page of this range may be lost although the source rebuilds (JR_FILE_THROW):
+	 * pin, lock and detach must not touch its pages from C. NULL: never. */
+	int (*loses_pages)(const struct jr_slot *sl);
+	/* Under the slot lock, after the range's pages were dropped (MADV_DONTNEED): no page is lost any more, and
+	 * for_good: none will be (the range is being detached; its pages are touched from C next). */
+	void (*forget_lost)(struct jr_slot *sl, int for_good);
 };
 
 /* The ops of a source (0 <= source < JR_SOURCE_COUNT). */

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "files.h"
+#include "hash.h"
 #include "hold.h"
 #include "jreclaim.h"
 #include "kernel.h"
@@ -36,6 +37,8 @@ struct prov {
 	uint64_t off;  /* the candidate page's offset in its file */
 	uint64_t voff;
 };
+/* Each file id >= 0 in a prov holds one reference to its entry (files.h): a deleted file's entry and
+ * descriptor go once no page names it. */
 
 /* chunks[i] is swapped under the slot lock, by the marker only. */
 struct snapshot {
@@ -44,8 +47,16 @@ struct snapshot {
 	uint32_t nchunks;
 	uint64_t npages;
 	struct prov *prov; /* npages entries once a read recorded any, else NULL; under the slot lock */
+	uint32_t file_policy; /* JR_FILE_* (jr_range_set_file_policy); under the slot lock */
+	uint64_t *hash;    /* JR_FILE_HASH: XXH64 of each verified page at its mark (npages), else NULL */
+	uint8_t *vsnap;    /* JR_FILE_SNAPSHOT: 1 where a verified page's bytes are in the snapshot too (npages) */
+	unsigned char *page_tmp; /* JR_FILE_SNAPSHOT: one page the file is read into first; under the slot lock */
+	uint8_t *lost;     /* JR_FILE_THROW, per page under the slot lock: LOST_PENDING (produce could not rebuild it),
+			    * LOST (poisoned: never installed, copied or touched from C again until lock/detach) */
 	struct chunk *chunks[];
 };
+
+enum { LOST_NO = 0, LOST_PENDING = 1, LOST = 2 };
 
 static uint64_t chunk_cost(const struct chunk *c) { return c ? sizeof(*c) + c->stored_len : 0; }
 
@@ -71,6 +82,27 @@ static int snapshot_init(const struct jr_env *env, struct jr_slot *sl, int file_
 	return 0;
 }
 
+/* Drops the file references of every page record, a run of equal ids at a time. */
+static void unref_all(struct snapshot *s)
+{
+	struct jr_files *files = s->env->files;
+	int32_t id = -1;
+	uint32_t n = 0;
+	for (uint64_t p = 0; p < s->npages; p++) {
+		int32_t ids[2] = {s->prov[p].file, s->prov[p].vfile};
+		for (int k = 0; k < 2; k++) {
+			if (ids[k] < 0)
+				continue;
+			if (ids[k] != id) {
+				jr_files_unref(files, id, n);
+				id = ids[k], n = 0;
+			}
+			n++;
+		}
+	}
+	jr_files_unref(files, id, n);
+}
+
 static void snapshot_release(struct jr_slot *sl, int keep_fd)
 {
 	(void)keep_fd;
@@ -82,9 +114,17 @@ static void snapshot_release(struct jr_slot *sl, int keep_fd)
 			freed += chunk_cost(s->chunks[i]);
 			free(s->chunks[i]);
 		}
-		if (s->prov)
+		if (s->prov) {
 			recs += s->npages * sizeof(s->prov[0]);
+			unref_all(s);
+		}
+		recs += (s->hash ? s->npages * sizeof(s->hash[0]) : 0) + (s->vsnap ? s->npages + env->page_size : 0) +
+			(s->lost ? s->npages : 0);
+		free(s->lost);
 		free(s->prov);
+		free(s->hash);
+		free(s->vsnap);
+		free(s->page_tmp);
 		free(s);
 		__atomic_sub_fetch(held(env), freed, __ATOMIC_RELAXED);
 		__atomic_sub_fetch(records(env), recs, __ATOMIC_RELAXED);
@@ -102,6 +142,16 @@ static int snapshot_set_fallback(struct jr_slot *sl, int fallback)
 	return 0;
 }
 
+static int snapshot_set_file_policy(struct jr_slot *sl, uint32_t flags)
+{
+	jr_slot_assert_locked(sl);
+	if (flags & ~(JR_FILE_HASH | JR_FILE_SNAPSHOT | JR_FILE_THROW))
+		return -EINVAL;
+	((struct snapshot *)sl->src)->file_policy = flags;
+	return 0;
+}
+
+/* Takes the n references intern gave id (one per page) on success; the caller drops them on failure. */
 static int snapshot_provenance(struct jr_slot *sl, uint64_t first, uint64_t n, int id, uint64_t file_off)
 {
 	jr_slot_assert_locked(sl);
@@ -119,10 +169,21 @@ static int snapshot_provenance(struct jr_slot *sl, uint64_t first, uint64_t n, i
 	}
 	/* A candidate until the next mark compares it: the read just wrote the page, which is dirty now, so
 	 * the kernel keeps it until then. */
+	int32_t old = -1;
+	uint32_t olds = 0;
 	for (uint64_t p = 0; p < n; p++) {
-		s->prov[first + p].file = id;
-		s->prov[first + p].off = file_off + p * ps;
+		struct prov *pv = &s->prov[first + p];
+		if (pv->file >= 0) { /* a read over an earlier one: the older candidate's reference goes */
+			if (pv->file != old) {
+				jr_files_unref(s->env->files, old, olds);
+				old = pv->file, olds = 0;
+			}
+			olds++;
+		}
+		pv->file = id;
+		pv->off = file_off + p * ps;
 	}
+	jr_files_unref(s->env->files, old, olds);
 	return (int)n;
 }
 
@@ -131,12 +192,10 @@ static int snapshot_provenance(struct jr_slot *sl, uint64_t first, uint64_t n, i
 static int file_page(const struct jr_env *env, int32_t id, uint64_t off, unsigned char *dst)
 {
 	uint64_t ps = env->page_size, n = ps;
-	if (id >= 0 && (uint32_t)id < __atomic_load_n(&env->files->count, __ATOMIC_ACQUIRE)) {
-		uint64_t size = (uint64_t)env->files->f[id].size; /* its identity at the read */
-		if (off < size && size - off < ps) {
-			n = size - off;
-			memset(dst + n, 0, ps - n);
-		}
+	int64_t size = jr_files_size(env->files, id); /* its identity at the read */
+	if (size >= 0 && off < (uint64_t)size && (uint64_t)size - off < ps) {
+		n = (uint64_t)size - off;
+		memset(dst + n, 0, ps - n);
 	}
 	return jr_files_read(env->files, id, off, dst, n);
 }
@@ -150,13 +209,76 @@ static struct prov prov_at(struct jr_slot *sl, struct snapshot *s, uint64_t page
 	return p;
 }
 
-/* The marker's verdict on a page: verified from (file, off), or (file -1) kept in the snapshot. */
-static void prov_verdict(struct jr_slot *sl, struct snapshot *s, uint64_t page, int32_t file, uint64_t off)
+/* The file the marker compares a resident page with: the latest read, else the last verdict; with a
+ * reference of the marker's own (a read recorded meanwhile may drop the page's), or -1. */
+static int32_t prov_take(struct jr_slot *sl, struct snapshot *s, uint64_t page, uint64_t *off)
 {
 	jr_slot_lock(sl);
-	s->prov[page].vfile = file;
-	s->prov[page].voff = off;
+	int32_t f = -1;
+	if (s->prov) {
+		const struct prov *p = &s->prov[page];
+		f = p->file >= 0 ? p->file : p->vfile;
+		*off = p->file >= 0 ? p->off : p->voff;
+		jr_files_ref(s->env->files, f);
+	}
 	jr_slot_unlock(sl);
+	return f;
+}
+
+/* The marker's verdict on a page compared with (file, off), whose reference it hands over: verified (ok,
+ * with the page's hash) or kept in the snapshot. The candidate it compared is used up either way, so a
+ * page written after its read is not compared again at every mark. */
+static void prov_verdict(struct jr_slot *sl, struct snapshot *s, uint64_t page, int32_t file, uint64_t off, int ok,
+			 uint64_t hash)
+{
+	struct jr_files *files = s->env->files;
+	jr_slot_lock(sl);
+	struct prov *p = &s->prov[page];
+	int32_t drop[3] = {p->vfile, ok ? -1 : file, -1};
+	if (p->file == file && p->off == off) {
+		drop[2] = p->file;
+		p->file = -1;
+	}
+	p->vfile = ok ? file : -1;
+	p->voff = off;
+	if (s->hash)
+		s->hash[page] = hash;
+	for (int k = 0; k < 3; k++)
+		jr_files_unref(files, drop[k], 1);
+	jr_slot_unlock(sl);
+}
+
+/* Lazily allocated per-page arrays of the file policy (records, not snapshot data). */
+static int ensure_policy_arrays(struct jr_slot *sl, struct snapshot *s, uint32_t policy)
+{
+	jr_slot_lock(sl);
+	int err = 0;
+	if ((policy & JR_FILE_HASH) && !s->hash) {
+		if ((s->hash = calloc(s->npages, sizeof(s->hash[0]))))
+			jr_add(records(s->env), s->npages * sizeof(s->hash[0]));
+		else
+			err = -ENOMEM;
+	}
+	if ((policy & JR_FILE_THROW) && !s->lost) {
+		if ((s->lost = calloc(s->npages, 1)))
+			jr_add(records(s->env), s->npages);
+		else
+			err = -ENOMEM;
+	}
+	if ((policy & JR_FILE_SNAPSHOT) && !s->vsnap) {
+		s->vsnap = calloc(s->npages, 1);
+		s->page_tmp = malloc(s->env->page_size);
+		if (s->vsnap && s->page_tmp) {
+			jr_add(records(s->env), s->npages + s->env->page_size);
+		} else {
+			free(s->vsnap);
+			free(s->page_tmp);
+			s->vsnap = s->page_tmp = NULL;
+			err = -ENOMEM;
+		}
+	}
+	jr_slot_unlock(sl);
+	return err;
 }
 
 static int decode(const struct chunk *c, unsigned char *dst, size_t len)
@@ -203,6 +325,25 @@ static struct chunk *keepable(const struct jr_env *env, const unsigned char *buf
 	return next;
 }
 
+static int is_lost(struct jr_slot *sl, struct snapshot *s, uint64_t page)
+{
+	if (!s->lost)
+		return 0;
+	jr_slot_lock(sl);
+	int lost = s->lost[page] == LOST;
+	jr_slot_unlock(sl);
+	return lost;
+}
+
+/* jr_k_touch_write of a chunk's pages but the lost ones (a touch would raise SIGBUS here). */
+static void touch_unlost(struct jr_slot *sl, struct snapshot *s, uint64_t w0, uint64_t np, uint64_t ps)
+{
+	uint64_t page0 = (w0 - sl->base) / ps;
+	for (uint64_t p = 0; p < np; p++)
+		if (!is_lost(sl, s, page0 + p))
+			jr_k_touch_write(w0 + p * ps, ps, ps);
+}
+
 /* KEEP: pages purged since the last mark come back from buf (the old snapshot's bytes), inside the
  * hold window, write-protected like the rest of it until jr_hold_end. */
 static void install_missing(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t np,
@@ -214,7 +355,7 @@ static void install_missing(const struct jr_env *env, struct jr_slot *sl, uint64
 		if (vec[p] & 1)
 			continue;
 		struct prov pv = prov_at(sl, sl->src, page0 + p);
-		if (pv.vfile >= 0)
+		if (pv.vfile >= 0 || is_lost(sl, sl->src, page0 + p))
 			continue; /* buf holds zeros for it: the service reads it from the file on the touch below */
 		int64_t done;
 		for (int tries = 0; tries < 1000; tries++) { /* EEXIST: the service restored it meanwhile */
@@ -231,15 +372,21 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 	uint64_t ps = env->page_size, cb = env->chunk_bytes;
 	int bound = jr_lz4_bound((int)cb);
 	unsigned char *buf = malloc(cb), *old = malloc(cb), *vec = malloc(env->chunk_pages), *filebuf = NULL;
+	unsigned char *verified = malloc(env->chunk_pages); /* pages of this chunk the file rebuilds */
 	struct chunk *cbuf = malloc(sizeof(struct chunk) + (size_t)bound);
 	int err = 0;
-	if (!buf || !old || !vec || !cbuf) {
+	if (!buf || !old || !vec || !verified || !cbuf) {
 		err = -ENOMEM;
 		goto out;
 	}
 	jr_slot_lock(sl);
 	int fallback = s->fallback;
+	uint32_t policy = s->file_policy;
+	int any_prov = s->prov != NULL;
 	jr_slot_unlock(sl);
+	if (any_prov && policy && (err = ensure_policy_arrays(sl, s, policy)) != 0)
+		goto out;
+	int keep_both = any_prov && (policy & JR_FILE_SNAPSHOT);
 	uint64_t total = 0, kept_pages = 0;
 	for (uint32_t ci = 0; ci < s->nchunks; ci++) {
 		uint64_t w0 = sl->base + (uint64_t)ci * cb;
@@ -249,29 +396,49 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 		if (jr_k_mincore(w0, wlen, vec) != 0)
 			memset(vec, 1, np);
 		struct chunk *prev = s->chunks[ci]; /* only markers swap chunks; we are the marker */
-		int old_ready = 0;
+		int old_ready = 0, nverified = 0;
 		uint64_t page0 = (w0 - sl->base) / ps;
+		memset(verified, 0, np);
 		for (uint64_t p = 0; p < np; p++) {
 			unsigned char *dst = buf + p * ps;
 			struct prov pv = prov_at(sl, s, page0 + p);
-			if (vec[p] & 1) {
+			if (is_lost(sl, s, page0 + p)) {
+				memset(dst, 0, ps); /* poisoned: reading it here would raise SIGBUS in native code */
+				vec[p] = 0;
+			} else if (vec[p] & 1) {
 				memcpy(dst, (const void *)(uintptr_t)(w0 + p * ps), ps);
-				int32_t cf = pv.file >= 0 ? pv.file : pv.vfile; /* the latest read, else the last verdict */
-				uint64_t co = pv.file >= 0 ? pv.off : pv.voff;
+				uint64_t co = 0;
+				int32_t cf = prov_take(sl, s, page0 + p, &co);
 				if (cf >= 0) {
 					/* Inside the hold window nothing writes the page: if it equals its file now,
-					 * the file rebuilds it and the snapshot keeps zeros in its place. */
+					 * the file rebuilds it and the snapshot keeps zeros in its place (or, with
+					 * rebuild:snapshot after rebuild:file, its bytes where that pays). */
 					if (!filebuf && !(filebuf = malloc(ps))) {
+						jr_files_unref(env->files, cf, 1);
 						err = -ENOMEM;
 						jr_hold_end(env, sl, w0, wlen, 0);
 						goto out;
 					}
 					int ok = file_page(env, cf, co, filebuf) == 0 && memcmp(filebuf, dst, ps) == 0;
-					prov_verdict(sl, s, page0 + p, ok ? cf : -1, co);
+					uint64_t h = ok && (policy & JR_FILE_HASH) ? jr_xxh64(dst, ps, 0) : 0;
+					prov_verdict(sl, s, page0 + p, cf, co, ok, h);
 					jr_add(&env->c[ok ? JR_C_FILE_VERIFIED : JR_C_FILE_UNVERIFIED], 1);
-					if (ok)
-						memset(dst, 0, ps);
+					verified[p] = (unsigned char)ok;
+					nverified += ok;
 				}
+			} else if (pv.vfile >= 0 && keep_both && s->vsnap[page0 + p] && prev) {
+				/* purged since, and its bytes were in the old snapshot: keep them (the file first, still) */
+				if (!old_ready) {
+					if (decode(prev, old, wlen) != 0) {
+						err = -EIO;
+						jr_hold_end(env, sl, w0, wlen, 0);
+						goto out;
+					}
+					old_ready = 1;
+				}
+				memcpy(dst, old + p * ps, ps);
+				verified[p] = 1;
+				nverified++;
 			} else if (pv.vfile >= 0) {
 				memset(dst, 0, ps); /* purged since: the file rebuilds it */
 			} else if (!prev) {
@@ -289,8 +456,22 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			}
 		}
 		struct chunk *next = NULL;
-		int why = 0;
-		if (!all_zero(buf, wlen)) {
+		int why = 0, both = 0;
+		if (keep_both && nverified && !all_zero(buf, wlen)) {
+			/* The file's pages in the snapshot too, so a page whose file changes still comes back. */
+			next = keepable(env, buf, wlen, cbuf, bound, chunk_cost(prev), &why, &err);
+			both = next != NULL;
+			why = 0;
+			if (err) {
+				jr_hold_end(env, sl, w0, wlen, 0);
+				goto out;
+			}
+		}
+		if (!both)
+			for (uint64_t p = 0; p < np; p++)
+				if (verified[p])
+					memset(buf + p * ps, 0, ps); /* the file alone rebuilds them */
+		if (!both && !all_zero(buf, wlen)) {
 			next = keepable(env, buf, wlen, cbuf, bound, chunk_cost(prev), &why, &err);
 			if (err) {
 				jr_hold_end(env, sl, w0, wlen, 0);
@@ -306,9 +487,11 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			if (prev)
 				install_missing(env, sl, w0, np, vec, buf);
 			jr_hold_end(env, sl, w0, wlen, 0);
-			jr_k_touch_write(w0, wlen, ps);
+			touch_unlost(sl, s, w0, np, ps);
 			jr_slot_lock(sl);
 			s->chunks[ci] = NULL;
+			if (keep_both)
+				memset(s->vsnap + page0, 0, np);
 			jr_slot_unlock(sl);
 			__atomic_sub_fetch(held(env), chunk_cost(prev), __ATOMIC_RELAXED);
 			free(prev);
@@ -324,6 +507,9 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 		jr_slot_lock(sl);
 		struct chunk *replaced = s->chunks[ci];
 		s->chunks[ci] = next;
+		if (keep_both) /* with the chunk that holds them, or not */
+			for (uint64_t p = 0; p < np; p++)
+				s->vsnap[page0 + p] = (uint8_t)(both && verified[p]);
 		jr_slot_unlock(sl);
 		jr_k_madvise(w0, wlen, MADV_FREE);
 		jr_hold_end(env, sl, w0, wlen, 1);
@@ -333,6 +519,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 	__atomic_store_n(&sl->st[JR_RS_SNAPSHOT_BYTES], total, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->st[JR_RS_KEPT_PAGES], kept_pages, __ATOMIC_RELAXED);
 out:
+	free(verified);
 	free(filebuf);
 	free(buf);
 	free(old);
@@ -346,7 +533,7 @@ static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64
 			    unsigned char *dst)
 {
 	jr_slot_assert_locked(sl);
-	const struct snapshot *s = sl->src;
+	struct snapshot *s = sl->src;
 	uint32_t ci = (uint32_t)((w0 - sl->base) / env->chunk_bytes);
 	const struct chunk *c = ci < s->nchunks ? s->chunks[ci] : NULL;
 	if (!c)
@@ -355,21 +542,90 @@ static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64
 		return -EIO;
 	if (!s->prov)
 		return 0;
-	/* Verified pages from their file, after the identity check; a file that changed since gives
-	 * zeros (the fallback rebuild:file requires), counted by reason: never stale bytes. */
+	/* Verified pages from their file, after the identity check (and, with JR_FILE_HASH, the hash of the
+	 * bytes read against the page's at mark). A page whose file failed falls to the next entry of its
+	 * rule's on-purge, page by page: its snapshot bytes where rebuild:snapshot follows and the mark kept
+	 * them (vsnap), else zeros (the fallback rebuild:file requires). Counted by reason: never stale bytes. */
 	uint64_t ps = env->page_size, page0 = (w0 - sl->base) / ps;
+	int check_hash = s->hash && (s->file_policy & JR_FILE_HASH);
+	/* throw: lost while volatile or being locked (lock and detach populate through the kernel, which a lost page
+	 * fails without a signal), but not inside a marker's hold window, where the marker may copy the page from C (a
+	 * poisoned page would raise SIGBUS there): zeros there (docs/fault-path.md). */
+	int may_lose = s->lost && (s->file_policy & JR_FILE_THROW) &&
+		       (sl->state == JR_STATE_VOLATILE || sl->state == JR_STATE_LOCKING);
 	for (uint64_t p = 0; p < wlen / ps; p++) {
 		const struct prov *pv = &s->prov[page0 + p];
+		if (s->lost && s->lost[page0 + p] == LOST) {
+			memset(dst + p * ps, 0, ps); /* never installed: give_up keeps it out */
+			continue;
+		}
 		if (pv->vfile < 0)
 			continue;
-		int why = file_page(env, pv->vfile, pv->voff, dst + p * ps);
+		int in_snapshot = s->vsnap && s->vsnap[page0 + p];
+		unsigned char *into = in_snapshot ? s->page_tmp : dst + p * ps;
+		int why = file_page(env, pv->vfile, pv->voff, into);
+		if (!why && check_hash && jr_xxh64(into, ps, 0) != s->hash[page0 + p]) {
+			why = JR_C_FILE_STALE; /* same size and timestamps, other bytes: a change the identity missed */
+			jr_add(&env->c[JR_C_FILE_HASH_MISMATCH], 1);
+		}
 		jr_add(&env->c[why ? why : JR_C_FILE_PAGES], 1);
-		if (why) {
+		if (!why && in_snapshot)
+			memcpy(dst + p * ps, into, ps);
+		if (why && in_snapshot) {
+			jr_add(&env->c[JR_C_FILE_FELL_TO_SNAPSHOT], 1); /* dst holds the page's bytes at mark */
+		} else if (why) {
 			memset(dst + p * ps, 0, ps);
 			jr_add(&sl->st[JR_RS_REBUILD_FAILURES], 1);
+			if (may_lose)
+				s->lost[page0 + p] = LOST_PENDING;
 		}
 	}
 	return 0;
+}
+
+/* JR_FILE_THROW: the missing pages produce gave up are poisoned (the toucher gets SIGBUS, a guarded JDK call the
+ * PurgedBufferException of a POISON range), present ones keep their bytes; lost pages are never installed. */
+static void snapshot_give_up(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t npages,
+			     unsigned char *vec)
+{
+	jr_slot_assert_locked(sl);
+	struct snapshot *s = sl->src;
+	if (!s->lost)
+		return;
+	uint64_t ps = env->page_size, page0 = (w0 - sl->base) / ps;
+	for (uint64_t p = 0; p < npages; p++) {
+		uint8_t *l = &s->lost[page0 + p];
+		if (*l == LOST_PENDING && (vec[p] & 1))
+			*l = LOST_NO; /* present: its bytes are its own */
+		if (*l == LOST_PENDING && (w0 + p * ps < sl->hold_start || w0 + p * ps >= sl->hold_end)) {
+			jr_k_poison(env->uffd, w0 + p * ps, ps); /* EEXIST: present after all; then it keeps its bytes */
+			*l = LOST;
+			jr_add(&sl->st[JR_RS_PAGES_POISONED], 1);
+			jr_add(&sl->st[JR_RS_PURGED_SINCE_MARK], 1);
+		} else if (*l == LOST_PENDING) {
+			*l = LOST_NO; /* inside a marker's hold window: zeros, as with zero after it */
+		}
+		if (*l == LOST)
+			vec[p] |= 1; /* mincore shows a poison marker as absent: never copy over it */
+	}
+}
+
+static int snapshot_loses_pages(const struct jr_slot *sl)
+{
+	const struct snapshot *s = sl->src;
+	return s && (s->file_policy & JR_FILE_THROW) != 0;
+}
+
+/* After lock or detach dropped the range's pages (MADV_DONTNEED removes the poison markers): nothing is lost now;
+ * for_good (detach): nothing is lost from now on either, so the pages may be touched from C. */
+static void snapshot_forget_lost(struct jr_slot *sl, int for_good)
+{
+	jr_slot_assert_locked(sl);
+	struct snapshot *s = sl->src;
+	if (s && s->lost)
+		memset(s->lost, 0, s->npages);
+	if (s && for_good)
+		s->file_policy &= ~JR_FILE_THROW;
 }
 
 const struct jr_source_ops jr_source_snapshot_ops = {
@@ -379,6 +635,10 @@ const struct jr_source_ops jr_source_snapshot_ops = {
 	.init = snapshot_init,
 	.release = snapshot_release,
 	.set_fallback = snapshot_set_fallback,
+	.set_file_policy = snapshot_set_file_policy,
+	.give_up = snapshot_give_up,
+	.loses_pages = snapshot_loses_pages,
+	.forget_lost = snapshot_forget_lost,
 	.provenance = snapshot_provenance,
 	.mark = snapshot_mark,
 	.produce = snapshot_produce,

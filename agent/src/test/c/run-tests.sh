@@ -5,6 +5,7 @@
 #     functions jreclaim.h declares;
 #   - unit/test_table_state: range table and state machine, forbidden transitions caught;
 #   - unit/test_memory: the ranges' memory (regions, size classes, index, mapping budget, registration);
+#   - unit/test_files: the provenance file table (descriptor LRU, reopen by path, references) and XXH64;
 #   - unit/test_e2e: every source end to end on a real userfaultfd (needs root or CAP_SYS_PTRACE).
 # The test binaries compile the library with -DJR_CHECKS and ASan + UBSan (both work with a
 # userfaultfd: the faults the tests take are served by the library's own thread, which ASan sees
@@ -79,6 +80,7 @@ run_binary() { # name, then sources
 run_binary test_table_state "$here/unit/test_table_state.c" "$main/range_table.c" "$main/range_memory.c" \
   "$main/range_state.c" "$main/kernel.c"
 run_binary test_memory "$here/unit/test_memory.c" "$main/range_memory.c" "$main/kernel.c"
+run_binary test_files "$here/unit/test_files.c" "$main/files.c" "$main/hash.c"
 run_binary test_e2e "$here/unit/test_e2e.c" "$main"/*.c
 
 echo "c tests: $passed passed, $failed failed"

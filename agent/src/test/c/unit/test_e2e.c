@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -570,6 +572,329 @@ static void file_provenance_tail(void)
 	file_provenance_tail_case(1);
 }
 
+/* More files than max-open through the service: each chunk of a range read from its own file, two
+ * descriptors at most, every page rebuilt right (evicted files reopened by path); the range's removal
+ * drops the files' records and descriptors. */
+static void file_lru_through_service(void)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	enum { FILES = 6 };
+	uint64_t cb = CHUNK_PAGES * ps, len = FILES * cb, base = 0;
+	static uint8_t want[FILES * CHUNK_PAGES * 4096];
+	REQUIRE(len <= sizeof(want));
+	EXPECT_EQ(jr_service_set_max_open_files(e.svc, 0), -EINVAL);
+	EXPECT_EQ(jr_service_set_max_open_files(e.svc, 2), 0);
+	int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+	REQUIRE(h >= 0);
+	EXPECT_EQ(jr_range_set_fallback(e.svc, h, JR_FALLBACK_ZERO), 0);
+	uint8_t *p = (uint8_t *)(uintptr_t)base;
+	char path[FILES][64];
+	fill_random(want, len, 99);
+	for (int i = 0; i < FILES; i++) {
+		snprintf(path[i], sizeof(path[i]), "/tmp/jreclaim-e2e-lru-%d-%d", (int)getpid(), i);
+		int fd = open(path[i], O_CREAT | O_RDWR | O_TRUNC, 0600);
+		REQUIRE(fd >= 0);
+		REQUIRE(pwrite(fd, want + i * cb, cb, 0) == (ssize_t)cb);
+		REQUIRE(pread(fd, p + i * cb, cb, 0) == (ssize_t)cb);
+		EXPECT_EQ(jr_range_provenance(e.svc, h, i * cb, cb, fd, 0), (int)CHUNK_PAGES);
+		close(fd); /* the application's descriptor goes: the library has its own, or the path */
+	}
+	EXPECT(counter(&e, JR_C_FILES_OPEN) <= 2);
+	EXPECT_EQ(counter(&e, JR_C_FILES_TRACKED), FILES);
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	EXPECT_EQ(counter(&e, JR_C_FILE_VERIFIED), FILES * CHUNK_PAGES);
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	uint64_t s[JR_RS_COUNT];
+	stats(&e, h, s);
+	uint64_t dropped = FILES * CHUNK_PAGES - s[JR_RS_RESIDENT_PAGES];
+	EXPECT(dropped > FILES * CHUNK_PAGES / 2);
+	EXPECT_EQ(memcmp(p, want, len), 0);
+	EXPECT_EQ(counter(&e, JR_C_FILE_PAGES), dropped);
+	EXPECT(counter(&e, JR_C_FILE_REOPENS) >= FILES - 2);
+	EXPECT(counter(&e, JR_C_FILES_OPEN) <= 2);
+	EXPECT_EQ(counter(&e, JR_C_FILE_STALE) + counter(&e, JR_C_FILE_MISSING) + counter(&e, JR_C_FILE_IO_ERRORS), 0);
+	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+	EXPECT_EQ(counter(&e, JR_C_FILES_TRACKED), 0);
+	EXPECT_EQ(counter(&e, JR_C_FILES_OPEN), 0);
+	for (int i = 0; i < FILES; i++)
+		unlink(path[i]);
+	env_stop(&e);
+}
+
+/* One chunk read from a file at dir, marked under policy, then the file changed in place (same size) by
+ * change(): returns how many of the chunk's pages read as want_after after a purge, -1 on a setup failure,
+ * -2 when the change moved the file's timestamps (the caller retries: the tick passed). */
+static int file_change_case(const char *dir, uint32_t policy, int keep_timestamps, uint8_t *orig, uint8_t *after,
+			    uint8_t *got_out, uint64_t *cnt)
+{
+	struct env e;
+	if (env_start(&e, 8) != 0)
+		return -1;
+	uint64_t cb = CHUNK_PAGES * ps, base = 0;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/jreclaim-e2e-change-%d", dir, (int)getpid());
+	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600), r = -1;
+	int64_t h = jr_range_add(e.svc, cb, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+	uint8_t *p = (uint8_t *)(uintptr_t)base;
+	if (fd < 0 || h < 0 || pwrite(fd, orig, cb, 0) != (ssize_t)cb)
+		goto out;
+	jr_range_set_fallback(e.svc, h, JR_FALLBACK_ZERO);
+	EXPECT_EQ(jr_range_set_file_policy(e.svc, h, policy), 0);
+	struct stat st0, st1;
+	if (pread(fd, p, cb, 0) != (ssize_t)cb || jr_range_provenance(e.svc, h, 0, cb, fd, 0) != (int)CHUNK_PAGES ||
+	    fstat(fd, &st0) != 0)
+		goto out;
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	if (pwrite(fd, after, cb, 0) != (ssize_t)cb || fstat(fd, &st1) != 0)
+		goto out;
+	if (keep_timestamps && (st0.st_mtim.tv_nsec != st1.st_mtim.tv_nsec || st0.st_mtim.tv_sec != st1.st_mtim.tv_sec ||
+				st0.st_ctim.tv_nsec != st1.st_ctim.tv_nsec || st0.st_ctim.tv_sec != st1.st_ctim.tv_sec)) {
+		r = -2;
+		goto out;
+	}
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	memcpy(got_out, p, cb);
+	r = 0;
+	for (uint64_t pg = 0; pg < CHUNK_PAGES; pg++)
+		r += memcmp(p + pg * ps, after + pg * ps, ps) == 0;
+	for (int i = 0; i < JR_C_COUNT; i++)
+		cnt[i] = counter(&e, i);
+out:
+	if (h >= 0)
+		EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	env_stop(&e);
+	return r;
+}
+
+/* The residual window of the identity check, and the hash that closes it. On ramfs (no multigrain
+ * timestamps: a write in the same clock tick as our stat leaves mtime and ctime as they were) a file written
+ * in place with the same size keeps its identity: with identity only its new bytes come back (what
+ * docs/fault-path.md documents), with JR_FILE_HASH the pages read as zeros, counted stale by hash. On
+ * ext4/tmpfs (multigrain) the identity alone catches the same change. */
+static void file_hash_check(void)
+{
+	uint64_t cb = CHUNK_PAGES * ps;
+	static uint8_t orig[CHUNK_PAGES * 4096], after[CHUNK_PAGES * 4096], got[CHUNK_PAGES * 4096];
+	static uint64_t cnt[JR_C_COUNT];
+	REQUIRE(cb <= sizeof(orig));
+	fill_random(orig, cb, 5);
+	memcpy(after, orig, cb);
+	for (uint64_t pg = 0; pg < CHUNK_PAGES; pg++)
+		after[pg * ps + 7] ^= 0x40; /* one byte per page */
+	/* ext4 here (/tmp): the identity sees it. */
+	EXPECT_EQ(file_change_case("/tmp", 0, 0, orig, after, got, cnt), 0);
+	EXPECT(cnt[JR_C_FILE_STALE] > 0);
+	EXPECT_EQ(cnt[JR_C_FILE_PAGES], 0);
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/tmp/jreclaim-ramfs-%d", (int)getpid());
+	REQUIRE(mkdir(dir, 0700) == 0);
+	if (mount("none", dir, "ramfs", 0, NULL) != 0) {
+		printf("# skip: ramfs (a file system with coarse timestamps) cannot be mounted here: %s\n", strerror(errno));
+		rmdir(dir);
+		return;
+	}
+	for (int hash = 0; hash < 2; hash++) {
+		int r = -2;
+		for (int tries = 0; tries < 50 && r == -2; tries++)
+			r = file_change_case(dir, hash ? JR_FILE_HASH : 0, 1, orig, after, got, cnt);
+		EXPECT(r >= 0);
+		if (r < 0)
+			continue;
+		if (!hash) { /* the residual window: every purged page comes back with the file's new bytes */
+			EXPECT(cnt[JR_C_FILE_PAGES] > CHUNK_PAGES / 2);
+			EXPECT_EQ(cnt[JR_C_FILE_STALE], 0);
+			EXPECT_EQ((uint64_t)r, cnt[JR_C_FILE_PAGES]); /* those pages hold the new bytes, never-purged ones the old */
+		} else {
+			EXPECT_EQ(r, 0);
+			EXPECT_EQ(cnt[JR_C_FILE_PAGES], 0);
+			EXPECT(cnt[JR_C_FILE_HASH_MISMATCH] > CHUNK_PAGES / 2);
+			EXPECT_EQ(cnt[JR_C_FILE_STALE], cnt[JR_C_FILE_HASH_MISMATCH]);
+			uint64_t bad = 0;
+			for (uint64_t pg = 0; pg < CHUNK_PAGES; pg++) {
+				int zero = 1;
+				for (uint64_t i = 0; i < ps && zero; i++)
+					zero = got[pg * ps + i] == 0;
+				bad += !zero && memcmp(got + pg * ps, orig + pg * ps, ps) != 0;
+			}
+			EXPECT_EQ(bad, 0); /* zeros (purged, stale by hash) or the original bytes (never purged) */
+		}
+	}
+	umount(dir);
+	rmdir(dir);
+}
+
+/* rebuild:file,rebuild:snapshot,zero page by page (JR_FILE_SNAPSHOT): compressible file pages keep their
+ * bytes in the snapshot too, so once the file changes they come back from it, not as zeros; incompressible
+ * ones cannot (the chunk's snapshot would not pay) and fall to zero. */
+static void file_then_snapshot_per_page(void)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	uint64_t cb = CHUNK_PAGES * ps, len = 2 * cb, base = 0;
+	static uint8_t want[2 * CHUNK_PAGES * 4096];
+	REQUIRE(len <= sizeof(want));
+	for (uint64_t i = 0; i < cb; i++)
+		want[i] = pattern(i); /* chunk 0 compresses */
+	fill_random(want + cb, cb, 17); /* chunk 1 does not */
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/jreclaim-e2e-chain-%d", (int)getpid());
+	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	REQUIRE(fd >= 0 && pwrite(fd, want, len, 0) == (ssize_t)len);
+	int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+	REQUIRE(h >= 0);
+	EXPECT_EQ(jr_range_set_fallback(e.svc, h, JR_FALLBACK_ZERO), 0);
+	EXPECT_EQ(jr_range_set_file_policy(e.svc, h, 8), -EINVAL);
+	EXPECT_EQ(jr_range_set_file_policy(e.svc, h, JR_FILE_SNAPSHOT), 0);
+	uint8_t *p = (uint8_t *)(uintptr_t)base;
+	REQUIRE(pread(fd, p, len, 0) == (ssize_t)len);
+	EXPECT_EQ(jr_range_provenance(e.svc, h, 0, len, fd, 0), (int)(2 * CHUNK_PAGES));
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	uint64_t s[JR_RS_COUNT];
+	stats(&e, h, s);
+	EXPECT(s[JR_RS_SNAPSHOT_BYTES] > 0 && s[JR_RS_SNAPSHOT_BYTES] < cb / 4); /* chunk 0's bytes, compressed */
+	/* Unchanged file: the file first. */
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	EXPECT_EQ(memcmp(p, want, len), 0);
+	EXPECT(counter(&e, JR_C_FILE_PAGES) > CHUNK_PAGES);
+	EXPECT_EQ(counter(&e, JR_C_FILE_FELL_TO_SNAPSHOT), 0);
+	/* The file written: chunk 0's pages from the snapshot, chunk 1's as zeros; never the new bytes. */
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	uint8_t x[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	REQUIRE(pwrite(fd, x, sizeof(x), 3 * ps) == (ssize_t)sizeof(x));
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	uint64_t bad0 = 0, zero1 = 0, other1 = 0;
+	for (uint64_t pg = 0; pg < CHUNK_PAGES; pg++)
+		bad0 += memcmp(p + pg * ps, want + pg * ps, ps) != 0;
+	unsigned char v[CHUNK_PAGES];
+	REQUIRE(mincore(p + cb, cb, v) == 0);
+	for (uint64_t pg = 0; pg < CHUNK_PAGES; pg++) {
+		const uint8_t *got = p + cb + pg * ps;
+		int zero = 1;
+		for (uint64_t i = 0; i < ps && zero; i++)
+			zero = got[i] == 0;
+		zero1 += zero;
+		other1 += !zero && memcmp(got, want + cb + pg * ps, ps) != 0;
+	}
+	EXPECT_EQ(bad0, 0);
+	EXPECT_EQ(other1, 0);
+	EXPECT(zero1 > CHUNK_PAGES / 2);
+	EXPECT(counter(&e, JR_C_FILE_FELL_TO_SNAPSHOT) > CHUNK_PAGES / 2);
+	EXPECT_EQ(counter(&e, JR_C_FILE_STALE), counter(&e, JR_C_FILE_FELL_TO_SNAPSHOT) + zero1);
+	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+	close(fd);
+	unlink(path);
+	env_stop(&e);
+}
+
+/* rebuild:file,throw (JR_FILE_THROW): a page whose file is gone is lost, never zeros: a pin of a span holding it
+ * answers JR_PURGED (the kernel's populate fails, nothing is signalled), lock answers JR_PURGED and hands back a
+ * zeroed range, detach settles without a touch of a lost page from C; an unchanged file rebuilds as usual. */
+static void file_throw_loses_pages(void)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	uint64_t cb = CHUNK_PAGES * ps, len = 2 * cb;
+	static uint8_t want[2 * CHUNK_PAGES * 4096];
+	REQUIRE(len <= sizeof(want));
+	fill_random(want, len, 31);
+	for (int round = 0; round < 3; round++) { /* 0: unchanged, 1: deleted then lock, 2: deleted then detach */
+		char path[64];
+		snprintf(path, sizeof(path), "/tmp/jreclaim-e2e-throw-%d-%d", (int)getpid(), round);
+		int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+		REQUIRE(fd >= 0 && pwrite(fd, want, len, 0) == (ssize_t)len);
+		uint64_t base = 0;
+		int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+		REQUIRE(h >= 0);
+		EXPECT_EQ(jr_range_set_file_policy(e.svc, h, JR_FILE_THROW), 0);
+		uint8_t *p = (uint8_t *)(uintptr_t)base;
+		REQUIRE(pread(fd, p, len, 0) == (ssize_t)len);
+		EXPECT_EQ(jr_range_provenance(e.svc, h, 0, len, fd, 0), (int)(2 * CHUNK_PAGES));
+		close(fd);
+		EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+		uint64_t s[JR_RS_COUNT];
+		stats(&e, h, s);
+		EXPECT_EQ(s[JR_RS_KEPT_PAGES], 0); /* random bytes, but the file rebuilds them: nothing left plain */
+		if (round > 0)
+			REQUIRE(unlink(path) == 0);
+		EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+		stats(&e, h, s);
+		uint64_t dropped = 2 * CHUNK_PAGES - s[JR_RS_RESIDENT_PAGES];
+		EXPECT(dropped > CHUNK_PAGES);
+		if (round == 0) {
+			EXPECT_EQ(jr_range_pin(e.svc, h, 0, len), JR_INTACT);
+			EXPECT_EQ(jr_range_unpin(e.svc, h), 0);
+			EXPECT_EQ(memcmp(p, want, len), 0);
+			EXPECT_EQ(jr_range_lock(e.svc, h), JR_INTACT);
+			EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+			unlink(path);
+			continue;
+		}
+		uint64_t missing = counter(&e, JR_C_FILE_MISSING);
+		EXPECT_EQ(jr_range_pin(e.svc, h, 0, len), JR_PURGED); /* no pin taken */
+		EXPECT(counter(&e, JR_C_FILE_MISSING) > missing);
+		stats(&e, h, s);
+		EXPECT(s[JR_RS_PAGES_POISONED] > 0);
+		EXPECT_EQ(s[JR_RS_PAGES_POISONED], s[JR_RS_PURGED_SINCE_MARK]);
+		EXPECT_EQ(jr_range_pin(e.svc, h, 0, len), JR_PURGED); /* lost pages stay lost */
+		int r = round == 1 ? jr_range_lock(e.svc, h) : (int)jr_range_detach(e.svc, h);
+		EXPECT_EQ(r, JR_PURGED);
+		uint64_t nonzero = 0;
+		for (uint64_t i = 0; i < len; i++) /* a clean zeroed range: no poison left to raise SIGBUS */
+			nonzero += p[i] != 0;
+		EXPECT_EQ(nonzero, 0);
+		if (round == 1)
+			EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+		else
+			munmap(p, len); /* detached: the caller's mapping now */
+	}
+	env_stop(&e);
+}
+
+/* rebuild:file,rebuild:snapshot,throw (JR_FILE_SNAPSHOT | JR_FILE_THROW), page by page once the file changed: a
+ * compressible chunk's pages come back from their snapshot, an incompressible one's (no snapshot pays) are lost. */
+static void file_snapshot_then_throw(void)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	uint64_t cb = CHUNK_PAGES * ps, len = 2 * cb, base = 0;
+	static uint8_t want[2 * CHUNK_PAGES * 4096];
+	REQUIRE(len <= sizeof(want));
+	for (uint64_t i = 0; i < cb; i++)
+		want[i] = pattern(i);
+	fill_random(want + cb, cb, 41);
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/jreclaim-e2e-snapthrow-%d", (int)getpid());
+	int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	REQUIRE(fd >= 0 && pwrite(fd, want, len, 0) == (ssize_t)len);
+	int64_t h = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &base);
+	REQUIRE(h >= 0);
+	EXPECT_EQ(jr_range_set_file_policy(e.svc, h, JR_FILE_SNAPSHOT | JR_FILE_THROW), 0);
+	uint8_t *p = (uint8_t *)(uintptr_t)base;
+	REQUIRE(pread(fd, p, len, 0) == (ssize_t)len);
+	EXPECT_EQ(jr_range_provenance(e.svc, h, 0, len, fd, 0), (int)(2 * CHUNK_PAGES));
+	EXPECT_EQ(jr_range_mark(e.svc, h), 0);
+	uint8_t x[4] = {9, 9, 9, 9};
+	REQUIRE(pwrite(fd, x, sizeof(x), 2 * ps) == (ssize_t)sizeof(x));
+	EXPECT_EQ(jr_range_purge(e.svc, h), 0);
+	EXPECT_EQ(jr_range_pin(e.svc, h, 0, cb), JR_INTACT); /* chunk 0: from the snapshot */
+	EXPECT_EQ(jr_range_unpin(e.svc, h), 0);
+	EXPECT_EQ(memcmp(p, want, cb), 0);
+	EXPECT(counter(&e, JR_C_FILE_FELL_TO_SNAPSHOT) > CHUNK_PAGES / 2);
+	EXPECT_EQ(jr_range_pin(e.svc, h, cb, cb), JR_PURGED); /* chunk 1: lost */
+	uint64_t s[JR_RS_COUNT];
+	stats(&e, h, s);
+	EXPECT(s[JR_RS_PAGES_POISONED] > 0);
+	EXPECT_EQ(jr_range_lock(e.svc, h), JR_PURGED);
+	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
+	close(fd);
+	unlink(path);
+	env_stop(&e);
+}
+
 static void constants_table_is_complete(void)
 {
 	const struct jr_constant *t = NULL;
@@ -912,6 +1237,11 @@ int main(void)
 	RUN(snapshot_only_where_it_pays);
 	RUN(file_provenance);
 	RUN(file_provenance_tail);
+	RUN(file_lru_through_service);
+	RUN(file_hash_check);
+	RUN(file_then_snapshot_per_page);
+	RUN(file_throw_loses_pages);
+	RUN(file_snapshot_then_throw);
 	RUN(constants_table_is_complete);
 	RUN(pin_holds_off_mark_and_remove);
 	RUN(poison_pin_reports_purged);

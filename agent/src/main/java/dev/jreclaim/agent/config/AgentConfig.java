@@ -15,10 +15,11 @@ import java.util.Objects;
  * @param snapshotMaxMemory {@code snapshot.max-memory}: the most all snapshots together may hold
  * @param remarkIdle      {@code remark.idle}: how long a range written since its mark must see no new write
  *                        before it is marked again (idle rules: their own idle time)
+ * @param fileMaxOpen     {@code file.max-open}: descriptors the library keeps open for rebuild:file (an LRU)
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
         long snapshotChunk, boolean exitSummary, List<SiteRule> rules, int snapshotMinRatioPct,
-        long snapshotMaxMemory, java.time.Duration remarkIdle) {
+        long snapshotMaxMemory, java.time.Duration remarkIdle, int fileMaxOpen) {
     /**
      * What the loader checks {@code snapshot.chunk} against: 4 KiB, the page size of linux-x86_64, the only
      * platform the native library is built for. Not the kernel's own page size ({@code linux.Libc.pageSize()},
@@ -49,6 +50,13 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     public static final long DEFAULT_SNAPSHOT_MAX_MEMORY = 512L << 20;
     /** 1 s: a range written after its mark is reclaimable again a second after its last new write. */
     public static final java.time.Duration DEFAULT_REMARK_IDLE = java.time.Duration.ofSeconds(1);
+    /**
+     * 256 descriptors: a quarter of the most common soft RLIMIT_NOFILE (1024, which the JDK raises to the hard limit
+     * on Linux, but a host may not), the 256 files the table held before it had an LRU, and more than a service's
+     * working set of large files usually is; past it a file is reopened by path at a fault (docs/fault-path.md).
+     */
+    public static final int DEFAULT_FILE_MAX_OPEN = dev.jreclaim.agent.linux.NativeConstants.JR_DEFAULT_MAX_OPEN_FILES;
+    public static final int MAX_FILE_MAX_OPEN = dev.jreclaim.agent.linux.NativeConstants.JR_MAX_OPEN_FILES;
 
     public AgentConfig {
         Objects.requireNonNull(logLevel);
@@ -60,7 +68,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     public AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity, long snapshotChunk,
             boolean exitSummary, List<SiteRule> rules) {
         this(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, rules, DEFAULT_MIN_RATIO_PCT,
-                DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_REMARK_IDLE);
+                DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_REMARK_IDLE, DEFAULT_FILE_MAX_OPEN);
     }
 
     public static AgentConfig defaults() {
@@ -69,7 +77,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
 
     public AgentConfig withRules(List<SiteRule> newRules) {
         return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules,
-                snapshotMinRatioPct, snapshotMaxMemory, remarkIdle);
+                snapshotMinRatioPct, snapshotMaxMemory, remarkIdle, fileMaxOpen);
     }
 
     /**

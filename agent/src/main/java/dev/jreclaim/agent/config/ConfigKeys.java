@@ -15,6 +15,7 @@ public final class ConfigKeys {
     public static final String SNAPSHOT_MIN_RATIO = "jreclaim.snapshot.min-ratio";
     public static final String SNAPSHOT_MAX_MEMORY = "jreclaim.snapshot.max-memory";
     public static final String REMARK_IDLE = "jreclaim.remark.idle";
+    public static final String FILE_MAX_OPEN = "jreclaim.file.max-open";
     public static final String EXIT_SUMMARY = "jreclaim.exit-summary";
     /** Where the file is; only from the agent options, a system property or the environment. */
     public static final String CONFIG = "jreclaim.config";
@@ -24,15 +25,16 @@ public final class ConfigKeys {
 
     /** Keys a file may set besides rules, in documentation order. */
     public static final List<String> GLOBAL = List.of(ENABLED, LOG_LEVEL, UFFD_MODE, SERVICE_CAPACITY, SNAPSHOT_CHUNK,
-            SNAPSHOT_MIN_RATIO, SNAPSHOT_MAX_MEMORY, REMARK_IDLE, EXIT_SUMMARY);
+            SNAPSHOT_MIN_RATIO, SNAPSHOT_MAX_MEMORY, REMARK_IDLE, FILE_MAX_OPEN, EXIT_SUMMARY);
 
     public static final String KIND = "kind";
     public static final String SITE = "site";
     public static final String MIN_SIZE = "min-size";
     public static final String MARK = "mark";
     public static final String ON_PURGE = "on-purge";
+    public static final String FILE_CHECK = "file-check";
     /** Properties of a rule ({@code jreclaim.rule.<id>.<property>}), in documentation order. */
-    public static final List<String> RULE_PROPERTIES = List.of(KIND, SITE, MIN_SIZE, MARK, ON_PURGE);
+    public static final List<String> RULE_PROPERTIES = List.of(KIND, SITE, MIN_SIZE, MARK, ON_PURGE, FILE_CHECK);
 
     static final Pattern RULE_ID = Pattern.compile("[A-Za-z0-9_-]+");
 

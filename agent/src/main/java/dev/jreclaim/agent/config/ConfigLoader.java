@@ -128,7 +128,7 @@ public final class ConfigLoader {
 
         AgentConfig config = new AgentConfig(globals.enabled, globals.logLevel, globals.uffdMode, globals.capacity,
                 globals.chunk, globals.exitSummary, valid, globals.minRatioPct, globals.snapshotMaxMemory,
-                globals.remarkIdle);
+                globals.remarkIdle, globals.fileMaxOpen);
         List<String> agentKeys = problems.stream()
                 .filter(p -> p.scope() == ConfigProblem.Scope.AGENT)
                 .map(p -> p.key() == null ? "agent options" : p.key())
@@ -204,8 +204,8 @@ public final class ConfigLoader {
                 String key = ruleKeyForEnv(name.substring(ENV_RULE_PREFIX.length()), knownIds);
                 if (key == null) {
                     problems.add(ConfigProblem.agent(name, Origin.ENVIRONMENT, s.value,
-                            "unknown variable; rule variables are JRECLAIM_RULE_<ID>_KIND, _SITE, _MIN_SIZE, _MARK "
-                                    + "or _ON_PURGE"));
+                            "unknown variable; rule variables are JRECLAIM_RULE_<ID>_KIND, _SITE, _MIN_SIZE, _MARK, "
+                                    + "_ON_PURGE or _FILE_CHECK"));
                 } else {
                     env.put(key, s);
                 }
@@ -290,6 +290,7 @@ public final class ConfigLoader {
         int minRatioPct = AgentConfig.DEFAULT_MIN_RATIO_PCT;
         long snapshotMaxMemory = AgentConfig.DEFAULT_SNAPSHOT_MAX_MEMORY;
         java.time.Duration remarkIdle = AgentConfig.DEFAULT_REMARK_IDLE;
+        int fileMaxOpen = AgentConfig.DEFAULT_FILE_MAX_OPEN;
         boolean exitSummary;
 
         void set(String key, Setting s) {
@@ -303,6 +304,7 @@ public final class ConfigLoader {
                     case ConfigKeys.SNAPSHOT_MIN_RATIO -> minRatioPct = parseRatio(s.value);
                     case ConfigKeys.SNAPSHOT_MAX_MEMORY -> snapshotMaxMemory = ByteSize.parse(s.value);
                     case ConfigKeys.REMARK_IDLE -> remarkIdle = DurationValue.parsePositive(s.value, "1s");
+                    case ConfigKeys.FILE_MAX_OPEN -> fileMaxOpen = parseWhole(s.value, 1, AgentConfig.MAX_FILE_MAX_OPEN);
                     case ConfigKeys.EXIT_SUMMARY -> exitSummary = parseBoolean(s.value);
                     default -> throw new AssertionError(key);
                 }
@@ -321,12 +323,16 @@ public final class ConfigLoader {
     }
 
     static int parseCapacity(String text) throws InvalidValueException {
-        String allowed = "use a whole number from 1 to " + AgentConfig.MAX_CAPACITY;
+        return parseWhole(text, 1, AgentConfig.MAX_CAPACITY);
+    }
+
+    static int parseWhole(String text, int min, int max) throws InvalidValueException {
+        String allowed = "use a whole number from " + min + " to " + max;
         if (!text.matches("[0-9]+")) {
             throw new InvalidValueException("not a whole number; " + allowed);
         }
         long n = text.length() > 10 ? Long.MAX_VALUE : Long.parseLong(text);
-        if (n < 1 || n > AgentConfig.MAX_CAPACITY) {
+        if (n < min || n > max) {
             throw new InvalidValueException("out of range; " + allowed);
         }
         return (int) n;
@@ -388,7 +394,7 @@ public final class ConfigLoader {
                     String what = e.getKey().isEmpty() ? "no property after the rule id"
                             : "unknown rule property '" + e.getKey() + "'";
                     problems.add(ConfigProblem.rule(id, s.written, s.origin, s.value, what
-                            + "; use kind, site, min-size, mark or on-purge"
+                            + "; use kind, site, min-size, mark, on-purge or file-check"
                             + DidYouMean.closest(e.getKey(), RULE_PROPERTIES)));
                     bad = true;
                 }
@@ -419,7 +425,16 @@ public final class ConfigLoader {
                 }
             }
             List<PurgePolicy> onPurge = parse(ON_PURGE, PurgePolicy::parseList, SiteRule.DEFAULT_ON_PURGE);
-            return bad ? Optional.empty() : Optional.of(new SiteRule(id, kind, site, minSize, mark, onPurge));
+            FileCheck fileCheck = parse(ConfigKeys.FILE_CHECK, FileCheck::parse, FileCheck.IDENTITY);
+            Setting check = settings.get(ConfigKeys.FILE_CHECK);
+            if (check != null && !onPurge.contains(PurgePolicy.REBUILD_FILE) && !bad) {
+                problems.add(ConfigProblem.rule(id, check.written, check.origin, check.value,
+                        "applies only to a rule whose on-purge has rebuild:file; add it (e.g. on-purge=rebuild:file,zero)"
+                                + " or remove file-check"));
+                bad = true;
+            }
+            return bad ? Optional.empty()
+                    : Optional.of(new SiteRule(id, kind, site, minSize, mark, onPurge, fileCheck));
         }
 
         private interface Parser<T> {

@@ -10,7 +10,7 @@ import java.util.Objects;
  * {@code rules.RulePolicy.ruleFor}, the one matcher.
  */
 public record SiteRule(String id, RuleKind kind, SiteMatcher site, long minSize, MarkMode mark,
-        List<PurgePolicy> onPurge) {
+        List<PurgePolicy> onPurge, FileCheck fileCheck) {
     public static final long DEFAULT_MIN_SIZE = 64 * 1024;
     public static final List<PurgePolicy> DEFAULT_ON_PURGE = List.of(PurgePolicy.REBUILD_SNAPSHOT);
 
@@ -19,9 +19,14 @@ public record SiteRule(String id, RuleKind kind, SiteMatcher site, long minSize,
         Objects.requireNonNull(kind);
         Objects.requireNonNull(site);
         Objects.requireNonNull(mark);
+        Objects.requireNonNull(fileCheck);
         onPurge = List.copyOf(onPurge);
         if (minSize < 0 || onPurge.isEmpty()) {
             throw new IllegalArgumentException("rule " + id + ": negative min-size or empty on-purge");
         }
+    }
+
+    public SiteRule(String id, RuleKind kind, SiteMatcher site, long minSize, MarkMode mark, List<PurgePolicy> onPurge) {
+        this(id, kind, site, minSize, mark, onPurge, FileCheck.IDENTITY);
     }
 }

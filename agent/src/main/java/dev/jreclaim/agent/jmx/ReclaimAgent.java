@@ -151,6 +151,25 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
     }
 
     @Override
+    public Map<String, Long> getFileRebuilds() {
+        FaultCounters.FileRebuilds f = runtime.registry().counters().files();
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put("pages", f.pages());
+        out.put("verified", f.verified());
+        out.put("unverified", f.unverified());
+        out.put("stale", f.stale());
+        out.put("stale-by-hash", f.staleByHash());
+        out.put("missing", f.missing());
+        out.put("io-errors", f.ioErrors());
+        out.put("fell-to-snapshot", f.fellToSnapshot());
+        out.put("files-tracked", f.filesTracked());
+        out.put("files-open", f.filesOpen());
+        out.put("reopens", f.reopens());
+        out.put("evictions", f.evictions());
+        return out;
+    }
+
+    @Override
     public Map<String, Long> getFailures() {
         FaultCounters c = runtime.registry().counters();
         ReclaimRuntime.Totals t = runtime.totals();

@@ -35,6 +35,14 @@ public interface ReclaimAgentMXBean {
     /** Failures since start by reason: allocation-fallbacks, free-failures, rebuild-failures, copy-errors. */
     Map<String, Long> getFailures();
 
+    /**
+     * rebuild:file since start (docs/fault-path.md, "Pages rebuilt from the file they were read from"): pages rebuilt
+     * from their file, page marks verified and unverified, pages not rebuilt by reason (stale, stale-by-hash,
+     * missing, io-errors), fell-to-snapshot; and now: files-tracked, files-open; reopens, evictions of the
+     * descriptor LRU ({@code jreclaim.file.max-open}).
+     */
+    Map<String, Long> getFileRebuilds();
+
     /** Results of locking (unmarking) ranges: INTACT and PURGED counts since start. */
     Map<String, Long> getLockResults();
 

@@ -42,7 +42,10 @@ public final class NativeConstants {
             JR_C_FILE_UNVERIFIED = JR_C_SNAPSHOT_HELD + 7, JR_C_FILE_STALE = JR_C_SNAPSHOT_HELD + 8,
             JR_C_FILE_MISSING = JR_C_SNAPSHOT_HELD + 9, JR_C_FILE_IO_ERRORS = JR_C_SNAPSHOT_HELD + 10,
             JR_C_RECORDS_HELD = JR_C_SNAPSHOT_HELD + 11, JR_C_FIRST_WRITES = JR_C_SNAPSHOT_HELD + 12,
-            JR_C_COUNT = JR_C_SNAPSHOT_HELD + 13;
+            JR_C_FILE_REOPENS = JR_C_SNAPSHOT_HELD + 13,
+            JR_C_FILE_EVICTIONS = JR_C_SNAPSHOT_HELD + 14, JR_C_FILES_OPEN = JR_C_SNAPSHOT_HELD + 15,
+            JR_C_FILES_TRACKED = JR_C_SNAPSHOT_HELD + 16, JR_C_FILE_HASH_MISMATCH = JR_C_SNAPSHOT_HELD + 17,
+            JR_C_FILE_FELL_TO_SNAPSHOT = JR_C_SNAPSHOT_HELD + 18, JR_C_COUNT = JR_C_SNAPSHOT_HELD + 19;
     public static final int JR_HIST_BUCKETS = 40;
     /** enum jr_range_stat. */
     public static final int JR_RS_STATE = 0, JR_RS_SOURCE = 1, JR_RS_FAULTS = 2, JR_RS_PAGES_RESTORED = 3,
@@ -65,7 +68,10 @@ public final class NativeConstants {
             JR_MS_ALLOC_REFUSED_MAPS = 8, JR_MS_ALLOC_REFUSED_NOMEM = 9, JR_MS_REGISTER_REFUSED = 10, JR_MS_COUNT = 11;
     /** JR_MAP_RESERVE_PERCENT: the library makes no mapping past this percentage of vm.max_map_count. */
     public static final int JR_MAP_RESERVE_PERCENT = 50;
-    public static final int JR_MAX_FILES = 256;
+    /** JR_MAX_FILES: files page provenance may name at once; descriptors: an LRU of JR_DEFAULT_MAX_OPEN_FILES (at most JR_MAX_OPEN_FILES). */
+    public static final int JR_MAX_FILES = 1048576, JR_DEFAULT_MAX_OPEN_FILES = 256, JR_MAX_OPEN_FILES = 65536;
+    /** jr_range_set_file_policy bits: a per-page hash checked after the pread; rebuild:snapshot after rebuild:file. */
+    public static final int JR_FILE_HASH = 1, JR_FILE_SNAPSHOT = 2, JR_FILE_THROW = 4;
 
     private NativeConstants() {}
 

@@ -36,6 +36,8 @@ public final class NativeRange {
         static final MethodHandle SET_FALLBACK = NativeLibrary.downcall("jr_range_set_fallback",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
         static final MethodHandle UNPIN = op("jr_range_unpin");
+        static final MethodHandle SET_FILE_POLICY = NativeLibrary.downcall("jr_range_set_file_policy",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
         static final MethodHandle PROVENANCE = NativeLibrary.downcall("jr_range_provenance",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG));
         static final MethodHandle STATS = NativeLibrary.downcall("jr_range_stats",
@@ -180,6 +182,17 @@ public final class NativeRange {
             throw NativeLibrary.rethrow(t);
         }
         check(r, "jr_range_set_fallback(" + fallback + ")", "set the fallback of", what);
+    }
+
+    /** jr_range_set_file_policy: JR_FILE_* bits for this SNAPSHOT range's pages read from files (next mark on). */
+    public void setFilePolicy(int flags, String what) {
+        int r;
+        try {
+            r = (int) Handles.SET_FILE_POLICY.invokeExact(service.pointer(), handle, flags);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+        check(r, "jr_range_set_file_policy(" + flags + ")", "set the file policy of", what);
     }
 
     /**

@@ -28,6 +28,8 @@ public final class NativeService {
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle SET_SNAPSHOT_LIMITS = NativeLibrary.downcall("jr_service_set_snapshot_limits",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG));
+        static final MethodHandle SET_MAX_OPEN_FILES = NativeLibrary.downcall("jr_service_set_max_open_files",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
         static final MethodHandle MEMORY = NativeLibrary.downcall("jr_service_memory",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
         static final MethodHandle SET_MAP_LIMIT = NativeLibrary.downcall("jr_service_set_map_limit",
@@ -172,6 +174,18 @@ public final class NativeService {
             if (r < 0) {
                 throw new NativeCallException("jr_service_set_snapshot_limits(" + minRatioPct + "%, " + maxBytes + ")",
                         subject, -r);
+            }
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /** At most n descriptors of rebuild:file's files open at once (an LRU; evicted files are reopened by path). */
+    public void setMaxOpenFiles(int n) {
+        try {
+            int r = (int) Handles.SET_MAX_OPEN_FILES.invokeExact(pointer, n);
+            if (r < 0) {
+                throw new NativeCallException("jr_service_set_max_open_files(" + n + ")", subject, -r);
             }
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);

@@ -5,8 +5,14 @@ import static dev.jreclaim.agent.linux.NativeConstants.JR_C_CHUNKS_INCOMPRESSIBL
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_CHUNKS_KEPT;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_CHUNKS_OVER_BUDGET;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_EVENTS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILES_OPEN;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILES_TRACKED;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_EVICTIONS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_FELL_TO_SNAPSHOT;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_HASH_MISMATCH;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_IO_ERRORS;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FIRST_WRITES;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_REOPENS;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_MISSING;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_PAGES;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_FILE_STALE;
@@ -70,11 +76,20 @@ public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, l
      * @param pages      pages the service read back from the file they were read from
      * @param verified   page marks that found the page equal to its file: no snapshot kept for it
      * @param unverified page marks that found it changed since the read (written): it went to the snapshot
-     * @param stale      pages not rebuilt, zeros instead: the file was written, truncated or extended
-     * @param missing    pages not rebuilt, zeros instead: the file was deleted or its path renamed over
-     * @param ioErrors   pages not rebuilt, zeros instead: fstat or pread failed
+     * @param stale      pages not rebuilt from the file: it was written, truncated or extended (or, with
+     *                   file-check=hash, its bytes differ from the page's hash at mark)
+     * @param missing    pages not rebuilt from the file: it was deleted or its path renamed over
+     * @param ioErrors   pages not rebuilt from the file: open, fstat or pread failed
+     * @param staleByHash of {@code stale}: the identity held, the hash did not (file-check=hash)
+     * @param fellToSnapshot of the pages not rebuilt from their file, those rebuilt from the snapshot instead
+     *                   (rebuild:snapshot after rebuild:file); the rest read as zeros
+     * @param filesTracked files some page's provenance names now
+     * @param filesOpen  descriptors the library holds for them now (at most {@code jreclaim.file.max-open})
+     * @param reopens    evicted files opened again by path (same inode) for a mark or a fault
+     * @param evictions  descriptors closed by the LRU
      */
-    public record FileRebuilds(long pages, long verified, long unverified, long stale, long missing, long ioErrors) {}
+    public record FileRebuilds(long pages, long verified, long unverified, long stale, long missing, long ioErrors,
+            long staleByHash, long fellToSnapshot, long filesTracked, long filesOpen, long reopens, long evictions) {}
 
     /** Faults answered, pages installed, bytes installed and nanoseconds spent for one source. */
     public record SourceCounters(long faults, long pages, long bytes, long nanos) {}
@@ -91,7 +106,9 @@ public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, l
                 new Snapshots(c[JR_C_SNAPSHOT_HELD], c[JR_C_CHUNKS_INCOMPRESSIBLE], c[JR_C_CHUNKS_OVER_BUDGET],
                         c[JR_C_CHUNKS_KEPT]), c[JR_C_AGENT_BYTES],
                 new FileRebuilds(c[JR_C_FILE_PAGES], c[JR_C_FILE_VERIFIED], c[JR_C_FILE_UNVERIFIED], c[JR_C_FILE_STALE],
-                        c[JR_C_FILE_MISSING], c[JR_C_FILE_IO_ERRORS]), c[JR_C_FIRST_WRITES]);
+                        c[JR_C_FILE_MISSING], c[JR_C_FILE_IO_ERRORS], c[JR_C_FILE_HASH_MISMATCH],
+                        c[JR_C_FILE_FELL_TO_SNAPSHOT], c[JR_C_FILES_TRACKED], c[JR_C_FILES_OPEN], c[JR_C_FILE_REOPENS],
+                        c[JR_C_FILE_EVICTIONS]), c[JR_C_FIRST_WRITES]);
     }
 
     /** Pages installed by the service, all sources. */

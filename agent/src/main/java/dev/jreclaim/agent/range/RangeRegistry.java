@@ -43,10 +43,17 @@ public final class RangeRegistry implements AutoCloseable {
      * @param maxRangeBytes  largest range {@link #allocate} accepts
      */
     public record Options(Userfaultfd.Mode mode, int capacity, int chunkPages, long maxRangeBytes,
-            int snapshotMinRatioPct, long snapshotMaxBytes) {
+            int snapshotMinRatioPct, long snapshotMaxBytes, int maxOpenFiles) {
         /** The snapshot limits of jreclaim.snapshot.min-ratio and max-memory at their defaults. */
         public Options(Userfaultfd.Mode mode, int capacity, int chunkPages, long maxRangeBytes) {
             this(mode, capacity, chunkPages, maxRangeBytes, NativeConstants.JR_SNAPSHOT_MIN_RATIO_PCT, 512L << 20);
+        }
+
+        /** jreclaim.file.max-open at its default. */
+        public Options(Userfaultfd.Mode mode, int capacity, int chunkPages, long maxRangeBytes, int snapshotMinRatioPct,
+                long snapshotMaxBytes) {
+            this(mode, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes,
+                    NativeConstants.JR_DEFAULT_MAX_OPEN_FILES);
         }
 
         public static Options defaults() {
@@ -54,11 +61,15 @@ public final class RangeRegistry implements AutoCloseable {
         }
 
         public Options withSnapshotLimits(int minRatioPct, long maxBytes) {
-            return new Options(mode, capacity, chunkPages, maxRangeBytes, minRatioPct, maxBytes);
+            return new Options(mode, capacity, chunkPages, maxRangeBytes, minRatioPct, maxBytes, maxOpenFiles);
         }
 
         public Options withMode(Userfaultfd.Mode m) {
-            return new Options(m, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes);
+            return new Options(m, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes, maxOpenFiles);
+        }
+
+        public Options withMaxOpenFiles(int n) {
+            return new Options(mode, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes, n);
         }
     }
 
@@ -112,6 +123,7 @@ public final class RangeRegistry implements AutoCloseable {
             NativeService svc = NativeService.start(uffd.fd(), wp, options.capacity(), options.chunkPages());
             try {
                 svc.setSnapshotLimits(options.snapshotMinRatioPct(), options.snapshotMaxBytes());
+                svc.setMaxOpenFiles(options.maxOpenFiles());
             } catch (RuntimeException e) {
                 svc.stop();
                 throw e;

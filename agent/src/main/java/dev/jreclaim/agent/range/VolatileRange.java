@@ -61,6 +61,8 @@ public final class VolatileRange implements AutoCloseable {
     private volatile Owner owner = Owner.LIBRARY;
     /** What detach found (guarded by op): the next lock() reports it once. */
     private LockResult settled = LockResult.INTACT;
+    /** rebuild:file,throw: a page may be lost although the source rebuilds (set before the first mark). */
+    private volatile boolean losesPages;
     /** A mark found the range pinned, or is under way: the last unpin hands it to {@link DeferredMarks}. */
     private volatile boolean markPending;
     /** free() found the range pinned (guarded by op): the last unpin removes it. */
@@ -292,6 +294,43 @@ public final class VolatileRange implements AutoCloseable {
      */
     public int recordFileRead(long offset, long len, int fd, long position) {
         return range.provenance(offset, len, fd, position);
+    }
+
+    /**
+     * Whether a page of this rebuilding range may be lost (rebuild:file,throw): the JDK's native access must be
+     * pinned in every userfaultfd mode, as for POISON, so that a lost page is an exception, not a crash.
+     */
+    public boolean losesPages() {
+        return losesPages;
+    }
+
+    /**
+     * How this SNAPSHOT range's pages read from files are checked and fall back (jr_range_set_file_policy). Set
+     * before the first mark.
+     *
+     * @param hash         a page's XXH64 at mark is compared with the bytes read back (file-check=hash)
+     * @param snapshotToo  verified pages keep their bytes in the snapshot where it pays, and a page whose file
+     *                     changed comes back from it (rebuild:snapshot after rebuild:file)
+     * @param throwLost    a page whose file changed and that no snapshot holds is lost, as a POISON page
+     *                     (rebuild:file,...,throw): {@link #losesPages()}
+     * @throws IllegalArgumentException for another source
+     */
+    public void setFilePolicy(boolean hash, boolean snapshotToo, boolean throwLost) {
+        int flags = (hash ? NativeConstants.JR_FILE_HASH : 0) | (snapshotToo ? NativeConstants.JR_FILE_SNAPSHOT : 0)
+                | (throwLost ? NativeConstants.JR_FILE_THROW : 0);
+        losesPages = throwLost;
+        if (source != RebuildSource.SNAPSHOT) {
+            throw new IllegalArgumentException(this + " has no file policy: only a SNAPSHOT range records file reads");
+        }
+        op.lock();
+        try {
+            checkLive("set the file policy of");
+            if (owner == Owner.LIBRARY) {
+                range.setFilePolicy(flags, toString());
+            }
+        } finally {
+            op.unlock();
+        }
     }
 
     /**

@@ -17,6 +17,11 @@ public record ActiveRule(int index, SiteRule rule, PurgeResolution purge) {
         return purge.source();
     }
 
+    /** rebuild:file rules: whether each page's hash is checked after its file is read back (file-check=hash). */
+    public boolean fileHash() {
+        return rule.fileCheck() == dev.jreclaim.agent.config.FileCheck.HASH;
+    }
+
     public MarkMode mark() {
         return rule.mark();
     }

@@ -25,8 +25,19 @@ import java.util.List;
  * @param fallback what a SNAPSHOT chunk without a snapshot becomes: ZERO, or null for ordinary memory
  * @param skipped  the entries passed over, with why, for the start-up line
  * @param fromFiles whether the rule's buffers record where JDK file reads filled them from (rebuild:file)
+ * @param fileThenSnapshot rebuild:snapshot follows rebuild:file: a page read from a file keeps its bytes in the
+ *                  snapshot too where that pays, and when its file changed it comes back from there instead of
+ *                  falling to the last entry (page by page, docs/fault-path.md)
+ * @param fileThrow throw ends a list with rebuild:file: a page whose file changed (and that no snapshot holds) is
+ *                  lost, as a POISON page is; needs a full userfaultfd (a pin must tell a rebuilt page from a lost
+ *                  one through the kernel's populate, which a user-mode-only userfaultfd does not serve)
  */
-public record PurgeResolution(RebuildSource source, RebuildSource fallback, List<String> skipped, boolean fromFiles) {
+public record PurgeResolution(RebuildSource source, RebuildSource fallback, List<String> skipped, boolean fromFiles,
+        boolean fileThenSnapshot, boolean fileThrow) {
+
+    public PurgeResolution(RebuildSource source, RebuildSource fallback, List<String> skipped, boolean fromFiles) {
+        this(source, fallback, skipped, fromFiles, false, false);
+    }
 
     public PurgeResolution(RebuildSource source, List<String> skipped) {
         this(source, null, skipped, false);
@@ -37,13 +48,19 @@ public record PurgeResolution(RebuildSource source, RebuildSource fallback, List
     }
 
     public static PurgeResolution resolve(List<PurgePolicy> onPurge, boolean writeProtect) {
+        return resolve(onPurge, writeProtect, true);
+    }
+
+    public static PurgeResolution resolve(List<PurgePolicy> onPurge, boolean writeProtect, boolean kernelAccessServed) {
         List<String> skipped = new ArrayList<>();
         for (int i = 0; i < onPurge.size(); i++) {
             PurgePolicy p = onPurge.get(i);
             boolean zeroAfter = onPurge.subList(i + 1, onPurge.size()).contains(PurgePolicy.ZERO);
+            boolean throwAfter = onPurge.subList(i + 1, onPurge.size()).contains(PurgePolicy.THROW);
             RebuildSource s = switch (p) {
                 case REBUILD_SNAPSHOT -> writeProtect ? RebuildSource.SNAPSHOT : null;
-                case REBUILD_FILE -> writeProtect && zeroAfter ? RebuildSource.SNAPSHOT : null;
+                case REBUILD_FILE -> writeProtect && (zeroAfter || (throwAfter && kernelAccessServed))
+                        ? RebuildSource.SNAPSHOT : null;
                 case REBUILD_APP -> null;
                 case ZERO -> RebuildSource.ZERO;
                 case THROW -> RebuildSource.POISON;
@@ -51,12 +68,16 @@ public record PurgeResolution(RebuildSource source, RebuildSource fallback, List
             if (s != null) {
                 RebuildSource fallback = s == RebuildSource.SNAPSHOT && onPurge.getLast() == PurgePolicy.ZERO
                         ? RebuildSource.ZERO : null;
-                return new PurgeResolution(s, fallback, skipped, p == PurgePolicy.REBUILD_FILE);
+                boolean file = p == PurgePolicy.REBUILD_FILE;
+                return new PurgeResolution(s, fallback, skipped, file,
+                        file && onPurge.subList(i + 1, onPurge.size()).contains(PurgePolicy.REBUILD_SNAPSHOT),
+                        file && throwAfter);
             }
             skipped.add(p.token() + switch (p) {
                 case REBUILD_SNAPSHOT -> " needs userfaultfd write-protect";
-                case REBUILD_FILE -> writeProtect ? " needs zero after it (what a page whose file changed reads as)"
-                        : " needs userfaultfd write-protect";
+                case REBUILD_FILE -> !writeProtect ? " needs userfaultfd write-protect"
+                        : throwAfter ? " with throw after it needs a full userfaultfd (this one is user-mode-only)"
+                        : " needs zero or throw after it (what a page whose file changed becomes)";
                 default -> " is not supported yet";
             });
         }
@@ -66,7 +87,8 @@ public record PurgeResolution(RebuildSource source, RebuildSource fallback, List
     /** "SNAPSHOT" (a chunk whose snapshot does not pay stays plain memory), "SNAPSHOT else ZERO", "FILE+SNAPSHOT else ZERO", "ZERO (rebuild:app is not supported yet)", "plain JDK memory (...)". */
     public String describe() {
         String head = source == null ? "plain JDK memory"
-                : (fromFiles ? "FILE+" : "") + source.name() + (fallback == null ? "" : " else " + fallback);
+                : (fromFiles ? "FILE+" : "") + source.name() + (fileThenSnapshot ? " (file pages snapshotted too)" : "")
+                        + (fallback == null ? "" : " else " + fallback) + (fileThrow ? ", file pages else THROW" : "");
         return skipped.isEmpty() ? head : head + " (" + String.join(", ", skipped) + ")";
     }
 }

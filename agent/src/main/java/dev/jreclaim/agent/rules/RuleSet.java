@@ -14,6 +14,11 @@ import java.util.Set;
 public record RuleSet(List<ActiveRule> rules, List<String> problems) {
 
     public static RuleSet of(List<SiteRule> configured, boolean writeProtect) {
+        return of(configured, writeProtect, true);
+    }
+
+    /** @param kernelAccessServed a full userfaultfd (not user-mode-only): what rebuild:file,throw needs */
+    public static RuleSet of(List<SiteRule> configured, boolean writeProtect, boolean kernelAccessServed) {
         List<ActiveRule> rules = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (SiteRule r : configured) {
@@ -23,7 +28,7 @@ public record RuleSet(List<ActiveRule> rules, List<String> problems) {
                         + " initialisers cannot be sites yet; name a method; rule '" + r.id() + "' disabled");
                 continue;
             }
-            rules.add(new ActiveRule(rules.size(), r, PurgeResolution.resolve(r.onPurge(), writeProtect)));
+            rules.add(new ActiveRule(rules.size(), r, PurgeResolution.resolve(r.onPurge(), writeProtect, kernelAccessServed)));
         }
         return new RuleSet(List.copyOf(rules), List.copyOf(problems));
     }

@@ -116,6 +116,9 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
                 r.fallBackTo(rule.purge().fallback()); // a chunk whose snapshot does not pay: zeros, not plain memory
             }
             if (rule.purge().fromFiles()) {
+                if (rule.fileHash() || rule.purge().fileThenSnapshot() || rule.purge().fileThrow()) {
+                    r.setFilePolicy(rule.fileHash(), rule.purge().fileThenSnapshot(), rule.purge().fileThrow());
+                }
                 fileReads.add(r); // rebuild:file: JDK reads into it record where its pages came from
             }
             try {
@@ -207,7 +210,7 @@ public final class ReclaimRuntime implements ReclaimableMemory, MemoryPins {
         long offset;
         try {
             r = registry.holding(address);
-            if (r == null || (kernelAccessServed && r.source().rebuildsOnTouch())) {
+            if (r == null || (kernelAccessServed && r.source().rebuildsOnTouch() && !r.losesPages())) {
                 // Not the agent's; or a full userfaultfd serves the kernel's own access to a purged page and
                 // the page comes back rebuilt: nothing to guard. A pin would dirty every page of the span, and a
                 // buffer written to a socket on every hit (a content cache) would stay unreclaimable.

@@ -154,7 +154,8 @@ public final class AgentStart {
             return disabled("the fault service cannot start: " + reason(e));
         }
         clock.step("fault service");
-        RuleSet rules = RuleSet.of(config.rules(), service.writeProtect());
+        RuleSet rules = RuleSet.of(config.rules(), service.writeProtect(),
+                service.mode() != dev.jreclaim.agent.linux.Userfaultfd.Mode.USER_MODE_ONLY);
         problems.addAll(rules.problems());
         SiteTracker sites = new SiteTracker(rules.rules());
         InstrumentationInstaller.Result installed = InstrumentationInstaller.install(

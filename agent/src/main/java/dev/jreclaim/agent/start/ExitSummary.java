@@ -36,7 +36,11 @@ final class ExitSummary {
                     + c.faultEvents() + " faults served, " + c.pagesRestored() + " pages rebuilt ("
                     + filePages + " from files, " + snapshotPages + " from snapshots), " + c.rebuildFailures()
                     + " rebuild failures; " + c.files().verified() + " page marks verified against their file, "
-                    + c.files().unverified() + " not; "
+                    + c.files().unverified() + " not; file pages not rebuilt from their file: " + c.files().stale()
+                    + " stale (" + c.files().staleByHash() + " by hash), " + c.files().missing() + " missing, "
+                    + c.files().ioErrors() + " I/O errors (" + c.files().fellToSnapshot() + " of them rebuilt from the snapshot instead); "
+                    + c.files().filesTracked() + " files tracked, " + c.files().filesOpen() + " open, "
+                    + c.files().reopens() + " reopened, " + c.files().evictions() + " evicted; "
                     + mib(c.snapshots().heldBytes()) + " MiB in snapshots (the kernel cannot drop them), "
                     + (c.snapshots().incompressible() + c.snapshots().overBudget()) + " chunk marks without one ("
                     + c.snapshots().incompressible() + " incompressible, " + c.snapshots().overBudget()

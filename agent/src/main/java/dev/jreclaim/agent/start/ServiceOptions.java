@@ -20,6 +20,7 @@ final class ServiceOptions {
             case USER_MODE_ONLY -> Userfaultfd.Mode.USER_MODE_ONLY;
         };
         return new RangeRegistry.Options(mode, config.serviceCapacity(), config.snapshotChunkPages(Libc.pageSize()),
-                RangeRegistry.Options.defaults().maxRangeBytes(), config.snapshotMinRatioPct(), config.snapshotMaxMemory());
+                RangeRegistry.Options.defaults().maxRangeBytes(), config.snapshotMinRatioPct(), config.snapshotMaxMemory(),
+                config.fileMaxOpen());
     }
 }

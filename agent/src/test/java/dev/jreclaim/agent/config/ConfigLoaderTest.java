@@ -331,6 +331,46 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void badFileMaxOpen() throws IOException {
+        assertAgentProblem("jreclaim.file.max-open=0\n",
+                "jreclaim: jreclaim.file.max-open=0: out of range; use a whole number from 1 to 65536; agent disabled");
+        assertAgentProblem("jreclaim.file.max-open=65537\n",
+                "jreclaim: jreclaim.file.max-open=65537: out of range; use a whole number from 1 to 65536; agent disabled");
+        assertAgentProblem("jreclaim.file.max-open=1k\n",
+                "jreclaim: jreclaim.file.max-open=1k: not a whole number; use a whole number from 1 to 65536; agent disabled");
+        assertAgentProblem("jreclaim.file.max-open=99999999999999\n",
+                "jreclaim: jreclaim.file.max-open=99999999999999: out of range; use a whole number from 1 to 65536; agent disabled");
+    }
+
+    @Test
+    void fileMaxOpen() throws IOException {
+        assertEquals(16, load(GOOD + "jreclaim.file.max-open=16\n", Map.of(), Map.of()).config().fileMaxOpen());
+        assertEquals(256, load(GOOD, Map.of(), Map.of()).config().fileMaxOpen());
+        assertEquals(3, load(GOOD, Map.of(), Map.of("JRECLAIM_FILE_MAX_OPEN", "3")).config().fileMaxOpen());
+    }
+
+    @Test
+    void fileCheck() throws IOException {
+        String rule = "jreclaim.rule.f.kind=direct\njreclaim.rule.f.site=a.B#c\njreclaim.rule.f.on-purge=rebuild:file,zero\n";
+        assertEquals(FileCheck.HASH, load(rule + "jreclaim.rule.f.file-check=HASH\n", Map.of(), Map.of())
+                .config().rules().getFirst().fileCheck());
+        assertEquals(FileCheck.IDENTITY, load(rule, Map.of(), Map.of()).config().rules().getFirst().fileCheck());
+        assertEquals(FileCheck.HASH, load(rule, Map.of(), Map.of("JRECLAIM_RULE_F_FILE_CHECK", "hash"))
+                .config().rules().getFirst().fileCheck());
+    }
+
+    @Test
+    void badFileCheck() throws IOException {
+        assertRuleProblem("jreclaim.rule.bad.kind=direct\njreclaim.rule.bad.site=a.B#c\njreclaim.rule.bad.on-purge=rebuild:file,zero\n"
+                        + "jreclaim.rule.bad.file-check=sha256\n",
+                "jreclaim: jreclaim.rule.bad.file-check=sha256: not a file check; use identity or hash; rule 'bad' disabled");
+        assertRuleProblem("jreclaim.rule.bad.kind=direct\njreclaim.rule.bad.site=a.B#c\njreclaim.rule.bad.on-purge=rebuild:snapshot\n"
+                        + "jreclaim.rule.bad.file-check=hash\n",
+                "jreclaim: jreclaim.rule.bad.file-check=hash: applies only to a rule whose on-purge has rebuild:file; add it"
+                        + " (e.g. on-purge=rebuild:file,zero) or remove file-check; rule 'bad' disabled");
+    }
+
+    @Test
     void unknownKeyWithSuggestion() throws IOException {
         assertAgentProblem("jreclaim.log.levl=INFO\n",
                 "jreclaim: jreclaim.log.levl=INFO: unknown key (did you mean jreclaim.log.level?); agent disabled");
@@ -385,7 +425,7 @@ class ConfigLoaderTest {
     void malformedRuleVariable() throws IOException {
         LoadedConfig c = load(GOOD, Map.of(), Map.of("JRECLAIM_RULE_CACHE_MINSIZE", "1"));
         assertEquals(List.of("jreclaim: JRECLAIM_RULE_CACHE_MINSIZE=1: unknown variable; rule variables are"
-                + " JRECLAIM_RULE_<ID>_KIND, _SITE, _MIN_SIZE, _MARK or _ON_PURGE; agent disabled"), c.lines());
+                + " JRECLAIM_RULE_<ID>_KIND, _SITE, _MIN_SIZE, _MARK, _ON_PURGE or _FILE_CHECK; agent disabled"), c.lines());
     }
 
     @Test
@@ -541,13 +581,13 @@ class ConfigLoaderTest {
     void unknownRuleProperty() throws IOException {
         assertRuleProblem("jreclaim.rule.bad.kind=direct\njreclaim.rule.bad.site=a.B#c\njreclaim.rule.bad.min_size=1\n",
                 "jreclaim: jreclaim.rule.bad.min_size=1: unknown rule property 'min_size'; use kind, site, min-size, mark"
-                        + " or on-purge (did you mean min-size?); rule 'bad' disabled");
+                        + ", on-purge or file-check (did you mean min-size?); rule 'bad' disabled");
     }
 
     @Test
     void ruleWithoutProperty() throws IOException {
         assertRuleProblem("jreclaim.rule.bad.kind=direct\njreclaim.rule.bad.site=a.B#c\njreclaim.rule.bad=x\n",
-                "jreclaim: jreclaim.rule.bad=x: no property after the rule id; use kind, site, min-size, mark or on-purge;"
+                "jreclaim: jreclaim.rule.bad=x: no property after the rule id; use kind, site, min-size, mark, on-purge or file-check;"
                         + " rule 'bad' disabled");
     }
 
