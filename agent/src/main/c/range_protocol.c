@@ -42,6 +42,18 @@ static int populate_or_drop(struct jr_slot *sl, int for_good)
 	return lost;
 }
 
+/* The chunks of [offset, offset+len) written from now on, their WP cleared (written.h), before this thread
+ * or the kernel writes them. Under the slot lock, outside MARKING (no hold window exists). */
+static void written_before_pin(const struct jr_env *env, struct jr_slot *sl, uint64_t offset, uint64_t len)
+{
+	uint64_t a = sl->base + offset / env->chunk_bytes * env->chunk_bytes;
+	uint64_t b = sl->base + (offset + len + env->chunk_bytes - 1) / env->chunk_bytes * env->chunk_bytes;
+	if (b > sl->base + sl->len)
+		b = sl->base + sl->len;
+	jr_written_set(env, sl, a, b);
+	jr_k_writeprotect(env->uffd, a, b - a, 0);
+}
+
 JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t len, int source, int file_fd, uint64_t file_off,
 			    uint64_t *base_out)
 {
@@ -255,6 +267,8 @@ static int lock_range(struct jr_service *svc, int64_t handle)
 	}
 	if (ops_of(sl)->rebuilds) { /* rebuild:file,throw: LOCKING, where a page whose file failed reads as zeros */
 		jr_state_move(sl, JR_STATE_VOLATILE, JR_STATE_LOCKING);
+		if (sl->written)
+			written_before_pin(&svc->env, sl, 0, sl->len); /* the populate below: no WP fault per chunk */
 		jr_slot_unlock(sl);
 		int lost = populate_or_drop(sl, 0);
 		jr_slot_lock(sl);
@@ -265,6 +279,8 @@ static int lock_range(struct jr_service *svc, int64_t handle)
 	}
 	jr_state_move(sl, JR_STATE_VOLATILE, JR_STATE_LOCKING); /* from here on the service zero-fills, never poisons */
 	uint64_t lost = jr_load(&sl->st[JR_RS_PAGES_POISONED]) + jr_load(&sl->st[JR_RS_PURGED_SINCE_MARK]);
+	if (sl->written && !lost)
+		written_before_pin(&svc->env, sl, 0, sl->len); /* the touch below: no WP fault per chunk */
 	jr_slot_unlock(sl);
 
 	if (!lost)
@@ -302,6 +318,10 @@ static int settle(struct jr_service *svc, int64_t handle)
 	if (prev < 0)
 		return prev;
 	int purged = 0;
+	jr_slot_lock(sl);
+	if (sl->written)
+		written_before_pin(&svc->env, sl, 0, sl->len); /* the touch below: no WP fault per chunk */
+	jr_slot_unlock(sl);
 	if (!ops_of(sl)->rebuilds && jr_load(&sl->st[JR_RS_PAGES_POISONED])) {
 		jr_k_madvise(sl->base, sl->len, MADV_DONTNEED);
 		purged = 1;
@@ -347,17 +367,6 @@ JR_API int jr_range_detach(struct jr_service *svc, int64_t handle)
  * under the slot lock (no hold window exists outside MARKING): the pinned span is about to be written by
  * the kernel, and in user-mode-only mode the kernel's write to a write-protected page would fail (EFAULT).
  */
-/* The chunks of [offset, offset+len) written from now on, their WP cleared. Under the slot lock. */
-static void written_before_pin(const struct jr_env *env, struct jr_slot *sl, uint64_t offset, uint64_t len)
-{
-	uint64_t a = sl->base + offset / env->chunk_bytes * env->chunk_bytes;
-	uint64_t b = sl->base + (offset + len + env->chunk_bytes - 1) / env->chunk_bytes * env->chunk_bytes;
-	if (b > sl->base + sl->len)
-		b = sl->base + sl->len;
-	jr_written_set(env, sl, a, b);
-	jr_k_writeprotect(env->uffd, a, b - a, 0);
-}
-
 JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset, uint64_t len)
 {
 	int err;
