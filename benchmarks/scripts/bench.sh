@@ -139,7 +139,7 @@ footprint_own() {
     awk '/^VmRSS/ {print $2}' /proc/$p/status; kill $p 2>/dev/null; wait $p 2>/dev/null
   }
   ms() { local s e; s=$(date +%s%N); "$JAVA" "$@" -cp "$BENCH" $SUITE.IdleChild 0 >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
-  classes() { "$JAVA" "$@" -Xlog:class+load=info:file="$W/classes.log" -cp "$BENCH" $SUITE.IdleChild 0 >/dev/null 2>&1
+  classes() { "$JAVA" "$@" -Xlog:class+load=info:file="$W/classes.log"::filecount=0 -cp "$BENCH" $SUITE.IdleChild 0 >/dev/null 2>&1
     echo "$(grep -c . "$W/classes.log") $(grep -ci bytebuddy "$W/classes.log")"; }
   med() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
   [ -f "$props" ] || { echo "no $props" >&2; return 1; }
