@@ -15,27 +15,50 @@ import java.lang.invoke.MethodHandle;
  * ({@code range.RangeRegistry}) guarantees no call follows it.
  */
 public final class NativeService {
+    // One holder class per downcall, linked on first use (as in Libc): each shape costs the JDK milliseconds and
+    // hundreds of KiB of heap to link, which start-up would pay for calls it may never make (docs/benchmarks.md, "Footprint").
+    // jr_service_stop is linked with jr_service_start: a started service can always be stopped.
     private static final class Handles {
         static final MethodHandle START = NativeLibrary.downcall("jr_service_start",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
         static final MethodHandle STOP = NativeLibrary.downcall("jr_service_stop", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    }
+    private static final class AliveH {
         static final MethodHandle ALIVE = NativeLibrary.downcall("jr_service_alive", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    }
+    private static final class CountersH {
         static final MethodHandle COUNTERS = NativeLibrary.downcall("jr_service_counters",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
+    }
+    private static final class HistogramH {
         static final MethodHandle HISTOGRAM = NativeLibrary.downcall("jr_service_histogram",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
+    }
+    private static final class TestDelayH {
         static final MethodHandle SET_TEST_DELAY = NativeLibrary.downcall("jr_service_set_test_delay",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+    private static final class SnapshotLimitsH {
         static final MethodHandle SET_SNAPSHOT_LIMITS = NativeLibrary.downcall("jr_service_set_snapshot_limits",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG));
+    }
+    private static final class MaxOpenFilesH {
         static final MethodHandle SET_MAX_OPEN_FILES = NativeLibrary.downcall("jr_service_set_max_open_files",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
+    }
+    private static final class MemoryH {
         static final MethodHandle MEMORY = NativeLibrary.downcall("jr_service_memory",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
+    }
+    private static final class MapLimitH {
         static final MethodHandle SET_MAP_LIMIT = NativeLibrary.downcall("jr_service_set_map_limit",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+    private static final class LiveRangesH {
         static final MethodHandle LIVE_RANGES = NativeLibrary.downcall("jr_service_live_ranges",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    }
+    private static final class MarkBatchH {
         static final MethodHandle MARK_BATCH = NativeLibrary.downcall("jr_mark_batch",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
     }
@@ -96,7 +119,7 @@ public final class NativeService {
     /** Whether the thread is in its loop, answering faults (false once it ended, on its own or stopped). */
     public boolean alive() {
         try {
-            return (int) Handles.ALIVE.invokeExact(pointer) == 1;
+            return (int) AliveH.ALIVE.invokeExact(pointer) == 1;
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);
         }
@@ -104,23 +127,23 @@ public final class NativeService {
 
     /** enum jr_counter, indexed by {@code NativeConstants.JR_C_*}. */
     public long[] counters() {
-        return readArray(Handles.COUNTERS, "jr_service_counters", NativeConstants.JR_C_COUNT);
+        return readArray(CountersH.COUNTERS, "jr_service_counters", NativeConstants.JR_C_COUNT);
     }
 
     /** Answers per latency bucket: bucket i counts [2^i, 2^(i+1)) ns. */
     public long[] histogram() {
-        return readArray(Handles.HISTOGRAM, "jr_service_histogram", NativeConstants.JR_HIST_BUCKETS);
+        return readArray(HistogramH.HISTOGRAM, "jr_service_histogram", NativeConstants.JR_HIST_BUCKETS);
     }
 
     /** enum jr_memory_stat (the ranges' regions and the mapping budget), indexed by {@code NativeConstants.JR_MS_*}. */
     public long[] memory() {
-        return readArray(Handles.MEMORY, "jr_service_memory", NativeConstants.JR_MS_COUNT);
+        return readArray(MemoryH.MEMORY, "jr_service_memory", NativeConstants.JR_MS_COUNT);
     }
 
     /** The mapping budget: no new mapping past {@code limit} mappings in the process; 0 for the default. */
     public void setMapLimit(long limit) {
         try {
-            int r = (int) Handles.SET_MAP_LIMIT.invokeExact(pointer, limit);
+            int r = (int) MapLimitH.SET_MAP_LIMIT.invokeExact(pointer, limit);
             if (r < 0) {
                 throw new NativeCallException("jr_service_set_map_limit(" + limit + ")", subject, -r);
             }
@@ -148,7 +171,7 @@ public final class NativeService {
      */
     public static void markBatch(NativeService service, boolean begin) {
         try {
-            int r = (int) Handles.MARK_BATCH.invokeExact(service == null ? 0L : service.pointer, begin ? 1 : 0);
+            int r = (int) MarkBatchH.MARK_BATCH.invokeExact(service == null ? 0L : service.pointer, begin ? 1 : 0);
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);
         }
@@ -157,7 +180,7 @@ public final class NativeService {
     /** Fault injection for tests: the service waits this long before answering each fault. */
     public void setTestDelay(long nanos) {
         try {
-            int r = (int) Handles.SET_TEST_DELAY.invokeExact(pointer, nanos);
+            int r = (int) TestDelayH.SET_TEST_DELAY.invokeExact(pointer, nanos);
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);
         }
@@ -170,7 +193,7 @@ public final class NativeService {
      */
     public void setSnapshotLimits(int minRatioPct, long maxBytes) {
         try {
-            int r = (int) Handles.SET_SNAPSHOT_LIMITS.invokeExact(pointer, minRatioPct, maxBytes);
+            int r = (int) SnapshotLimitsH.SET_SNAPSHOT_LIMITS.invokeExact(pointer, minRatioPct, maxBytes);
             if (r < 0) {
                 throw new NativeCallException("jr_service_set_snapshot_limits(" + minRatioPct + "%, " + maxBytes + ")",
                         subject, -r);
@@ -183,7 +206,7 @@ public final class NativeService {
     /** At most n descriptors of rebuild:file's files open at once (an LRU; evicted files are reopened by path). */
     public void setMaxOpenFiles(int n) {
         try {
-            int r = (int) Handles.SET_MAX_OPEN_FILES.invokeExact(pointer, n);
+            int r = (int) MaxOpenFilesH.SET_MAX_OPEN_FILES.invokeExact(pointer, n);
             if (r < 0) {
                 throw new NativeCallException("jr_service_set_max_open_files(" + n + ")", subject, -r);
             }
@@ -195,7 +218,7 @@ public final class NativeService {
     /** Live ranges in the native table. */
     public int liveRanges() {
         try {
-            int r = (int) Handles.LIVE_RANGES.invokeExact(pointer);
+            int r = (int) LiveRangesH.LIVE_RANGES.invokeExact(pointer);
             if (r < 0) {
                 throw new NativeCallException("jr_service_live_ranges", subject, -r);
             }

@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
  * The agent's log: lines on stderr, {@code jreclaim: message} at INFO, {@code jreclaim: LEVEL message}
  * otherwise, through the agent's private, relocated Logback ({@link AgentLogback}). The threshold is
  * {@code jreclaim.log.level} ({@link #setLevel}); INFO until set. Logback is built at the first line
- * actually written, so a silenced agent never loads it. Never throws: it is called from premain and
+ * with a cause (a stack trace to format); lines before it are written by {@link #plain} in the same layout,
+ * so that an agent that only says it started never loads Logback. Never throws: it is called from premain and
  * from inside the JDK's allocation paths.
  */
 public final class AgentLog {
@@ -83,7 +84,9 @@ public final class AgentLog {
         if (!enabled(level)) {
             return;
         }
-        Logger l = logback();
+        // A line without a cause, before anything needed Logback, is written as Logback's layout would write it:
+        // the start-up line alone would otherwise load and build Logback (docs/benchmarks.md, "Footprint").
+        Logger l = cause == null ? logger : logback();
         if (l == null) {
             plain(level, message, cause);
             return;
