@@ -44,6 +44,24 @@ public record RuleSet(List<ActiveRule> rules, List<String> problems) {
         return kinds;
     }
 
+    /**
+     * Whether a range of these rules may ever need a pin around the JDK's native access to it (the native-io
+     * guards, docs/fault-path.md "Pinning around native access"): with a user-mode-only userfaultfd the kernel's
+     * own access to a purged page is not served, and a {@code throw} range (POISON, or rebuild:file,throw) must
+     * raise its exception before native code meets a lost page. A full userfaultfd serving rebuilding ranges
+     * needs none, so the guards are not installed (no Byte Buddy at start, docs/benchmarks.md "Footprint").
+     * Must agree with {@code ReclaimRuntime.pin}, which skips exactly the other ranges.
+     */
+    public boolean needsPins(boolean kernelAccessServed) {
+        return rules.stream().filter(r -> r.source() != null).anyMatch(r -> !kernelAccessServed
+                || !r.source().rebuildsOnTouch() || r.purge().fileThrow());
+    }
+
+    /** Whether a rule rebuilds from the files JDK reads filled its buffers from (the file-read advice). */
+    public boolean readsFiles() {
+        return rules.stream().anyMatch(r -> r.purge() != null && r.purge().fromFiles());
+    }
+
     /** Whether any rule needs the site advice (has a site). */
     public boolean hasSites() {
         return rules.stream().anyMatch(r -> !r.anySite());

@@ -154,12 +154,13 @@ public final class AgentStart {
             return disabled("the fault service cannot start: " + reason(e));
         }
         clock.step("fault service");
-        RuleSet rules = RuleSet.of(config.rules(), service.writeProtect(),
-                service.mode() != dev.jreclaim.agent.linux.Userfaultfd.Mode.USER_MODE_ONLY);
+        boolean kernelAccessServed = service.mode().servesKernelAccess();
+        RuleSet rules = RuleSet.of(config.rules(), service.writeProtect(), kernelAccessServed);
         problems.addAll(rules.problems());
         SiteTracker sites = new SiteTracker(rules.rules());
         InstrumentationInstaller.Result installed = InstrumentationInstaller.install(
-                new InstrumentationContext(inst, rules.hasSites() ? sites : SiteTable.NONE, sites, rules.kinds()), clock);
+                new InstrumentationContext(inst, rules.hasSites() ? sites : SiteTable.NONE, sites, rules.kinds(),
+                        rules.needsPins(kernelAccessServed), rules.readsFiles()), clock);
         if (!installed.problems().isEmpty()) {
             service.close();
             return disabled(String.join("; ", installed.problems()));
@@ -177,7 +178,7 @@ public final class AgentStart {
         policy.start(service);
         PinHook.install(runtime); // before any memory is handed out: every native access to it is pinned
         MemoryHook.install(runtime);
-        if (rules.rules().stream().anyMatch(r -> r.purge() != null && r.purge().fromFiles())) {
+        if (rules.readsFiles()) {
             FileReadHook.install(runtime.fileReads()); // only then do reads and file mappings pay for the records
         }
         String noPool = ManagementHook.install(inst, runtime);

@@ -94,7 +94,9 @@ final class InstrumentationInstaller {
             problems = SubstitutionProbe.verify(jdk);
             clock.step("substitution probe");
         }
-        List<InstrumentationModule> guards = all.stream().filter(m -> m.target() == Target.GUARD).toList();
+        // Guards only where they guard: none with a full userfaultfd and rebuilding rules (RuleSet.needsPins).
+        List<InstrumentationModule> guards = all.stream()
+                .filter(m -> m.target() == Target.GUARD && m.appliesTo(context)).toList();
         if (problems.isEmpty() && !guards.isEmpty()) {
             problems = installGuards(context, guards);
             clock.step("native access guards");

@@ -33,6 +33,12 @@ public final class FileReadInstrumentation implements InstrumentationModule {
     }
 
     /** Advice on a JDK class, installed like the guards (checked: IOUtil must have been transformed). */
+    /** Only when some rule rebuilds from files. */
+    @Override
+    public boolean appliesTo(InstrumentationContext context) {
+        return context.fileReads();
+    }
+
     @Override
     public Target target() {
         return Target.GUARD;

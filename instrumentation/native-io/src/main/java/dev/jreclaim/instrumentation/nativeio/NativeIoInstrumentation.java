@@ -38,6 +38,12 @@ public final class NativeIoInstrumentation implements InstrumentationModule {
         return "native I/O guards";
     }
 
+    /** Only when some range may need a pin (user-mode-only userfaultfd, or a throw rule). */
+    @Override
+    public boolean appliesTo(InstrumentationContext context) {
+        return context.pins();
+    }
+
     @Override
     public Target target() {
         return Target.GUARD;
