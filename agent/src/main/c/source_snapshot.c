@@ -295,6 +295,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			jr_slot_lock(sl);
 			s->chunks[ci] = NULL;
 			jr_slot_unlock(sl);
+			jr_window_quiesce(sl); /* a restore that took prev before the swap may still decode it */
 			__atomic_sub_fetch(held(env), chunk_cost(prev), __ATOMIC_RELAXED);
 			free(prev);
 			jr_add(&env->c[JR_C_CHUNKS_KEPT], 1);
@@ -312,6 +313,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 		jr_slot_unlock(sl);
 		jr_k_madvise(w0, wlen, MADV_FREE);
 		jr_hold_end(env, sl, w0, wlen);
+		jr_window_quiesce(sl); /* a restore that took the replaced chunk before the swap may still decode it */
 		__atomic_sub_fetch(held(env), chunk_cost(replaced), __ATOMIC_RELAXED);
 		free(replaced);
 	}
@@ -326,31 +328,44 @@ out:
 	return err;
 }
 
-/* Under the slot lock (the marker swaps chunks under it). */
+/* A page of the chunk to read from its file, as the last mark verified it. */
+struct verified {
+	uint64_t page; /* in the chunk */
+	int32_t file;
+	uint64_t off;
+};
+
+/* Without the slot lock, holding the window lock shared (source.h): what the marker changes (the chunk's
+ * block, the verdicts) is read under the slot lock, the decoding and the file reads are done outside it,
+ * so restores of different chunks of the range run in parallel. The block stays valid meanwhile: the
+ * marker frees a block it swapped out only after jr_window_quiesce. */
 static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t wlen,
-			    unsigned char *dst)
+			    unsigned char *dst, void *work)
 {
-	jr_slot_assert_locked(sl);
 	const struct snapshot *s = sl->src;
+	uint64_t ps = env->page_size, page0 = (w0 - sl->base) / ps;
 	uint32_t ci = (uint32_t)((w0 - sl->base) / env->chunk_bytes);
+	struct verified *v = work;
+	uint64_t nv = 0;
+	jr_slot_lock(sl);
 	const struct chunk *c = ci < s->nchunks ? s->chunks[ci] : NULL;
+	if (s->prov)
+		for (uint64_t p = 0; p < wlen / ps; p++)
+			if (s->prov[page0 + p].vfile >= 0)
+				v[nv++] = (struct verified){p, s->prov[page0 + p].vfile, s->prov[page0 + p].voff};
+	jr_slot_unlock(sl);
 	if (!c)
 		memset(dst, 0, wlen);
 	else if (decode(c, dst, wlen) != 0)
 		return -EIO;
-	if (!s->prov)
-		return 0;
 	/* Verified pages from their file, after the identity check; a file that changed since gives
 	 * zeros (the fallback rebuild:file requires), counted by reason: never stale bytes. */
-	uint64_t ps = env->page_size, page0 = (w0 - sl->base) / ps;
-	for (uint64_t p = 0; p < wlen / ps; p++) {
-		const struct prov *pv = &s->prov[page0 + p];
-		if (pv->vfile < 0)
-			continue;
-		int why = jr_files_read(env->files, pv->vfile, pv->voff, dst + p * ps, ps);
+	for (uint64_t i = 0; i < nv; i++) {
+		unsigned char *d = dst + v[i].page * ps;
+		int why = jr_files_read(env->files, v[i].file, v[i].off, d, ps);
 		jr_add(&env->c[why ? why : JR_C_FILE_PAGES], 1);
 		if (why) {
-			memset(dst + p * ps, 0, ps);
+			memset(d, 0, ps);
 			jr_add(&sl->st[JR_RS_REBUILD_FAILURES], 1);
 		}
 	}
