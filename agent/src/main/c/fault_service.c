@@ -32,7 +32,8 @@
  * reader of the range would fault next (just after the previous fault, or inside the window restored
  * ahead of it) opens a window of depth chunks after it (4, doubling per sequential fault, at most
  * PF_MAX_DEPTH); the worker restores them one by one after its answer, whenever no event is waiting, so
- * the application reads chunk k while chunk k+1 is being restored. Those pages go in under the same
+ * the application reads chunk k while chunk k+1 is being restored. An idle worker is asked to help (the
+ * help eventfd, one waiter woken): both take chunks from the window's cursor under the slot lock. Those pages go in under the same
  * protocol and are MADV_FREE'd like every restored page, so a prefetched page nobody reads stays droppable.
  *
  * Timing: a fault's service time runs from the read of its event to the last ioctl of its answer (the
@@ -215,12 +216,45 @@ static void note_fault(struct jr_worker *w, uint32_t idx, struct jr_slot *sl, ui
 		if (sl->pf_next < sl->pf_end) {
 			w->pf_slot = idx;
 			w->pf_gen = sl->gen;
+			if (!sl->pf_helped && w->svc->nreaders > 1 && sl->pf_end - sl->pf_next > cb) {
+				/* An idle worker restores the window with us, chunk by chunk from the same cursor. */
+				sl->pf_helped = 1;
+				__atomic_store_n(&w->svc->help, ((uint64_t)sl->gen << 32) | idx, __ATOMIC_RELEASE);
+				uint64_t one = 1;
+				if (write(w->svc->help_efd, &one, sizeof(one)) < 0) {
+					/* only on overflow: someone is asked already */
+				}
+			}
 		}
 	} else {
 		sl->pf_depth = 0;
 		sl->pf_next = sl->pf_end = 0;
+		sl->pf_helped = 0;
 	}
 	sl->pf_expect = w0 + cb;
+}
+
+/* Whether every page of the chunk at w0 is present. */
+static int all_present(const struct jr_env *env, const struct jr_slot *sl, uint64_t w0)
+{
+	unsigned char vec[JR_MAX_CHUNK_PAGES];
+	uint64_t end = w0 + env->chunk_bytes < sl->base + sl->len ? w0 + env->chunk_bytes : sl->base + sl->len;
+	uint64_t n = (end - w0) / env->page_size;
+	if (jr_k_mincore(w0, end - w0, vec) != 0)
+		return 0;
+	for (uint64_t i = 0; i < n; i++)
+		if (!(vec[i] & 1))
+			return 0;
+	return 1;
+}
+
+/* The end of this worker's restore of a chunk: whoever waits for it goes on. */
+static void restored(struct jr_slot *sl, struct jr_worker *w)
+{
+	jr_slot_lock(sl);
+	sl->inflight[w->id] = 0;
+	jr_slot_broadcast(sl);
+	jr_slot_unlock(sl);
 }
 
 /*
@@ -235,6 +269,35 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 	struct jr_service *svc = w->svc;
 	const struct jr_env *env = &svc->env;
 	uint64_t ps = env->page_size;
+	/* Another worker restoring this chunk: wait for it rather than produce it twice; then the pages are
+	 * there and the COPY below finds them present. */
+	int waited = 0;
+	for (;;) {
+		int busy = 0;
+		for (uint32_t i = 0; i < JR_MAX_WORKERS; i++)
+			busy |= i != w->id && sl->inflight[i] == w0;
+		if (!busy)
+			break;
+		if (ops->produce_blocks)
+			leave_readers(w); /* it may be a slow file read: let another worker read events */
+		jr_slot_wait(sl);
+		waited = 1;
+	}
+	/* A fault whose chunk was restored ahead of it (its event read after the prefetch) or while it waited:
+	 * nothing to produce when every page is there already. Other faults skip this mincore. */
+	int restored_before = (waited || (page && w0 < sl->pf_next)) && all_present(env, sl, w0);
+	if (sl->state == JR_STATE_FREE || sl->state == JR_STATE_DEAD) { /* removed while we waited */
+		jr_slot_unlock(sl);
+		*wake = page != 0;
+		return 0;
+	}
+	if (restored_before) {
+		jr_slot_unlock(sl);
+		count_pages(svc, sl->source, 0, page != 0);
+		*wake = page != 0;
+		return 0;
+	}
+	sl->inflight[w->id] = w0;
 	uint64_t wend = w0 + env->chunk_bytes;
 	if (wend > sl->base + sl->len)
 		wend = sl->base + sl->len;
@@ -263,6 +326,7 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 				jr_add(&sl->st[JR_RS_PURGED_SINCE_MARK], 1);
 				poison_page(svc, page);
 			}
+			restored(sl, w);
 			*wake = 0;
 			return 0;
 		}
@@ -344,6 +408,7 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 			jr_k_writeprotect(env->uffd, a, b - a, 0);
 		}
 	}
+	restored(sl, w);
 	*wake = page && !covered;
 	return installed / ps;
 }
@@ -543,6 +608,15 @@ static void *worker_main(void *arg)
 		for (int i = 0; i < r; i++) {
 			if (ev[i].data.u32 == 1)
 				goto out; /* stop_efd: never read, so every worker sees it */
+			if (ev[i].data.u32 == 2) { /* a window to help with (note_fault) */
+				uint64_t v;
+				if (read(svc->help_efd, &v, sizeof(v)) == (ssize_t)sizeof(v) &&
+				    (v = __atomic_exchange_n(&svc->help, 0, __ATOMIC_ACQ_REL)) != 0 && w->pf_slot == JR_NO_SLOT) {
+					w->pf_slot = (uint32_t)v;
+					w->pf_gen = (uint32_t)(v >> 32);
+				}
+				continue;
+			}
 			if (ev[i].events & (EPOLLERR | EPOLLHUP)) {
 				__atomic_store_n(&svc->fatal_errno, EBADF, __ATOMIC_RELEASE);
 				goto out;
@@ -604,8 +678,10 @@ static int setup_worker(struct jr_service *svc, struct jr_worker *w, uint32_t id
 	/* EPOLLEXCLUSIVE: an event wakes one waiting worker, not all of them. */
 	struct epoll_event u = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.u32 = 0};
 	struct epoll_event s = {.events = EPOLLIN, .data.u32 = 1};
+	struct epoll_event h = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.u32 = 2};
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, svc->env.uffd, &u) != 0 ||
-	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, svc->stop_efd, &s) != 0)
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, svc->stop_efd, &s) != 0 ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, svc->help_efd, &h) != 0)
 		return -errno;
 	return 0;
 }
@@ -642,7 +718,7 @@ JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uin
 	svc->env.c = svc->c;
 	svc->env.snapshot_min_ratio_pct = JR_SNAPSHOT_MIN_RATIO_PCT;
 	svc->env.snapshot_max_bytes = UINT64_MAX;
-	svc->stop_efd = -1;
+	svc->stop_efd = svc->help_efd = -1;
 	int err = jr_table_init(&svc->table, capacity);
 	if (err)
 		goto fail;
@@ -659,6 +735,11 @@ JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uin
 	if (svc->stop_efd < 0) {
 		err = -errno;
 		goto fail;
+	}
+	svc->help_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (svc->help_efd < 0) {
+		err = -errno;
+		goto fail_efd;
 	}
 	for (uint32_t i = 0; i < svc->nworkers; i++)
 		if ((err = setup_worker(svc, &svc->workers[i], i)) != 0)
@@ -688,6 +769,8 @@ JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uin
 	return 0;
 fail_efd:
 	close(svc->stop_efd);
+	if (svc->help_efd >= 0)
+		close(svc->help_efd);
 fail:
 	free_service(svc);
 	return err;
@@ -705,6 +788,7 @@ JR_API int jr_service_stop(struct jr_service *svc)
 	__atomic_store_n(&svc->running, 0, __ATOMIC_RELEASE);
 	sem_destroy(&svc->readers);
 	close(svc->stop_efd);
+	close(svc->help_efd);
 	for (uint32_t i = 0; i < jr_table_used(&svc->table); i++) {
 		struct jr_slot *sl = &svc->table.slots[i];
 		if (sl->state != JR_STATE_FREE)

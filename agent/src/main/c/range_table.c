@@ -27,7 +27,9 @@
  *    different chunks of one range run in parallel. Whatever else changes write-protection on the
  *    range (a marker's hold window begins or ends, a WP fault is answered) takes the window lock
  *    exclusive, so none can happen between a restore's COPY and its WP clear (the write-protect
- *    protocol, fault_service.c). Two restores of the same page are sorted out by the kernel (EEXIST).
+ *    protocol, fault_service.c). A restore of a chunk another worker is restoring waits for it (the
+ *    slot's inflight chunks and its `restored` condition, under the slot lock) and then only wakes;
+ *    pages installed meanwhile by someone else are sorted out by the kernel (EEXIST).
  *    A marker frees a snapshot chunk it swapped out only after jr_window_quiesce: a restorer may be
  *    decoding it. Lock order: window, then slot lock.
  *  - Handles are (generation << 32 | slot): a stale handle (double free, use after free) is
@@ -87,6 +89,24 @@ void jr_slot_unlock(struct jr_slot *sl)
 	pthread_mutex_unlock(&sl->lock);
 }
 
+void jr_slot_wait(struct jr_slot *sl)
+{
+	jr_slot_assert_locked(sl);
+	if (JR_CHECKS_ON)
+		sl->owned = 0;
+	pthread_cond_wait(&sl->restored, &sl->lock);
+	if (JR_CHECKS_ON) {
+		sl->owner = pthread_self();
+		sl->owned = 1;
+	}
+}
+
+void jr_slot_broadcast(struct jr_slot *sl)
+{
+	jr_slot_assert_locked(sl);
+	pthread_cond_broadcast(&sl->restored);
+}
+
 void jr_slot_assert_locked(const struct jr_slot *sl)
 {
 	JR_CHECK(sl->owned && pthread_equal(sl->owner, pthread_self()), "slot lock not held by this thread");
@@ -135,6 +155,7 @@ uint32_t jr_table_claim(struct jr_table *t)
 		idx = t->used;
 		struct jr_slot *sl = &t->slots[idx];
 		pthread_mutex_init(&sl->lock, NULL);
+		pthread_cond_init(&sl->restored, NULL);
 		pthread_rwlockattr_t ra;
 		pthread_rwlockattr_init(&ra);
 		/* A marker's hold must not wait behind a stream of restores. */

@@ -38,6 +38,11 @@ struct jr_slot {
 	 * next chunk to restore ahead of it and the end of that window, and how many chunks ahead. */
 	uint64_t pf_expect, pf_next, pf_end;
 	uint32_t pf_depth;
+	int pf_helped; /* a helper was asked for this window */
+	/* The chunk each service worker is restoring (its start), or 0, under lock: a second restore of that
+	 * chunk waits on `restored` (jr_slot_wait) instead of producing it again. */
+	uint64_t inflight[JR_MAX_WORKERS];
+	pthread_cond_t restored;
 };
 
 struct jr_table {
@@ -60,6 +65,9 @@ void jr_table_destroy(struct jr_table *t);
 
 void jr_slot_lock(struct jr_slot *sl);
 void jr_slot_unlock(struct jr_slot *sl);
+/* With the slot lock held: waits for a jr_slot_broadcast (the lock is released meanwhile). */
+void jr_slot_wait(struct jr_slot *sl);
+void jr_slot_broadcast(struct jr_slot *sl);
 /* Check builds: aborts unless this thread holds sl->lock. */
 void jr_slot_assert_locked(const struct jr_slot *sl);
 

@@ -29,6 +29,8 @@ struct jr_service {
 	sem_t readers;             /* their places: a worker blocked in a file read gives its place up */
 	int prefetch;              /* sequential prefetch on (not JR_SVC_NO_PREFETCH) */
 	int stop_efd;
+	int help_efd;    /* an eventfd: a prefetch window waits for a helper (fault_service.c) */
+	uint64_t help;   /* atomic: that window's slot generation << 32 | slot, or 0 */
 	int running;     /* atomic: the workers are in their loop */
 	int stopping;    /* atomic, enum jr_stopping */
 	int fatal_errno; /* atomic: why the loop ended if it ended on its own */
