@@ -32,9 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK_PAGES 16
 
 static uint64_t ps, len, chunk;
+static uint32_t chunk_pages = 16; /* the agent's default (jreclaim.snapshot.chunk 64 KiB) */
 static int rounds = 5;
 
 static uint64_t now_ns(void)
@@ -136,6 +136,16 @@ static uint64_t counter(struct jr_service *svc, int c)
 	return v[c];
 }
 
+static uint64_t prefetched(struct jr_service *svc)
+{
+#ifdef JR_SVC_NO_PREFETCH
+	return counter(svc, JR_C_PREFETCHED_PAGES);
+#else
+	(void)svc;
+	return 0; /* a library before prefetch (RESTORE_SRC) */
+#endif
+}
+
 /* Marks and purges the range; returns the pages still resident (should be 0). */
 static uint64_t mark_purge(struct jr_service *svc, int64_t h, const unsigned char *p, int mark)
 {
@@ -150,6 +160,7 @@ static uint64_t mark_purge(struct jr_service *svc, int64_t h, const unsigned cha
 struct result {
 	double seq_gbps, seq_sum_gbps;
 	uint64_t p50_ns, p99_ns, faults, svc_p50_ns, svc_p99_ns;
+	uint64_t seq_faults, seq_prefetched; /* over the sequential passes */
 	uint64_t left;
 };
 
@@ -178,7 +189,7 @@ static void run_source(int source, uint32_t flags, const unsigned char *content,
 		exit(2);
 	}
 	struct jr_service *svc;
-	if (jr_service_start(uffd, flags, 16, CHUNK_PAGES, &svc) != 0) {
+	if (jr_service_start(uffd, flags, 16, chunk_pages, &svc) != 0) {
 		fprintf(stderr, "jr_service_start failed\n");
 		exit(2);
 	}
@@ -203,12 +214,16 @@ static void run_source(int source, uint32_t flags, const unsigned char *content,
 	uint64_t hist0[JR_HIST_BUCKETS], hist1[JR_HIST_BUCKETS], histd[JR_HIST_BUCKETS];
 	res->left = 0;
 	res->faults = 0;
+	res->seq_faults = res->seq_prefetched = 0;
 	for (int r = 0; r < rounds; r++) {
 		res->left += mark_purge(svc, h, p, r == 0);
+		uint64_t sf0 = counter(svc, JR_C_EVENTS), sp0 = prefetched(svc);
 		uint64_t t0 = now_ns(), acc = 0;
 		for (uint64_t off = 0; off < len; off += ps)
 			acc += *(volatile uint64_t *)(p + off);
 		uint64_t t1 = now_ns();
+		res->seq_faults += counter(svc, JR_C_EVENTS) - sf0;
+		res->seq_prefetched += prefetched(svc) - sp0;
 		sink += acc;
 		seq[r] = gbps(len, t1 - t0);
 		if (memcmp(p, content, len) != 0) {
@@ -361,7 +376,6 @@ static void load(char *out, size_t n)
 int main(int argc, char **argv)
 {
 	ps = (uint64_t)sysconf(_SC_PAGESIZE);
-	chunk = ps * CHUNK_PAGES;
 	len = (argc > 1 ? strtoull(argv[1], NULL, 0) : 256) << 20;
 	rounds = argc > 2 ? atoi(argv[2]) : 5;
 	if (rounds < 1 || rounds > 16)
@@ -369,6 +383,9 @@ int main(int argc, char **argv)
 	uint32_t flags = JR_SVC_WP;
 	if (argc > 3) /* extra service flags (jreclaim.h JR_SVC_*), to compare configurations */
 		flags |= (uint32_t)strtoul(argv[3], NULL, 0);
+	if (argc > 4) /* pages per chunk (the unit a fault restores and LZ4 compresses) */
+		chunk_pages = (uint32_t)strtoul(argv[4], NULL, 0);
+	chunk = ps * chunk_pages;
 	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	if (!jr_lz4_load()) {
 		fprintf(stderr, "no LZ4\n");
@@ -418,8 +435,14 @@ int main(int argc, char **argv)
 	printf("pread-page-cache-GBps: %.2f\n", pr);
 	printf("memcpy-GBps: %.2f\n", mc);
 	printf("first-touch-GBps: %.2f\n", ft);
+	double seq_chunks = (double)(len / chunk * (uint64_t)rounds), seq_pages = (double)(len / ps * (uint64_t)rounds);
+	printf("sequential-faults-per-chunk: snapshot %.2f, file %.2f; pages prefetched: snapshot %.0f%%, file %.0f%%\n",
+	       (double)snap.seq_faults / seq_chunks, (double)fil.seq_faults / seq_chunks,
+	       100.0 * (double)snap.seq_prefetched / seq_pages, 100.0 * (double)fil.seq_prefetched / seq_pages);
 	printf("random-faults-per-chunk: %.2f\n", (double)(snap.faults) / (double)(len / chunk * (uint64_t)rounds));
 	printf("pages-left-after-purge: %llu\n", (unsigned long long)(snap.left + fil.left));
+	printf("config: service flags 0x%x, %u pages per chunk, %llu MiB, %d rounds\n", flags, chunk_pages,
+	       (unsigned long long)(len >> 20), rounds);
 	printf("load-average: %s at start, %s at end (2 CPUs)\n", l0, l1);
 	free(content);
 	return 0;
