@@ -489,6 +489,8 @@ static void prefetch_next(struct jr_worker *w)
 	uint64_t c = sl->pf_next;
 	if (sl->gen != w->pf_gen || (state != JR_STATE_VOLATILE && state != JR_STATE_LOCKED) || c >= sl->pf_end ||
 	    c < sl->base || c >= sl->base + sl->len) {
+		if (sl->gen == w->pf_gen)
+			sl->pf_helped = 0; /* we leave the window: its next extension asks for a helper again */
 		jr_slot_unlock(sl);
 	} else {
 		sl->pf_next = c + svc->env.chunk_bytes;
