@@ -10,6 +10,7 @@
 
 void jr_hold_begin(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t wlen)
 {
+	jr_window_exclusive_begin(sl); /* no restore is between its COPY and its WP clear (range_table.c) */
 	jr_slot_lock(sl);
 	JR_CHECK(sl->state == JR_STATE_MARKING, "hold window outside MARKING");
 	JR_CHECK(sl->hold_start == sl->hold_end, "hold window begun inside another");
@@ -19,10 +20,12 @@ void jr_hold_begin(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, ui
 		jr_k_writeprotect(env->uffd, w0, wlen, 1);
 	jr_written_clear(env, sl, w0, wlen); /* this mark captures every write made so far */
 	jr_slot_unlock(sl);
+	jr_window_exclusive_end(sl);
 }
 
 void jr_hold_end(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t wlen, int freed)
 {
+	jr_window_exclusive_begin(sl);
 	jr_slot_lock(sl);
 	JR_CHECK(sl->hold_start == w0 && sl->hold_end == w0 + wlen, "hold window ended that was not begun");
 	/* A freed window keeps its WP when writes are tracked (written.h): the writers woken here fault again,
@@ -34,6 +37,7 @@ void jr_hold_end(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint
 		jr_k_wake(env->uffd, w0, wlen);
 	sl->hold_start = sl->hold_end = 0;
 	jr_slot_unlock(sl);
+	jr_window_exclusive_end(sl);
 }
 
 int jr_hold_covers(const struct jr_slot *sl, uint64_t page)

@@ -9,7 +9,8 @@
 #include "env.h"
 #include "range_table.h"
 
-/* Records [w0, w0+wlen) as the hold window and write-protects it (with WP), under the slot lock. */
+/* Records [w0, w0+wlen) as the hold window and write-protects it (with WP), under the slot lock and the
+ * window lock held exclusive (so between no restore's COPY and WP clear), as jr_hold_end. */
 void jr_hold_begin(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t wlen);
 /* Ends the hold and wakes every writer that waited. freed: the window was MADV_FREE'd, and with write
  * tracking (written.h) it stays write-protected, so the first write to each chunk after the mark is seen;

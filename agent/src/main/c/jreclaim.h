@@ -22,7 +22,7 @@
 #define JR_API __attribute__((visibility("default")))
 
 /* Bumped whenever a function, an enum value or a struct here changes meaning. */
-#define JR_VERSION 3
+#define JR_VERSION 4
 
 /* Rebuild sources: what the service installs when a purged page of a range is touched. */
 enum jr_source {
@@ -80,13 +80,17 @@ enum jr_counter {
 	JR_C_FILES_TRACKED,         /* files some page's provenance names now */
 	JR_C_FILE_HASH_MISMATCH,    /* of JR_C_FILE_STALE: same identity, but the bytes read differ from the page's hash at mark */
 	JR_C_FILE_FELL_TO_SNAPSHOT, /* pages whose file failed (stale, missing, I/O error) rebuilt from their snapshot instead */
+	JR_C_PREFETCHED_PAGES,      /* of the pages restored (JR_C_SRC_PAGES), those restored ahead of a sequential reader, before any fault on them */
 	JR_C_COUNT
 };
 #define JR_C_SRC_FAULTS(s) (JR_C_SRC_BASE + 4 * (s) + 0)
 #define JR_C_SRC_PAGES(s) (JR_C_SRC_BASE + 4 * (s) + 1)
 #define JR_C_SRC_BYTES(s) (JR_C_SRC_BASE + 4 * (s) + 2)
 #define JR_C_SRC_NS(s) (JR_C_SRC_BASE + 4 * (s) + 3)
-#define JR_HIST_BUCKETS 40 /* bucket i counts events that took [2^i, 2^(i+1)) ns */
+/* The fault-service time histogram (jr_service_histogram): bucket i counts the MISSING events whose
+ * service took [2^i, 2^(i+1)) ns, timed from the read of the event to the wake of the faulting thread
+ * (the last ioctl of the answer); bucket 0 also counts 0 ns, the last one everything from 2^39 ns. */
+#define JR_HIST_BUCKETS 40
 
 /* Per-range figures, read with jr_range_stats(). */
 enum jr_range_stat {
@@ -109,6 +113,13 @@ enum jr_range_stat {
 
 /* Service flags. */
 #define JR_SVC_WP 1u /* the range registrations use UFFDIO_REGISTER_MODE_WP */
+#define JR_SVC_NO_PREFETCH 2u /* no sequential prefetch: a fault restores its own chunk only */
+/* Bits 8-15 of the flags: how many workers read the userfaultfd at once (0: one per CPU, at least 2;
+ * at most JR_MAX_WORKERS). The service also keeps JR_BLOCKED_WORKERS spare workers for the ones blocked in
+ * a file read, so slow reads do not hold up faults on other ranges (fault_service.c). */
+#define JR_SVC_WORKERS_SHIFT 8
+#define JR_MAX_WORKERS 8u
+#define JR_BLOCKED_WORKERS 2u
 
 /* Limits, each defined here only. */
 #define JR_MAX_CHUNK_PAGES 4096u /* pages per chunk, which is also the most one fault restores */

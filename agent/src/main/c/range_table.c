@@ -17,19 +17,31 @@
  *    Readers bound slot numbers by the mark (release store after the slot is initialised).
  *  - A slot's contents (source state, hold window, registration) are guarded by slot->lock,
  *    which is held only around work that cannot fault on a registered range (range_state.c).
- *  - Removal must not unmap, reuse or free a snapshot the service is using. The service publishes
- *    the slot it works on in the hazard (seq_cst) before taking the slot lock and checks the
- *    state after; the remover sets DEAD under the lock, then waits while the hazard names the
- *    slot. Either the service sees DEAD, or the remover sees the hazard.
+ *  - Removal must not unmap, reuse or free a snapshot the service is using. Each service worker
+ *    publishes the slot it works on in its own hazard (seq_cst) before taking the slot lock and
+ *    checks the state after; the remover sets DEAD under the lock, then waits while any worker's
+ *    hazard names the slot. Either the worker sees DEAD, or the remover sees its hazard.
+ *  - Several workers restore at once, on different ranges and on the same one. A restore holds the
+ *    slot lock only to read the slot (state, hold window, the source's pointers) and holds the slot's
+ *    window lock shared from producing the chunk to clearing its write-protection, so restores of
+ *    different chunks of one range run in parallel. Whatever else changes write-protection on the
+ *    range (a marker's hold window begins or ends, a WP fault is answered) takes the window lock
+ *    exclusive, so none can happen between a restore's COPY and its WP clear (the write-protect
+ *    protocol, fault_service.c). A restore of a chunk another worker is restoring waits for it (the
+ *    slot's inflight chunks and its `restored` condition, under the slot lock) and then only wakes;
+ *    pages installed meanwhile by someone else are sorted out by the kernel (EEXIST).
+ *    A marker frees a snapshot chunk it swapped out only after jr_window_quiesce: a restorer may be
+ *    decoding it. Lock order: window, then slot lock.
  *  - Handles are (generation << 32 | slot): a stale handle (double free, use after free) is
  *    refused with -EBADF instead of touching whoever reuses the slot.
  *
  * Check builds (check.h) verify each rule: writers held for every free-list edit and the memory's
  * lock for every index edit, the sequence even when a writer begins and when a lookup is accepted,
- * an index entry only for a slot of the memory that no other range holds, the hazard set only by
- * one worker at a time and waited for only on a DEAD slot out of the index, and the slot lock held
+ * an index entry only for a slot of the memory that no other range holds, each worker's hazard set
+ * once at a time and waited for only on a DEAD slot out of the index, and the slot lock held
  * wherever its fields change.
  */
+#define _GNU_SOURCE
 #include "range_table.h"
 
 #include "check.h"
@@ -77,6 +89,24 @@ void jr_slot_unlock(struct jr_slot *sl)
 	pthread_mutex_unlock(&sl->lock);
 }
 
+void jr_slot_wait(struct jr_slot *sl)
+{
+	jr_slot_assert_locked(sl);
+	if (JR_CHECKS_ON)
+		sl->owned = 0;
+	pthread_cond_wait(&sl->restored, &sl->lock);
+	if (JR_CHECKS_ON) {
+		sl->owner = pthread_self();
+		sl->owned = 1;
+	}
+}
+
+void jr_slot_broadcast(struct jr_slot *sl)
+{
+	jr_slot_assert_locked(sl);
+	pthread_cond_broadcast(&sl->restored);
+}
+
 void jr_slot_assert_locked(const struct jr_slot *sl)
 {
 	JR_CHECK(sl->owned && pthread_equal(sl->owner, pthread_self()), "slot lock not held by this thread");
@@ -97,7 +127,8 @@ int jr_table_init(struct jr_table *t, uint32_t capacity)
 	}
 	t->free_head = JR_NO_SLOT;
 	pthread_mutex_init(&t->writers, NULL);
-	t->hazard = JR_NO_SLOT;
+	for (uint32_t w = 0; w < JR_MAX_WORKERS; w++)
+		t->hazard[w] = JR_NO_SLOT;
 	return 0;
 }
 
@@ -124,6 +155,13 @@ uint32_t jr_table_claim(struct jr_table *t)
 		idx = t->used;
 		struct jr_slot *sl = &t->slots[idx];
 		pthread_mutex_init(&sl->lock, NULL);
+		pthread_cond_init(&sl->restored, NULL);
+		pthread_rwlockattr_t ra;
+		pthread_rwlockattr_init(&ra);
+		/* A marker's hold must not wait behind a stream of restores. */
+		pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&sl->window, &ra);
+		pthread_rwlockattr_destroy(&ra);
 		sl->state = JR_STATE_FREE;
 		sl->next_free = JR_NO_SLOT;
 		__atomic_store_n(&t->used, idx + 1, __ATOMIC_RELEASE);
@@ -215,17 +253,19 @@ uint32_t jr_table_lookup(struct jr_table *t, uint64_t addr)
 	return found < jr_table_used(t) ? found : JR_NO_SLOT;
 }
 
-void jr_table_hazard_set(struct jr_table *t, uint32_t idx)
+void jr_table_hazard_set(struct jr_table *t, uint32_t worker, uint32_t idx)
 {
+	JR_CHECK(worker < JR_MAX_WORKERS, "hazard of worker %u out of range", worker);
 	JR_CHECK(idx < jr_table_used(t), "hazard on slot %u out of range", idx);
-	JR_CHECK(__atomic_load_n(&t->hazard, __ATOMIC_RELAXED) == JR_NO_SLOT, "hazard set while already set");
-	__atomic_store_n(&t->hazard, idx, __ATOMIC_SEQ_CST);
+	JR_CHECK(__atomic_load_n(&t->hazard[worker], __ATOMIC_RELAXED) == JR_NO_SLOT, "hazard set while already set");
+	__atomic_store_n(&t->hazard[worker], idx, __ATOMIC_SEQ_CST);
 }
 
-void jr_table_hazard_clear(struct jr_table *t)
+void jr_table_hazard_clear(struct jr_table *t, uint32_t worker)
 {
-	JR_CHECK(__atomic_load_n(&t->hazard, __ATOMIC_RELAXED) != JR_NO_SLOT, "hazard cleared while not set");
-	__atomic_store_n(&t->hazard, JR_NO_SLOT, __ATOMIC_SEQ_CST);
+	JR_CHECK(worker < JR_MAX_WORKERS, "hazard of worker %u out of range", worker);
+	JR_CHECK(__atomic_load_n(&t->hazard[worker], __ATOMIC_RELAXED) != JR_NO_SLOT, "hazard cleared while not set");
+	__atomic_store_n(&t->hazard[worker], JR_NO_SLOT, __ATOMIC_SEQ_CST);
 }
 
 void jr_table_hazard_wait(struct jr_table *t, uint32_t idx)
@@ -234,6 +274,29 @@ void jr_table_hazard_wait(struct jr_table *t, uint32_t idx)
 		 "hazard wait on slot %u that is not DEAD", idx);
 	JR_CHECK(!JR_CHECKS_ON || !in_index(t, idx), "hazard wait on slot %u still in the index", idx);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&t->hazard, __ATOMIC_SEQ_CST) == idx)
-		sched_yield();
+	for (uint32_t w = 0; w < JR_MAX_WORKERS; w++)
+		while (__atomic_load_n(&t->hazard[w], __ATOMIC_SEQ_CST) == idx)
+			sched_yield();
+}
+
+void jr_window_restore_begin(struct jr_slot *sl)
+{
+	JR_CHECK(!sl->owned || !pthread_equal(sl->owner, pthread_self()), "window lock taken under the slot lock");
+	pthread_rwlock_rdlock(&sl->window);
+}
+
+void jr_window_restore_end(struct jr_slot *sl) { pthread_rwlock_unlock(&sl->window); }
+
+void jr_window_exclusive_begin(struct jr_slot *sl)
+{
+	JR_CHECK(!sl->owned || !pthread_equal(sl->owner, pthread_self()), "window lock taken under the slot lock");
+	pthread_rwlock_wrlock(&sl->window);
+}
+
+void jr_window_exclusive_end(struct jr_slot *sl) { pthread_rwlock_unlock(&sl->window); }
+
+void jr_window_quiesce(struct jr_slot *sl)
+{
+	jr_window_exclusive_begin(sl);
+	jr_window_exclusive_end(sl);
 }

@@ -32,6 +32,19 @@ struct jr_slot {
 	uint32_t pins;         /* jr_range_pin calls not yet unpinned (range_protocol.c); under lock */
 	uint64_t *written;     /* chunks written since their mark, a bit each (written.c), from the first mark with WP; under lock */
 	uint64_t written_inline; /* the bits of a range of at most 64 chunks */
+	/* Restorers (fault service workers) hold it shared from producing a chunk to clearing its WP;
+	 * whoever changes write-protection otherwise (a marker's hold window, a WP fault's answer) holds
+	 * it exclusive: use jr_window_*. Taken before the slot lock, never while holding it. */
+	pthread_rwlock_t window;
+	/* Sequential prefetch (fault_service.c), under lock: where a sequential reader faults next, the
+	 * next chunk to restore ahead of it and the end of that window, and how many chunks ahead. */
+	uint64_t pf_expect, pf_next, pf_end;
+	uint32_t pf_depth;
+	int pf_helped; /* a helper was asked for this window */
+	/* The chunk each service worker is restoring (its start), or 0, under lock: a second restore of that
+	 * chunk waits on `restored` (jr_slot_wait) instead of producing it again. */
+	uint64_t inflight[JR_MAX_WORKERS];
+	pthread_cond_t restored;
 };
 
 struct jr_table {
@@ -43,7 +56,7 @@ struct jr_table {
 	uint32_t used;           /* high-water mark: slots ever claimed (atomic for readers) */
 	uint32_t live;           /* claimed slots */
 	struct jr_memory mem;    /* the ranges' bytes and the index (range_memory.c) */
-	uint32_t hazard;         /* the slot the service is working on, or JR_NO_SLOT */
+	uint32_t hazard[JR_MAX_WORKERS]; /* the slot each service worker is working on, or JR_NO_SLOT */
 };
 
 static inline uint64_t jr_load(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
@@ -54,6 +67,9 @@ void jr_table_destroy(struct jr_table *t);
 
 void jr_slot_lock(struct jr_slot *sl);
 void jr_slot_unlock(struct jr_slot *sl);
+/* With the slot lock held: waits for a jr_slot_broadcast (the lock is released meanwhile). */
+void jr_slot_wait(struct jr_slot *sl);
+void jr_slot_broadcast(struct jr_slot *sl);
 /* Check builds: aborts unless this thread holds sl->lock. */
 void jr_slot_assert_locked(const struct jr_slot *sl);
 
@@ -80,10 +96,21 @@ void jr_table_index_remove(struct jr_table *t, uint32_t idx);
 uint32_t jr_table_lookup(struct jr_table *t, uint64_t addr);
 int jr_table_live(struct jr_table *t);
 
-/* The service publishes the slot it works on before taking its lock, and clears it after. */
-void jr_table_hazard_set(struct jr_table *t, uint32_t idx);
-void jr_table_hazard_clear(struct jr_table *t);
-/* Waits until the service no longer works on idx, which must be DEAD and out of the index. */
+/* A service worker (0 <= worker < JR_MAX_WORKERS) publishes the slot it works on before taking its lock,
+ * and clears it after. */
+void jr_table_hazard_set(struct jr_table *t, uint32_t worker, uint32_t idx);
+void jr_table_hazard_clear(struct jr_table *t, uint32_t worker);
+/* Waits until no worker works on idx, which must be DEAD and out of the index. */
 void jr_table_hazard_wait(struct jr_table *t, uint32_t idx);
+
+/* The slot's restore window lock (struct jr_slot.window): shared for restorers, exclusive for whoever
+ * changes write-protection on the range's pages outside a restore. */
+void jr_window_restore_begin(struct jr_slot *sl);
+void jr_window_restore_end(struct jr_slot *sl);
+void jr_window_exclusive_begin(struct jr_slot *sl);
+void jr_window_exclusive_end(struct jr_slot *sl);
+/* Waits until every restore that began before this call has ended (a marker, before it frees a
+ * snapshot chunk it swapped out: a restorer may be decoding it). Caller holds no slot lock. */
+void jr_window_quiesce(struct jr_slot *sl);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * The service object that jreclaim.h hands out as struct jr_service: the environment, the range
- * table, the fault thread (fault_service.c) and the counters. range_protocol.c reads it but calls
+ * table, the fault service's workers (fault_service.c) and the counters. range_protocol.c reads it but calls
  * nothing of fault_service.c.
  */
 #ifndef JR_SERVICE_H
@@ -11,23 +11,29 @@
 #include "range_table.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 
 /* svc->stopping */
 enum jr_stopping { JR_RUN = 0, JR_STOP_REQUESTED = 1 };
+
+struct jr_worker; /* fault_service.c */
 
 struct jr_service {
 	struct jr_env env;
 	uint32_t flags;
 	struct jr_table table;
 
-	pthread_t thread;
+	struct jr_worker *workers; /* nworkers, each a pthread (fault_service.c) */
+	uint32_t nworkers;         /* readers + JR_BLOCKED_WORKERS, at most JR_MAX_WORKERS */
+	uint32_t nreaders;         /* workers that read the userfaultfd at once */
+	sem_t readers;             /* their places: a worker blocked in a file read gives its place up */
+	int prefetch;              /* sequential prefetch on (not JR_SVC_NO_PREFETCH) */
 	int stop_efd;
-	int running;     /* atomic: the thread is in its loop */
+	int help_efd;    /* an eventfd: a prefetch window waits for a helper (fault_service.c) */
+	uint64_t help;   /* atomic: that window's slot generation << 32 | slot, or 0 */
+	int running;     /* atomic: the workers are in their loop */
 	int stopping;    /* atomic, enum jr_stopping */
 	int fatal_errno; /* atomic: why the loop ended if it ended on its own */
-
-	unsigned char *scratch; /* the service's own buffer, never registered */
-	int need_flush;         /* the service freed pages since it last flushed the lazyfree batch */
 
 	uint64_t test_delay_ns;
 	uint64_t c[JR_C_COUNT];

@@ -9,6 +9,8 @@
 #include "env.h"
 #include "range_table.h"
 
+#define JR_WORK_PAGE_BYTES 65536u /* room for one page of any size this platform has, after the 16-byte entries */
+
 struct jr_source_ops {
 	const char *name;
 	/* 1: a purged page comes back from the source; 0 (POISON): it is lost, the toucher gets
@@ -17,8 +19,8 @@ struct jr_source_ops {
 	/* 1: the source is captured under write-protect, so without JR_SVC_WP it cannot be marked
 	 * (-EOPNOTSUPP) and its pages are answered with zeros (SNAPSHOT). */
 	int needs_wp;
-	/* 1: produce may block (pread) and runs without the slot lock; the hazard keeps the source's
-	 * state alive meanwhile. 0: it runs under the slot lock, which the marker swaps state under. */
+	/* 1: produce may block (a file read): the service gives up its reader's place meanwhile, so other
+	 * workers go on serving faults (fault_service.c). */
 	int produce_blocks;
 	/* At add, before the range is visible: sets up sl->src. Takes ownership of file_fd only on
 	 * success. -errno on failure, with nothing left to release. */
@@ -27,8 +29,12 @@ struct jr_source_ops {
 	void (*release)(struct jr_slot *sl, int keep_fd);
 	/* The marking pass over the whole range, in MARKING (hold.h). */
 	int (*mark)(const struct jr_env *env, struct jr_slot *sl);
-	/* Fills dst with the bytes of [w0, w0+wlen) (one chunk); NULL: zeros by UFFDIO_ZEROPAGE. */
-	int (*produce)(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t wlen, unsigned char *dst);
+	/* Fills dst with the bytes of [w0, w0+wlen) (one chunk); NULL: zeros by UFFDIO_ZEROPAGE. Called by a
+	 * service worker without the slot lock, holding the window lock shared (jr_window_restore_begin) and
+	 * the hazard on the slot: the source takes the slot lock itself for what the marker changes under it.
+	 * work is the worker's own memory of JR_MAX_CHUNK_PAGES * 16 bytes, then JR_WORK_PAGE_BYTES (a page). */
+	int (*produce)(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t wlen, unsigned char *dst,
+		       void *work);
 	/* Under the slot lock: what a chunk no capture pays for becomes (JR_FALLBACK_*); NULL: the
 	 * source has no fallback (-EINVAL). */
 	int (*set_fallback)(struct jr_slot *sl, int fallback);

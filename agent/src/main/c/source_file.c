@@ -38,9 +38,10 @@ static void file_release(struct jr_slot *sl, int keep_fd)
 }
 
 /* Bytes past the end of the file read as zero, as in a private file mapping. */
-static int file_produce(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t wlen, unsigned char *dst)
+static int file_produce(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t wlen, unsigned char *dst,
+			void *work)
 {
-	(void)env;
+	(void)env, (void)work; /* the descriptor and offset are immutable while the range lives */
 	const struct file_src *f = sl->src;
 	uint64_t got = 0;
 	while (got < wlen) {

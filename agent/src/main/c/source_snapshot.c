@@ -50,7 +50,6 @@ struct snapshot {
 	uint32_t file_policy; /* JR_FILE_* (jr_range_set_file_policy); under the slot lock */
 	uint64_t *hash;    /* JR_FILE_HASH: XXH64 of each verified page at its mark (npages), else NULL */
 	uint8_t *vsnap;    /* JR_FILE_SNAPSHOT: 1 where a verified page's bytes are in the snapshot too (npages) */
-	unsigned char *page_tmp; /* JR_FILE_SNAPSHOT: one page the file is read into first; under the slot lock */
 	uint8_t *lost;     /* JR_FILE_THROW, per page under the slot lock: LOST_PENDING (produce could not rebuild it),
 			    * LOST (poisoned: never installed, copied or touched from C again until lock/detach) */
 	struct chunk *chunks[];
@@ -118,13 +117,12 @@ static void snapshot_release(struct jr_slot *sl, int keep_fd)
 			recs += s->npages * sizeof(s->prov[0]);
 			unref_all(s);
 		}
-		recs += (s->hash ? s->npages * sizeof(s->hash[0]) : 0) + (s->vsnap ? s->npages + env->page_size : 0) +
+		recs += (s->hash ? s->npages * sizeof(s->hash[0]) : 0) + (s->vsnap ? s->npages : 0) +
 			(s->lost ? s->npages : 0);
 		free(s->lost);
 		free(s->prov);
 		free(s->hash);
 		free(s->vsnap);
-		free(s->page_tmp);
 		free(s);
 		__atomic_sub_fetch(held(env), freed, __ATOMIC_RELAXED);
 		__atomic_sub_fetch(records(env), recs, __ATOMIC_RELAXED);
@@ -266,16 +264,10 @@ static int ensure_policy_arrays(struct jr_slot *sl, struct snapshot *s, uint32_t
 			err = -ENOMEM;
 	}
 	if ((policy & JR_FILE_SNAPSHOT) && !s->vsnap) {
-		s->vsnap = calloc(s->npages, 1);
-		s->page_tmp = malloc(s->env->page_size);
-		if (s->vsnap && s->page_tmp) {
-			jr_add(records(s->env), s->npages + s->env->page_size);
-		} else {
-			free(s->vsnap);
-			free(s->page_tmp);
-			s->vsnap = s->page_tmp = NULL;
+		if ((s->vsnap = calloc(s->npages, 1)))
+			jr_add(records(s->env), s->npages);
+		else
 			err = -ENOMEM;
-		}
 	}
 	jr_slot_unlock(sl);
 	return err;
@@ -493,6 +485,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			if (keep_both)
 				memset(s->vsnap + page0, 0, np);
 			jr_slot_unlock(sl);
+			jr_window_quiesce(sl); /* a restore that took prev before the swap may still decode it */
 			__atomic_sub_fetch(held(env), chunk_cost(prev), __ATOMIC_RELAXED);
 			free(prev);
 			jr_add(&env->c[JR_C_CHUNKS_KEPT], 1);
@@ -513,6 +506,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 		jr_slot_unlock(sl);
 		jr_k_madvise(w0, wlen, MADV_FREE);
 		jr_hold_end(env, sl, w0, wlen, 1);
+		jr_window_quiesce(sl); /* a restore that took the replaced chunk before the swap may still decode it */
 		__atomic_sub_fetch(held(env), chunk_cost(replaced), __ATOMIC_RELAXED);
 		free(replaced);
 	}
@@ -528,25 +522,34 @@ out:
 	return err;
 }
 
-/* Under the slot lock (the marker swaps chunks under it). */
+/* A page of the chunk to read from its file, as the last mark verified it. */
+struct verified {
+	uint64_t off;
+	uint32_t page;  /* in the chunk, | V_IN_SNAPSHOT when the snapshot holds its bytes too (vsnap), | V_LOST */
+	int32_t file;   /* with a reference of the worker's own; -1 for a lost page */
+};
+#define V_IN_SNAPSHOT (1u << 31)
+#define V_LOST (1u << 30)
+#define V_PAGE (V_LOST - 1)
+_Static_assert(sizeof(struct verified) == 16, "a worker's work area holds JR_MAX_CHUNK_PAGES of them (source.h)");
+
+/* Without the slot lock, holding the window lock shared (source.h): what the marker changes (the chunk's
+ * block, the verdicts, vsnap, the hashes, lost pages) is read under the slot lock, the decoding and the file
+ * reads are done outside it, so restores of different chunks of the range run in parallel. The block stays
+ * valid meanwhile (the marker frees a block it swapped out only after jr_window_quiesce), each verified page's
+ * file by the reference taken here, and the hashes and vsnap because only a mark (window lock exclusive)
+ * writes them. work: the verified pages (16 bytes each), then one page to read a file into (source.h). */
 static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64_t w0, uint64_t wlen,
-			    unsigned char *dst)
+			    unsigned char *dst, void *work)
 {
-	jr_slot_assert_locked(sl);
 	struct snapshot *s = sl->src;
-	uint32_t ci = (uint32_t)((w0 - sl->base) / env->chunk_bytes);
-	const struct chunk *c = ci < s->nchunks ? s->chunks[ci] : NULL;
-	if (!c)
-		memset(dst, 0, wlen);
-	else if (decode(c, dst, wlen) != 0)
-		return -EIO;
-	if (!s->prov)
-		return 0;
-	/* Verified pages from their file, after the identity check (and, with JR_FILE_HASH, the hash of the
-	 * bytes read against the page's at mark). A page whose file failed falls to the next entry of its
-	 * rule's on-purge, page by page: its snapshot bytes where rebuild:snapshot follows and the mark kept
-	 * them (vsnap), else zeros (the fallback rebuild:file requires). Counted by reason: never stale bytes. */
 	uint64_t ps = env->page_size, page0 = (w0 - sl->base) / ps;
+	uint32_t ci = (uint32_t)((w0 - sl->base) / env->chunk_bytes);
+	struct verified *v = work;
+	unsigned char *tmp = (unsigned char *)work + (uint64_t)JR_MAX_CHUNK_PAGES * sizeof(struct verified);
+	uint64_t nv = 0;
+	jr_slot_lock(sl);
+	const struct chunk *c = ci < s->nchunks ? s->chunks[ci] : NULL;
 	int check_hash = s->hash && (s->file_policy & JR_FILE_HASH);
 	/* throw: lost while volatile or being locked (lock and detach populate through the kernel, which a lost page
 	 * fails without a signal), but not inside a marker's hold window, where the marker may copy the page from C (a
@@ -554,33 +557,63 @@ static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64
 	int may_lose = s->lost && (s->file_policy & JR_FILE_THROW) &&
 		       (sl->state == JR_STATE_VOLATILE || sl->state == JR_STATE_LOCKING);
 	for (uint64_t p = 0; p < wlen / ps; p++) {
-		const struct prov *pv = &s->prov[page0 + p];
 		if (s->lost && s->lost[page0 + p] == LOST) {
-			memset(dst + p * ps, 0, ps); /* never installed: give_up keeps it out */
+			v[nv++] = (struct verified){0, (uint32_t)p | V_LOST, -1};
 			continue;
 		}
-		if (pv->vfile < 0)
+		if (!s->prov || s->prov[page0 + p].vfile < 0)
 			continue;
-		int in_snapshot = s->vsnap && s->vsnap[page0 + p];
-		unsigned char *into = in_snapshot ? s->page_tmp : dst + p * ps;
-		int why = file_page(env, pv->vfile, pv->voff, into);
-		if (!why && check_hash && jr_xxh64(into, ps, 0) != s->hash[page0 + p]) {
-			why = JR_C_FILE_STALE; /* same size and timestamps, other bytes: a change the identity missed */
-			jr_add(&env->c[JR_C_FILE_HASH_MISMATCH], 1);
-		}
-		jr_add(&env->c[why ? why : JR_C_FILE_PAGES], 1);
-		if (!why && in_snapshot)
-			memcpy(dst + p * ps, into, ps);
-		if (why && in_snapshot) {
-			jr_add(&env->c[JR_C_FILE_FELL_TO_SNAPSHOT], 1); /* dst holds the page's bytes at mark */
-		} else if (why) {
-			memset(dst + p * ps, 0, ps);
-			jr_add(&sl->st[JR_RS_REBUILD_FAILURES], 1);
-			if (may_lose)
-				s->lost[page0 + p] = LOST_PENDING;
-		}
+		const struct prov *pv = &s->prov[page0 + p];
+		jr_files_ref(env->files, pv->vfile);
+		uint32_t in_snapshot = s->vsnap && s->vsnap[page0 + p] ? V_IN_SNAPSHOT : 0;
+		v[nv++] = (struct verified){pv->voff, (uint32_t)p | in_snapshot, pv->vfile};
 	}
-	return 0;
+	jr_slot_unlock(sl);
+	int err = 0;
+	if (!c)
+		memset(dst, 0, wlen);
+	else if (decode(c, dst, wlen) != 0)
+		err = -EIO;
+	/* Verified pages from their file, after the identity check (and, with JR_FILE_HASH, the hash of the
+	 * bytes read against the page's at mark). A page whose file failed falls to the next entry of its
+	 * rule's on-purge, page by page: its snapshot bytes where rebuild:snapshot follows and the mark kept
+	 * them (vsnap), else zeros (the fallback rebuild:file requires). Counted by reason: never stale bytes. */
+	uint64_t failed = 0; /* the pages to lose come first in v, once read */
+	for (uint64_t i = 0; i < nv; i++) {
+		uint64_t p = v[i].page & V_PAGE;
+		unsigned char *d = dst + p * ps;
+		if (v[i].page & V_LOST) {
+			memset(d, 0, ps); /* never installed: give_up keeps it out */
+			continue;
+		}
+		int in_snapshot = (v[i].page & V_IN_SNAPSHOT) != 0;
+		int why = err ? JR_C_FILE_IO_ERRORS : file_page(env, v[i].file, v[i].off, in_snapshot ? tmp : d);
+		if (!err) {
+			if (!why && check_hash && jr_xxh64(in_snapshot ? tmp : d, ps, 0) != s->hash[page0 + p]) {
+				why = JR_C_FILE_STALE; /* same size and timestamps, other bytes: a change the identity missed */
+				jr_add(&env->c[JR_C_FILE_HASH_MISMATCH], 1);
+			}
+			jr_add(&env->c[why ? why : JR_C_FILE_PAGES], 1);
+			if (!why && in_snapshot)
+				memcpy(d, tmp, ps);
+			if (why && in_snapshot) {
+				jr_add(&env->c[JR_C_FILE_FELL_TO_SNAPSHOT], 1); /* d holds the page's bytes at mark */
+			} else if (why) {
+				memset(d, 0, ps);
+				jr_add(&sl->st[JR_RS_REBUILD_FAILURES], 1);
+				if (may_lose)
+					v[failed++].page = (uint32_t)p; /* i >= failed: an entry already read */
+			}
+		}
+		jr_files_unref(env->files, v[i].file, 1);
+	}
+	if (failed) {
+		jr_slot_lock(sl);
+		for (uint64_t i = 0; i < failed; i++)
+			s->lost[page0 + v[i].page] = LOST_PENDING;
+		jr_slot_unlock(sl);
+	}
+	return err;
 }
 
 /* JR_FILE_THROW: the missing pages produce gave up are poisoned (the toucher gets SIGBUS, a guarded JDK call the

@@ -6,7 +6,9 @@
 #   - unit/test_table_state: range table and state machine, forbidden transitions caught;
 #   - unit/test_memory: the ranges' memory (regions, size classes, index, mapping budget, registration);
 #   - unit/test_files: the provenance file table (descriptor LRU, reopen by path, references) and XXH64;
-#   - unit/test_e2e: every source end to end on a real userfaultfd (needs root or CAP_SYS_PTRACE).
+#   - unit/test_e2e: every source end to end on a real userfaultfd (needs root or CAP_SYS_PTRACE);
+#   - unit/test_workers: many threads faulting, writing, marking and purging at once, several service
+#     workers, prefetch on and off: every byte right, no write lost (idem).
 # The test binaries compile the library with -DJR_CHECKS and ASan + UBSan (both work with a
 # userfaultfd: the faults the tests take are served by the library's own thread, which ASan sees
 # as ordinary memory accesses and ioctls; without them where the compiler lacks them). Prints a closing line
@@ -82,6 +84,7 @@ run_binary test_table_state "$here/unit/test_table_state.c" "$main/range_table.c
 run_binary test_memory "$here/unit/test_memory.c" "$main/range_memory.c" "$main/kernel.c"
 run_binary test_files "$here/unit/test_files.c" "$main/files.c" "$main/hash.c"
 run_binary test_e2e "$here/unit/test_e2e.c" "$main"/*.c
+run_binary test_workers "$here/unit/test_workers.c" "$main"/*.c
 
 echo "c tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -388,8 +388,8 @@ static void hazard_set_twice(int a, int b)
 	struct jr_table t;
 	if (jr_table_init(&t, 2) != 0 || add(&t, PAGE, NULL) < 0 || add(&t, PAGE, NULL) < 0)
 		_exit(3);
-	jr_table_hazard_set(&t, 0);
-	jr_table_hazard_set(&t, 1);
+	jr_table_hazard_set(&t, 0, 0);
+	jr_table_hazard_set(&t, 0, 1);
 }
 
 static void release_live_slot(int a, int b)

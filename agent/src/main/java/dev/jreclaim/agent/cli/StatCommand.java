@@ -2,6 +2,7 @@ package dev.jreclaim.agent.cli;
 
 import dev.jreclaim.agent.jmx.Figures;
 import dev.jreclaim.agent.jmx.ReclaimAgentMXBean;
+import dev.jreclaim.agent.range.ServiceTimes;
 import java.io.PrintStream;
 
 /**
@@ -10,14 +11,15 @@ import java.io.PrintStream;
  */
 final class StatCommand {
     /**
-     * snap-MiB: snapshots held (memory the kernel cannot drop); agent-MiB: the library's own memory, snapshots
-     * included; written-MiB: bytes written since their mark (dirty until the next mark, and not in vol-MiB, which
-     * counts only what the kernel can drop now). They come last, so that readers of the first eight columns keep
-     * working.
+     * p99&lt;us, p50&lt;us: the fault service's time (event read to wake) over the last interval, as the upper edge of
+     * the power-of-two bucket holding that quantile ({@code -} when no fault was answered). snap-MiB: snapshots
+     * held (memory the kernel cannot drop); agent-MiB: the library's own memory, snapshots included; written-MiB:
+     * bytes written since their mark (dirty until the next mark, and not in vol-MiB, which counts only what the
+     * kernel can drop now). New columns come last, so that readers of the first ones keep working.
      */
-    static final String HEADER = String.format("%8s %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s", "ranges",
-            "alloc-MiB", "vol-MiB", "res-MiB", "purged-MiB", "faults/s", "rebuilt/s", "p99-us", "snap-MiB", "agent-MiB",
-            "written-MiB");
+    static final String HEADER = String.format("%8s %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s %10s", "ranges",
+            "alloc-MiB", "vol-MiB", "res-MiB", "purged-MiB", "faults/s", "rebuilt/s", "p99<us", "snap-MiB", "agent-MiB",
+            "written-MiB", "p50<us");
 
     private StatCommand() {}
 
@@ -32,34 +34,41 @@ final class StatCommand {
             ReclaimAgentMXBean agent = c.agent();
             out.println(HEADER);
             Figures previous = null;
+            ServiceTimes previousTimes = null;
             long previousAt = 0;
             for (long i = 0; i < count; i++) {
                 if (i > 0) {
                     Thread.sleep(interval);
                 }
                 Figures f;
-                long p99;
+                ServiceTimes times;
                 java.util.Map<String, Long> memory;
                 try {
                     f = agent.getTotals();
-                    p99 = agent.getServiceNanosP99();
+                    times = new ServiceTimes(agent.getServiceHistogram());
                     memory = agent.getAgentMemory();
                 } catch (RuntimeException e) { // the proxy wraps the lost connection
                     throw new CliError("pid " + pid + " went away");
                 }
                 long at = System.nanoTime();
-                out.println(String.format("%8d %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s", f.getRanges(),
+                ServiceTimes lastTimes = previousTimes == null ? null : times.since(previousTimes);
+                out.println(String.format("%8d %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s %10s", f.getRanges(),
                         mib(f.getAllocatedBytes()), mib(f.getVolatileBytes()), mib(f.getResidentBytes()),
                         mib(f.getPurgedBytes()),
                         rate(previous == null ? -1 : f.getFaults() - previous.getFaults(), at - previousAt),
                         rate(previous == null ? -1 : f.getPagesRebuilt() - previous.getPagesRebuilt(), at - previousAt),
-                        String.format("%.1f", p99 / 1000.0), mib(memory.getOrDefault("snapshots", 0L)),
-                        mib(memory.getOrDefault("library", 0L)), mib(f.getWrittenBytes())));
+                        upperMicros(lastTimes, 0.99), mib(memory.getOrDefault("snapshots", 0L)),
+                        mib(memory.getOrDefault("library", 0L)), mib(f.getWrittenBytes()), upperMicros(lastTimes, 0.5)));
                 out.flush();
                 previous = f;
+                previousTimes = times;
                 previousAt = at;
             }
         }
+    }
+
+    private static String upperMicros(ServiceTimes t, double q) {
+        return t == null ? "-" : t.quantile(q).map(b -> String.format("%.1f", b.toNanos() / 1000.0)).orElse("-");
     }
 
     private static String mib(long bytes) {

@@ -8,9 +8,10 @@ import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.NativeCallException;
 import dev.jreclaim.agent.linux.UffdAbi;
 import dev.jreclaim.agent.range.FaultCounters;
-import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.LockResult;
+import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RebuildSource;
+import dev.jreclaim.agent.range.ServiceTimes;
 import dev.jreclaim.agent.range.VolatileRange;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -93,8 +94,8 @@ final class LiveProbe {
             probeIo(svc, lz4, dir, failures);
             FaultCounters c = svc.counters();
             out.accept(new CheckLine("probe faults", c.faultEvents() + " served, " + c.pagesRestored()
-                    + " pages rebuilt, service time median under " + micros(c.quantileNanos(0.5)) + ", slowest "
-                    + micros(c.maxNanos())
+                    + " pages rebuilt, service time (event read to wake) median " + bucket(c.serviceTimes(), 0.5)
+                    + ", p99 " + bucket(c.serviceTimes(), 0.99) + ", slowest " + micros(c.maxNanos())
                     + ", " + c.rebuildFailures() + " rebuild failures, " + c.installErrors() + " copy errors"));
             step = "closing the fault service";
         } finally {
@@ -391,6 +392,10 @@ final class LiveProbe {
         for (Thread t : threads) {
             t.join();
         }
+    }
+
+    private static String bucket(ServiceTimes t, double q) {
+        return t.quantile(q).map(ServiceTimes.Bucket::describe).orElse("-");
     }
 
     private static String micros(long nanos) {

@@ -139,6 +139,11 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
     }
 
     @Override
+    public long[] getServiceHistogram() {
+        return runtime.registry().counters().histogram().clone();
+    }
+
+    @Override
     public long getServiceNanosMax() {
         return runtime.registry().counters().maxNanos();
     }

@@ -25,8 +25,11 @@ public interface ReclaimAgentMXBean {
     /** Faults the fault service answered since start, by source. */
     Map<String, Long> getFaultsBySource();
 
-    /** Upper bound of the latency bucket holding the median fault answer, ns. */
+    /** Upper bound of the latency bucket holding the median fault answer (event read to wake), ns. */
     long getServiceNanosP50();
+
+    /** Fault answers since start per bucket: bucket i counts [2^i, 2^(i+1)) ns from the event's read to the wake. */
+    long[] getServiceHistogram();
 
     long getServiceNanosP99();
 

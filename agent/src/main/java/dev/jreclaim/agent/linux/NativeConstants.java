@@ -21,7 +21,7 @@ import java.util.Map;
  * codes. Every name is the header's.
  */
 public final class NativeConstants {
-    public static final int JR_VERSION = 3;
+    public static final int JR_VERSION = 4;
 
     /** enum jr_source. */
     public static final int JR_SOURCE_ZERO = 0, JR_SOURCE_SNAPSHOT = 1, JR_SOURCE_POISON = 2, JR_SOURCE_FILE = 3,
@@ -45,7 +45,8 @@ public final class NativeConstants {
             JR_C_FILE_REOPENS = JR_C_SNAPSHOT_HELD + 13,
             JR_C_FILE_EVICTIONS = JR_C_SNAPSHOT_HELD + 14, JR_C_FILES_OPEN = JR_C_SNAPSHOT_HELD + 15,
             JR_C_FILES_TRACKED = JR_C_SNAPSHOT_HELD + 16, JR_C_FILE_HASH_MISMATCH = JR_C_SNAPSHOT_HELD + 17,
-            JR_C_FILE_FELL_TO_SNAPSHOT = JR_C_SNAPSHOT_HELD + 18, JR_C_COUNT = JR_C_SNAPSHOT_HELD + 19;
+            JR_C_FILE_FELL_TO_SNAPSHOT = JR_C_SNAPSHOT_HELD + 18, JR_C_PREFETCHED_PAGES = JR_C_SNAPSHOT_HELD + 19,
+            JR_C_COUNT = JR_C_SNAPSHOT_HELD + 20;
     public static final int JR_HIST_BUCKETS = 40;
     /** enum jr_range_stat. */
     public static final int JR_RS_STATE = 0, JR_RS_SOURCE = 1, JR_RS_FAULTS = 2, JR_RS_PAGES_RESTORED = 3,
@@ -54,6 +55,12 @@ public final class NativeConstants {
             JR_RS_KEPT_PAGES = 12, JR_RS_WRITTEN_PAGES = 13, JR_RS_COUNT = 14;
     /** JR_SVC_WP: range registrations use UFFDIO_REGISTER_MODE_WP. */
     public static final int JR_SVC_WP = 1;
+    /** JR_SVC_NO_PREFETCH: a fault restores its own chunk only, nothing ahead of a sequential reader. */
+    public static final int JR_SVC_NO_PREFETCH = 2;
+    /** JR_SVC_WORKERS_SHIFT: flags bits 8-15 are the service's reading workers (0: one per CPU, at least 2). */
+    public static final int JR_SVC_WORKERS_SHIFT = 8;
+    /** JR_MAX_WORKERS: the service's workers at most; JR_BLOCKED_WORKERS of them stand in for those blocked in a file read. */
+    public static final int JR_MAX_WORKERS = 8, JR_BLOCKED_WORKERS = 2;
     /** JR_MAX_CHUNK_PAGES: pages per chunk, also the most one fault restores. */
     public static final int JR_MAX_CHUNK_PAGES = 4096;
     /** jr_lz4_available(): LZ4 missing, opened as liblz4.so.1, or linked into the library. */

@@ -49,7 +49,8 @@ import java.util.Map;
  * @param locksPurged     locks that answered PURGED
  * @param maxNanos        slowest single answer
  * @param perSource       faults, pages, bytes and time per source
- * @param histogram       answers per latency bucket: bucket i counts [2^i, 2^(i+1)) ns
+ * @param histogram       answers per latency bucket: bucket i counts [2^i, 2^(i+1)) ns from the event's read to
+ *                        the wake ({@link ServiceTimes})
  * @param snapshots       what snapshots hold now, and the chunks whose snapshot did not pay
  * @param agentBytes      the native library's own memory now: range table and index, the service's buffers,
  *                        source state and snapshots (docs/observability.md)
@@ -119,6 +120,11 @@ public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, l
     /** How many locks said INTACT and PURGED. */
     public Map<LockResult, Long> lockResults() {
         return Map.of(LockResult.INTACT, locksIntact, LockResult.PURGED, locksPurged);
+    }
+
+    /** The service times since start, by bucket. */
+    public ServiceTimes serviceTimes() {
+        return new ServiceTimes(histogram);
     }
 
     /** Upper bound of the bucket holding the given quantile (0..1) of answers, in ns; 0 when none. */
