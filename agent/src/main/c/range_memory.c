@@ -13,9 +13,10 @@
  * never touched (a bump mark), so idle costs nothing.
  *
  * Recycling. A range that was never registered (never marked) gives its slot back through
- * jr_mem_recycle: while the pages held so stay within recycle_max, the slot's used bytes are zeroed
- * there and then, its unused tail is MADV_DONTNEED'd, the whole slot is MADV_FREE'd, and it goes on
- * its class's warm list, which the next allocation of the class takes first. So the next range in it
+ * jr_mem_recycle: while the pages held so stay within recycle_max, the range's present pages are
+ * zeroed there and then and MADV_FREE'd, its absent ones and the slot's unused tail MADV_DONTNEED'd
+ * (a page never touched is not faulted in, and costs nothing), and the slot goes on its class's warm
+ * list, which the next allocation of the class takes first. So the next range in it
  * reads zero over the whole slot (the JDK's zeroing stays skipped) and writes pages that are already
  * there (no first-touch fault, as malloc's reuse of warm memory), while the kernel may still drop
  * them under pressure (lazyfree; a dropped page of the unregistered slot is an ordinary zero-fill
@@ -629,6 +630,40 @@ void jr_mem_free(struct jr_memory *m, uint64_t base)
 	unlock(m);
 }
 
+/*
+ * Makes [base, base+len) of an unregistered slot read zero and returns the bytes it keeps. Present pages
+ * (mincore) are zeroed and MADV_FREE'd: kept, or dropped by the kernel and zero-filled at the next touch
+ * (either way zero); the others are MADV_DONTNEED'd, which costs nothing for a page never touched and
+ * drops a swapped-out one's swap entry (mincore counts it absent although it holds bytes). So a page the
+ * range never touched is never faulted in here. If mincore fails, everything is zeroed.
+ */
+static uint64_t zero_present(uint64_t base, uint64_t len, uint64_t ps)
+{
+	unsigned char vec[JR_MEM_MAX_CLASS_PAGES];
+	uint64_t pages = len / ps, kept = 0;
+	if (pages > JR_MEM_MAX_CLASS_PAGES || jr_k_mincore(base, len, vec) != 0) {
+		memset((void *)(uintptr_t)base, 0, len);
+		(void)jr_k_madvise(base, len, MADV_FREE);
+		return len;
+	}
+	for (uint64_t p = 0; p < pages;) {
+		uint64_t q = p;
+		int present = vec[p] & 1;
+		while (q < pages && (vec[q] & 1) == present)
+			q++;
+		uint64_t a = base + p * ps, n = (q - p) * ps;
+		if (present) {
+			memset((void *)(uintptr_t)a, 0, n);
+			(void)jr_k_madvise(a, n, MADV_FREE); /* EINVAL before Linux 4.5: then kept as it is, still zero */
+			kept += n;
+		} else {
+			jr_k_madvise(a, n, MADV_DONTNEED);
+		}
+		p = q;
+	}
+	return kept;
+}
+
 int jr_mem_recycle(struct jr_memory *m, uint64_t base, uint64_t used)
 {
 	uint32_t i, rid = NO_REGION;
@@ -657,16 +692,15 @@ int jr_mem_recycle(struct jr_memory *m, uint64_t base, uint64_t used)
 	region_at(m, base, &rid);
 	uint64_t sb = r->slot_bytes;
 	unlock(m);
-	/* Still HELD: nobody takes the slot meanwhile, and the lock is not held over the work. A page the
-	 * kernel dropped meanwhile faults in as zero here (the slot is not registered). */
-	memset((void *)(uintptr_t)base, 0, used);
+	/* Still HELD: nobody takes the slot meanwhile, and the lock is not held over the work. */
+	uint64_t kept = zero_present(base, used, m->page_size);
 	if (used < sb)
 		jr_k_madvise(base + used, sb - used, MADV_DONTNEED); /* past the range: nothing legitimate wrote it */
-	(void)jr_k_madvise(base, used, MADV_FREE); /* zero either way: kept, or dropped and zero-filled */
 	lock(m);
+	m->st[JR_MS_RECYCLED_BYTES] -= used - kept;
 	m->st[JR_MS_SLOT_BYTES] -= sb;
 	r->flags[i] = REG_WARM;
-	r->warm_pages[i] = (uint16_t)(used / m->page_size);
+	r->warm_pages[i] = (uint16_t)(kept / m->page_size);
 	owner_store(m, r, i, JR_MEM_FREE);
 	r->link[i] = r->warm_head;
 	r->warm_head = i;

@@ -19,6 +19,7 @@
 #define JR_MEM_HELD (UINT32_MAX - 1)
 
 #define JR_MEM_CLASSES 18 /* slot sizes in pages: 1, 2, 3, 4, 6, 8, ... 512 (range_memory.c) */
+#define JR_MEM_MAX_CLASS_PAGES 512u /* the largest class; a larger range gets a mapping of its own */
 
 struct jr_region;
 

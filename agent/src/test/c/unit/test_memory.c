@@ -383,6 +383,17 @@ static void recycled_slot_reads_zero_without_faults(void)
 	       (long long)fresh_faults, (long long)reuse_faults, (unsigned long long)kept);
 	EXPECT(fresh_faults >= 200);
 	EXPECT(reuse_faults <= 256 - (int64_t)kept + 8); /* only pages the kernel dropped meanwhile fault */
+	/* A range that touched 10 of its 256 pages: only those are kept (and counted); the rest stay absent. */
+	memset((void *)(uintptr_t)b, 0, 256 * PAGE);
+	REQUIRE(jr_mem_recycle(&m, b, 256 * PAGE) == 1);
+	REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &b) == 0); /* warm, all 256 pages present */
+	jr_mem_free(&m, b);                             /* MADV_DONTNEED: absent */
+	REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &b) == 0);
+	memset((void *)(uintptr_t)b, 0x11, 10 * PAGE);
+	EXPECT_EQ(jr_mem_recycle(&m, b, 256 * PAGE), 1);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_BYTES), 10 * PAGE);
+	EXPECT(resident_pages(b, 256) <= 10);
+	REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &b) == 0);
 	jr_mem_free(&m, b);
 	jr_mem_destroy(&m);
 }

@@ -13,10 +13,11 @@ import java.util.Objects;
  * @param snapshotMinRatioPct {@code snapshot.min-ratio} in percent: a chunk keeps its snapshot only when its LZ4
  *                        form is at most 100/ratio of it
  * @param snapshotMaxMemory {@code snapshot.max-memory}: the most all snapshots together may hold
+ * @param recycleMax      {@code memory.recycle-max}: the most freed slots may hold for the next buffer of their size
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
         long snapshotChunk, boolean exitSummary, List<SiteRule> rules, int snapshotMinRatioPct,
-        long snapshotMaxMemory) {
+        long snapshotMaxMemory, long recycleMax) {
     /**
      * What the loader checks {@code snapshot.chunk} against: 4 KiB, the page size of linux-x86_64, the only
      * platform the native library is built for. Not the kernel's own page size ({@code linux.Libc.pageSize()},
@@ -45,6 +46,8 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     public static final int DEFAULT_MIN_RATIO_PCT = dev.jreclaim.agent.linux.NativeConstants.JR_SNAPSHOT_MIN_RATIO_PCT;
     public static final int MAX_MIN_RATIO_PCT = 100 * 100;
     public static final long DEFAULT_SNAPSHOT_MAX_MEMORY = 512L << 20;
+    /** 64 MiB, what glibc's malloc may keep at most at the top of its heap by default (twice its largest mmap threshold). */
+    public static final long DEFAULT_RECYCLE_MAX = dev.jreclaim.agent.linux.NativeConstants.JR_RECYCLE_MAX_DEFAULT;
 
     public AgentConfig {
         Objects.requireNonNull(logLevel);
@@ -55,7 +58,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     public AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity, long snapshotChunk,
             boolean exitSummary, List<SiteRule> rules) {
         this(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, rules, DEFAULT_MIN_RATIO_PCT,
-                DEFAULT_SNAPSHOT_MAX_MEMORY);
+                DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_RECYCLE_MAX);
     }
 
     public static AgentConfig defaults() {
@@ -64,7 +67,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
 
     public AgentConfig withRules(List<SiteRule> newRules) {
         return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules,
-                snapshotMinRatioPct, snapshotMaxMemory);
+                snapshotMinRatioPct, snapshotMaxMemory, recycleMax);
     }
 
     /**

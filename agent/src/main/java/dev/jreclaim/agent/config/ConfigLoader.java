@@ -127,7 +127,8 @@ public final class ConfigLoader {
         }
 
         AgentConfig config = new AgentConfig(globals.enabled, globals.logLevel, globals.uffdMode, globals.capacity,
-                globals.chunk, globals.exitSummary, valid, globals.minRatioPct, globals.snapshotMaxMemory);
+                globals.chunk, globals.exitSummary, valid, globals.minRatioPct, globals.snapshotMaxMemory,
+                globals.recycleMax);
         List<String> agentKeys = problems.stream()
                 .filter(p -> p.scope() == ConfigProblem.Scope.AGENT)
                 .map(p -> p.key() == null ? "agent options" : p.key())
@@ -288,6 +289,7 @@ public final class ConfigLoader {
         long chunk = AgentConfig.DEFAULT_CHUNK;
         int minRatioPct = AgentConfig.DEFAULT_MIN_RATIO_PCT;
         long snapshotMaxMemory = AgentConfig.DEFAULT_SNAPSHOT_MAX_MEMORY;
+        long recycleMax = AgentConfig.DEFAULT_RECYCLE_MAX;
         boolean exitSummary;
 
         void set(String key, Setting s) {
@@ -300,6 +302,7 @@ public final class ConfigLoader {
                     case ConfigKeys.SNAPSHOT_CHUNK -> chunk = parseChunk(s.value);
                     case ConfigKeys.SNAPSHOT_MIN_RATIO -> minRatioPct = parseRatio(s.value);
                     case ConfigKeys.SNAPSHOT_MAX_MEMORY -> snapshotMaxMemory = ByteSize.parse(s.value);
+                    case ConfigKeys.MEMORY_RECYCLE_MAX -> recycleMax = ByteSize.parse(s.value);
                     case ConfigKeys.EXIT_SUMMARY -> exitSummary = parseBoolean(s.value);
                     default -> throw new AssertionError(key);
                 }

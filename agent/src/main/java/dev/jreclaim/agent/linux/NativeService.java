@@ -32,6 +32,8 @@ public final class NativeService {
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
         static final MethodHandle SET_MAP_LIMIT = NativeLibrary.downcall("jr_service_set_map_limit",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle SET_RECYCLE_MAX = NativeLibrary.downcall("jr_service_set_recycle_max",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
         static final MethodHandle LIVE_RANGES = NativeLibrary.downcall("jr_service_live_ranges",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
         static final MethodHandle MARK_BATCH = NativeLibrary.downcall("jr_mark_batch",
@@ -172,6 +174,21 @@ public final class NativeService {
             if (r < 0) {
                 throw new NativeCallException("jr_service_set_snapshot_limits(" + minRatioPct + "%, " + maxBytes + ")",
                         subject, -r);
+            }
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /**
+     * Freed ranges that were never marked keep their slot zeroed (MADV_FREE'd) for the next range of its size
+     * class while all such slots hold at most {@code maxBytes}; 0 recycles nothing (range_memory.c, "Recycling").
+     */
+    public void setRecycleMax(long maxBytes) {
+        try {
+            int r = (int) Handles.SET_RECYCLE_MAX.invokeExact(pointer, maxBytes);
+            if (r < 0) {
+                throw new NativeCallException("jr_service_set_recycle_max(" + maxBytes + ")", subject, -r);
             }
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);
