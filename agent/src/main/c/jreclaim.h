@@ -123,9 +123,10 @@ enum jr_memory_stat {
 	JR_MS_ALLOC_REFUSED_MAPS,  /* jr_range_add refused: a new mapping would pass the limit (-EMFILE) */
 	JR_MS_ALLOC_REFUSED_NOMEM, /* jr_range_add refused: the kernel refused a mapping (-ENOMEM) */
 	JR_MS_REGISTER_REFUSED,    /* first marks whose registration was refused (budget or ENOMEM): range stays LOCKED */
-	JR_MS_RECYCLED_BYTES,      /* bytes freed slots hold zeroed for the next range of their class (MADV_FREE'd: droppable) */
+	JR_MS_RECYCLED_BYTES,      /* bytes freed slots hold zeroed for the next range of their class */
 	JR_MS_RECYCLE_HITS,        /* jr_range_add served by a recycled slot */
 	JR_MS_RECYCLE_REFUSED,     /* removes of never-marked ranges not recycled: recycle_max reached */
+	JR_MS_RECYCLED_HOT_BYTES,  /* of JR_MS_RECYCLED_BYTES, those not MADV_FREE'd (at most 4 MiB): the kernel cannot drop them */
 	JR_MS_COUNT
 };
 /* The bound on recycled slots' bytes until jr_service_set_recycle_max (jreclaim.memory.recycle-max). */

@@ -18,9 +18,13 @@
  * (a page never touched is not faulted in, and costs nothing), and the slot goes on its class's warm
  * list, which the next allocation of the class takes first. So the next range in it
  * reads zero over the whole slot (the JDK's zeroing stays skipped) and writes pages that are already
- * there (no first-touch fault, as malloc's reuse of warm memory), while the kernel may still drop
- * them under pressure (lazyfree; a dropped page of the unregistered slot is an ordinary zero-fill
- * fault). A marked range's pages may be purged or volatile: its slot is MADV_DONTNEED'd as before.
+ * there (no first-touch fault, as malloc's reuse of warm memory). The first JR_MEM_HOT_BYTES of them
+ * (at most recycle_max) stay ordinary memory; the rest are MADV_FREE'd, which the kernel may drop under
+ * pressure (lazyfree; a dropped page of the unregistered slot is an ordinary zero-fill fault) but which
+ * costs the madvise and, at the next writes, the hardware's setting of dirty bits again: about 1.4x the
+ * zero-and-write cycle of a warm 1 MiB slot, measured (docs/benchmarks.md, "Allocation"). A steady
+ * allocate-free cycle so stays in hot slots, a burst of frees gets droppable ones. A marked range's
+ * pages may be purged or volatile: its slot is MADV_DONTNEED'd as before.
  *
  * Registration stays at each range's first mark (first touches remain plain kernel faults), on the
  * whole slot. Registering part of a mapping splits it, and adjacent registered slots of the same
@@ -80,8 +84,9 @@
 
 static const uint32_t class_pages[JR_MEM_CLASSES] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512};
 
-/* REG_WARM: on its class's warm list, zero over the whole slot, owner JR_MEM_FREE, not registered. */
-enum { REG_REGISTERED = 1, REG_HANDED = 2, REG_WARM = 4 };
+/* REG_WARM: on its class's warm list, zero over the whole slot, owner JR_MEM_FREE, not registered;
+ * REG_HOT with it: not MADV_FREE'd (counted in JR_MS_RECYCLED_HOT_BYTES). */
+enum { REG_REGISTERED = 1, REG_HANDED = 2, REG_WARM = 4, REG_HOT = 8 };
 
 struct jr_region {
 	/* read by the service (immutable once published, but base of a reused own-mapping id) */
@@ -537,7 +542,7 @@ static uint64_t take_warm(struct jr_memory *m, int cls)
 	struct jr_region *r = &m->regions[rid];
 	uint32_t i = r->warm_head;
 	JR_CHECK(r->on_warm && i < r->used, "warm list of class %d names region %u without a warm slot", cls, rid);
-	JR_CHECK(r->owner[i] == JR_MEM_FREE && r->flags[i] == REG_WARM,
+	JR_CHECK(r->owner[i] == JR_MEM_FREE && (r->flags[i] & ~REG_HOT) == REG_WARM,
 		 "warm slot %u of region %u is owned by %u with flags %u (registered, handed over or in use)", i, rid,
 		 r->owner[i], r->flags[i]);
 	r->warm_head = r->link[i];
@@ -548,6 +553,8 @@ static uint64_t take_warm(struct jr_memory *m, int cls)
 	}
 	if (JR_CHECKS_ON)
 		check_zero(r->base + i * r->slot_bytes, r->slot_bytes);
+	if (r->flags[i] & REG_HOT)
+		m->st[JR_MS_RECYCLED_HOT_BYTES] -= (uint64_t)r->warm_pages[i] * m->page_size;
 	r->flags[i] = 0;
 	m->st[JR_MS_RECYCLED_BYTES] -= (uint64_t)r->warm_pages[i] * m->page_size;
 	r->warm_pages[i] = 0;
@@ -632,18 +639,19 @@ void jr_mem_free(struct jr_memory *m, uint64_t base)
 
 /*
  * Makes [base, base+len) of an unregistered slot read zero and returns the bytes it keeps. Present pages
- * (mincore) are zeroed and MADV_FREE'd: kept, or dropped by the kernel and zero-filled at the next touch
- * (either way zero); the others are MADV_DONTNEED'd, which costs nothing for a page never touched and
+ * (mincore) are zeroed, and with lazyfree MADV_FREE'd: kept, or dropped by the kernel and zero-filled at
+ * the next touch (either way zero); the others are MADV_DONTNEED'd, which costs nothing for a page never touched and
  * drops a swapped-out one's swap entry (mincore counts it absent although it holds bytes). So a page the
  * range never touched is never faulted in here. If mincore fails, everything is zeroed.
  */
-static uint64_t zero_present(uint64_t base, uint64_t len, uint64_t ps)
+static uint64_t zero_present(uint64_t base, uint64_t len, uint64_t ps, int lazyfree)
 {
 	unsigned char vec[JR_MEM_MAX_CLASS_PAGES];
 	uint64_t pages = len / ps, kept = 0;
 	if (pages > JR_MEM_MAX_CLASS_PAGES || jr_k_mincore(base, len, vec) != 0) {
 		memset((void *)(uintptr_t)base, 0, len);
-		(void)jr_k_madvise(base, len, MADV_FREE);
+		if (lazyfree)
+			(void)jr_k_madvise(base, len, MADV_FREE);
 		return len;
 	}
 	for (uint64_t p = 0; p < pages;) {
@@ -654,7 +662,8 @@ static uint64_t zero_present(uint64_t base, uint64_t len, uint64_t ps)
 		uint64_t a = base + p * ps, n = (q - p) * ps;
 		if (present) {
 			memset((void *)(uintptr_t)a, 0, n);
-			(void)jr_k_madvise(a, n, MADV_FREE); /* EINVAL before Linux 4.5: then kept as it is, still zero */
+			if (lazyfree) /* EINVAL before Linux 4.5: then kept as it is, still zero */
+				(void)jr_k_madvise(a, n, MADV_FREE);
 			kept += n;
 		} else {
 			jr_k_madvise(a, n, MADV_DONTNEED);
@@ -689,17 +698,23 @@ int jr_mem_recycle(struct jr_memory *m, uint64_t base, uint64_t used)
 		return 0;
 	}
 	m->st[JR_MS_RECYCLED_BYTES] += used; /* counted from here, so concurrent frees stay within the bound */
+	uint64_t hot_max = m->recycle_max < JR_MEM_HOT_BYTES ? m->recycle_max : JR_MEM_HOT_BYTES;
+	int hot = m->st[JR_MS_RECYCLED_HOT_BYTES] + used <= hot_max;
+	if (hot)
+		m->st[JR_MS_RECYCLED_HOT_BYTES] += used;
 	region_at(m, base, &rid);
 	uint64_t sb = r->slot_bytes;
 	unlock(m);
 	/* Still HELD: nobody takes the slot meanwhile, and the lock is not held over the work. */
-	uint64_t kept = zero_present(base, used, m->page_size);
+	uint64_t kept = zero_present(base, used, m->page_size, !hot);
 	if (used < sb)
 		jr_k_madvise(base + used, sb - used, MADV_DONTNEED); /* past the range: nothing legitimate wrote it */
 	lock(m);
 	m->st[JR_MS_RECYCLED_BYTES] -= used - kept;
+	if (hot)
+		m->st[JR_MS_RECYCLED_HOT_BYTES] -= used - kept;
 	m->st[JR_MS_SLOT_BYTES] -= sb;
-	r->flags[i] = REG_WARM;
+	r->flags[i] = REG_WARM | (hot ? REG_HOT : 0);
 	r->warm_pages[i] = (uint16_t)(kept / m->page_size);
 	owner_store(m, r, i, JR_MEM_FREE);
 	r->link[i] = r->warm_head;

@@ -20,6 +20,8 @@
 
 #define JR_MEM_CLASSES 18 /* slot sizes in pages: 1, 2, 3, 4, 6, 8, ... 512 (range_memory.c) */
 #define JR_MEM_MAX_CLASS_PAGES 512u /* the largest class; a larger range gets a mapping of its own */
+/* Recycled slots up to this many bytes stay ordinary memory (hot); the rest are MADV_FREE'd (range_memory.c). */
+#define JR_MEM_HOT_BYTES (4ull << 20)
 
 struct jr_region;
 

@@ -465,6 +465,45 @@ static void recycling_is_bounded(void)
 	EXPECT(!mapped(b0)); /* a recycled slot is the library's: unmapped with the rest */
 }
 
+/* The first 4 MiB recycled stay ordinary memory (hot), the rest are MADV_FREE'd: the kernel may drop
+ * them (MADV_PAGEOUT here, as pressure would), and a dropped page of a recycled slot reads zero. */
+static void recycled_beyond_hot_are_droppable(void)
+{
+	struct jr_memory m;
+	REQUIRE(jr_mem_init(&m) == 0);
+	jr_mem_set_recycle_max(&m, 16 << 20);
+	enum { N = 6 };
+	uint64_t a[N];
+	for (int i = 0; i < N; i++) {
+		REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &a[i]) == 0);
+		memset((void *)(uintptr_t)a[i], 0x40 + i, 256 * PAGE);
+	}
+	for (int i = 0; i < N; i++)
+		EXPECT_EQ(jr_mem_recycle(&m, a[i], 256 * PAGE), 1);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_BYTES), N * 256 * PAGE);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_HOT_BYTES), 4 << 20);
+	/* a[4] and a[5] are lazyfree: drop them */
+	for (int i = 4; i < N; i++)
+		EXPECT_EQ(madvise((void *)(uintptr_t)a[i], 256 * PAGE, MADV_PAGEOUT), 0);
+	uint64_t dropped = 256 * 2 - resident_pages(a[4], 256) - resident_pages(a[5], 256);
+	printf("# %llu of 512 lazyfree recycled pages dropped by MADV_PAGEOUT\n", (unsigned long long)dropped);
+	EXPECT(dropped > 0);
+	EXPECT_EQ(resident_pages(a[0], 256), 256); /* hot: ordinary memory, not dropped */
+	uint64_t nz = 0, b[N];
+	for (int i = 0; i < N; i++) {
+		REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &b[i]) == 0); /* check builds read each whole slot: zero */
+		for (uint64_t off = 0; off < 256 * PAGE; off += 8)
+			nz += *(uint64_t *)(uintptr_t)(b[i] + off) != 0;
+	}
+	EXPECT_EQ(nz, 0);
+	EXPECT_EQ(b[0], a[5]);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_BYTES), 0);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_HOT_BYTES), 0);
+	for (int i = 0; i < N; i++)
+		jr_mem_free(&m, b[i]);
+	jr_mem_destroy(&m);
+}
+
 int main(void)
 {
 	RUN(class_boundaries);
@@ -478,5 +517,6 @@ int main(void)
 	RUN(recycled_slot_reads_zero_without_faults);
 	RUN(recycled_tail_reads_zero);
 	RUN(recycling_is_bounded);
+	RUN(recycled_beyond_hot_are_droppable);
 	TEST_EXIT();
 }
