@@ -19,7 +19,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 # CSV: "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit","Param: size"
 awk -F, '
-  NR > 1 { gsub(/"/, ""); split($1, n, "."); cls = n[length(n) - 1]; m = n[length(n)];
+  NR > 1 { gsub(/["\r]/, ""); c = split($1, n, "."); cls = n[c - 1]; m = n[c];
            key = m "|" $8; if (cls ~ /PlainJdk$/) plain[key] = $5; else agent[key] = $5; err[cls "|" key] = $6 }
   END {
     split("allocateWriteFree|1048576 allocateWriteFree|65536 allocateAndFree|1048576 allocateAndFree|65536", ks, " ")

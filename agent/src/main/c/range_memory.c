@@ -96,7 +96,8 @@ struct jr_region {
 	/* writers only */
 	uint32_t *link;      /* per slot: next free slot; for a handed-over slot its pages */
 	uint8_t *flags;      /* per slot: REG_* */
-	uint16_t *warm_pages; /* per warm slot: the pages zeroed at its recycling (counted as recycled) */
+	uint16_t *warm_pages; /* per warm slot: the pages zeroed at its recycling (counted as recycled); per
+			       * held slot taken hot: its first pages known present (its recycling skips mincore) */
 	uint32_t cls;        /* size class, or OWN_CLASS */
 	uint32_t used;       /* slots ever taken (the bump mark) */
 	uint32_t free_head;
@@ -449,6 +450,7 @@ static uint32_t take_slot(struct jr_memory *m, struct jr_region *r)
 		i = r->used++;
 	}
 	JR_CHECK(r->owner[i] == JR_MEM_FREE && r->flags[i] == 0, "slot %u taken while in use", i);
+	r->warm_pages[i] = 0;
 	owner_store(m, r, i, JR_MEM_HELD);
 	r->live++;
 	m->st[JR_MS_SLOT_BYTES] += r->slot_bytes;
@@ -553,11 +555,13 @@ static uint64_t take_warm(struct jr_memory *m, int cls)
 	}
 	if (JR_CHECKS_ON)
 		check_zero(r->base + i * r->slot_bytes, r->slot_bytes);
-	if (r->flags[i] & REG_HOT)
+	int hot = r->flags[i] & REG_HOT;
+	if (hot)
 		m->st[JR_MS_RECYCLED_HOT_BYTES] -= (uint64_t)r->warm_pages[i] * m->page_size;
 	r->flags[i] = 0;
 	m->st[JR_MS_RECYCLED_BYTES] -= (uint64_t)r->warm_pages[i] * m->page_size;
-	r->warm_pages[i] = 0;
+	if (!hot) /* lazyfree pages may be dropped any time: nothing known */
+		r->warm_pages[i] = 0;
 	m->st[JR_MS_RECYCLE_HITS]++;
 	owner_store(m, r, i, JR_MEM_HELD);
 	r->live++;
@@ -642,13 +646,15 @@ void jr_mem_free(struct jr_memory *m, uint64_t base)
  * (mincore) are zeroed, and with lazyfree MADV_FREE'd: kept, or dropped by the kernel and zero-filled at
  * the next touch (either way zero); the others are MADV_DONTNEED'd, which costs nothing for a page never touched and
  * drops a swapped-out one's swap entry (mincore counts it absent although it holds bytes). So a page the
- * range never touched is never faulted in here. If mincore fails, everything is zeroed.
+ * range never touched is never faulted in here. Everything is zeroed without asking mincore when the
+ * first known_present pages cover it (a slot taken hot: ordinary memory, present unless swapped out,
+ * and a swapped page is read back and zeroed), or when mincore fails.
  */
-static uint64_t zero_present(uint64_t base, uint64_t len, uint64_t ps, int lazyfree)
+static uint64_t zero_present(uint64_t base, uint64_t len, uint64_t ps, int lazyfree, uint64_t known_present)
 {
 	unsigned char vec[JR_MEM_MAX_CLASS_PAGES];
 	uint64_t pages = len / ps, kept = 0;
-	if (pages > JR_MEM_MAX_CLASS_PAGES || jr_k_mincore(base, len, vec) != 0) {
+	if (pages <= known_present || pages > JR_MEM_MAX_CLASS_PAGES || jr_k_mincore(base, len, vec) != 0) {
 		memset((void *)(uintptr_t)base, 0, len);
 		if (lazyfree)
 			(void)jr_k_madvise(base, len, MADV_FREE);
@@ -703,10 +709,10 @@ int jr_mem_recycle(struct jr_memory *m, uint64_t base, uint64_t used)
 	if (hot)
 		m->st[JR_MS_RECYCLED_HOT_BYTES] += used;
 	region_at(m, base, &rid);
-	uint64_t sb = r->slot_bytes;
+	uint64_t sb = r->slot_bytes, known = r->warm_pages[i];
 	unlock(m);
 	/* Still HELD: nobody takes the slot meanwhile, and the lock is not held over the work. */
-	uint64_t kept = zero_present(base, used, m->page_size, !hot);
+	uint64_t kept = zero_present(base, used, m->page_size, !hot, known);
 	if (used < sb)
 		jr_k_madvise(base + used, sb - used, MADV_DONTNEED); /* past the range: nothing legitimate wrote it */
 	lock(m);
