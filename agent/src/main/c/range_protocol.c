@@ -120,13 +120,21 @@ static int remove_range(struct jr_service *svc, int64_t handle, int unmap)
 	jr_slot_lock(sl);
 	int was_registered = sl->registered;
 	JR_CHECK(was_registered || !sl->ever_marked, "range %lld marked without a registration", (long long)handle);
-	if (was_registered)
+	/* The slot goes to the next range of its size (jr_mem_recycle) unless a page of it may hold a poison
+	 * marker (UFFDIO_POISON: a POISON range once marked, or a rebuild that failed), which only
+	 * MADV_DONTNEED removes. Its write-protect bits are cleared while it is still registered (the kernel
+	 * clears them at unregister since Linux 6.0, not before), so the next range starts without any. */
+	int recycle = unmap && (!was_registered || (ops_of(sl)->rebuilds && jr_load(&sl->st[JR_RS_REBUILD_FAILURES]) == 0));
+	if (was_registered) {
+		if (recycle && svc->env.wp)
+			jr_k_writeprotect(svc->env.uffd, sl->base, sl->len, 0);
 		jr_mem_unregister(&t->mem, svc->env.uffd, sl->base, sl->len);
+	}
 	__atomic_store_n(&sl->registered, 0, __ATOMIC_RELAXED);
-	if (unmap && !was_registered)
-		jr_mem_recycle(&t->mem, sl->base, sl->len); /* never marked: no purged page, no WP bit, no lazyfree page */
+	if (recycle)
+		jr_mem_recycle(&t->mem, sl->base, sl->len); /* zeroed; purged pages stay absent */
 	else if (unmap)
-		jr_mem_free(&t->mem, sl->base); /* marked: volatile or purged pages, MADV_DONTNEED'd */
+		jr_mem_free(&t->mem, sl->base); /* MADV_DONTNEED: poison markers go too */
 	else
 		jr_mem_hand_over(&t->mem, sl->base, sl->len);
 	ops_of(sl)->release(sl, 0);
