@@ -880,10 +880,12 @@ JR_API int jr_service_counters(struct jr_service *svc, uint64_t *out, int n)
 	if (n > JR_C_COUNT)
 		n = JR_C_COUNT;
 	/* The library's own memory: the service, the slots committed so far (the table grows lazily), the
-	 * service's buffers, the file table, plus source state and snapshots. */
+	 * service's buffers, the file table, plus source state, snapshots and recycled slots. */
+	uint64_t ms[JR_MS_COUNT];
+	jr_mem_stats(&svc->table.mem, ms, JR_MS_COUNT);
 	uint64_t own = sizeof(*svc) + (uint64_t)jr_table_used(&svc->table) * sizeof(struct jr_slot) +
 		       svc->nworkers * (sizeof(struct jr_worker) + svc->env.chunk_bytes + WORK_BYTES) +
-		       svc->env.page_size; /* the file table counts in JR_C_RECORDS_HELD */
+		       svc->env.page_size + ms[JR_MS_RECYCLED_BYTES]; /* the file table counts in JR_C_RECORDS_HELD */
 	__atomic_store_n(&svc->c[JR_C_AGENT_BYTES], own + jr_load(&svc->c[JR_C_SNAPSHOT_HELD]) + jr_load(&svc->c[JR_C_RECORDS_HELD]),
 			 __ATOMIC_RELAXED);
 	for (int i = 0; i < n; i++)

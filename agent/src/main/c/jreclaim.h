@@ -142,8 +142,14 @@ enum jr_memory_stat {
 	JR_MS_ALLOC_REFUSED_MAPS,  /* jr_range_add refused: a new mapping would pass the limit (-EMFILE) */
 	JR_MS_ALLOC_REFUSED_NOMEM, /* jr_range_add refused: the kernel refused a mapping (-ENOMEM) */
 	JR_MS_REGISTER_REFUSED,    /* first marks whose registration was refused (budget or ENOMEM): range stays LOCKED */
+	JR_MS_RECYCLED_BYTES,      /* bytes freed slots hold zeroed for the next range of their class */
+	JR_MS_RECYCLE_HITS,        /* jr_range_add served by a recycled slot */
+	JR_MS_RECYCLE_REFUSED,     /* removes of never-marked ranges not recycled: recycle_max reached */
+	JR_MS_RECYCLED_HOT_BYTES,  /* of JR_MS_RECYCLED_BYTES, those not MADV_FREE'd (at most 4 MiB): the kernel cannot drop them */
 	JR_MS_COUNT
 };
+/* The bound on recycled slots' bytes until jr_service_set_recycle_max (jreclaim.memory.recycle-max). */
+#define JR_RECYCLE_MAX_DEFAULT (64ll << 20)
 /* The library makes no mapping past this percentage of vm.max_map_count: the rest is the JVM's. */
 #define JR_MAP_RESERVE_PERCENT 50
 /* Files page provenance may name at once (files.c); a read of one more is not recorded (-ENOSPC). */
@@ -261,6 +267,10 @@ JR_API int jr_service_memory(struct jr_service *svc, uint64_t *out, int n);
 /* The mapping budget: no new mapping past limit mappings in the process (0: the default,
  * JR_MAP_RESERVE_PERCENT of vm.max_map_count; clamped to vm.max_map_count). For tests and operators. */
 JR_API int jr_service_set_map_limit(struct jr_service *svc, int64_t limit);
+
+/* Removed ranges that were never marked leave their slot zeroed and MADV_FREE'd for the next range of its
+ * size class while all such slots hold at most bytes (0: none; default JR_RECYCLE_MAX_DEFAULT). */
+JR_API int jr_service_set_recycle_max(struct jr_service *svc, int64_t bytes);
 
 /* watchdog.c: ends the process with _exit(status) after millis unless disarmed. */
 JR_API int jr_watchdog_arm(uint64_t millis, int status, const char *message);

@@ -12,6 +12,20 @@
  * slot is on its class's partial list. Allocation and free are O(1); slots a slab never used are
  * never touched (a bump mark), so idle costs nothing.
  *
+ * Recycling. A range that was never registered (never marked) gives its slot back through
+ * jr_mem_recycle: while the pages held so stay within recycle_max, the range's present pages are
+ * zeroed there and then and MADV_FREE'd, its absent ones and the slot's unused tail MADV_DONTNEED'd
+ * (a page never touched is not faulted in, and costs nothing), and the slot goes on its class's warm
+ * list, which the next allocation of the class takes first. So the next range in it
+ * reads zero over the whole slot (the JDK's zeroing stays skipped) and writes pages that are already
+ * there (no first-touch fault, as malloc's reuse of warm memory). The first JR_MEM_HOT_BYTES of them
+ * (at most recycle_max) stay ordinary memory; the rest are MADV_FREE'd, which the kernel may drop under
+ * pressure (lazyfree; a dropped page of the unregistered slot is an ordinary zero-fill fault) but which
+ * costs the madvise and, at the next writes, the hardware's setting of dirty bits again: about 1.4x the
+ * zero-and-write cycle of a warm 1 MiB slot, measured (docs/benchmarks.md, "Allocation"). A steady
+ * allocate-free cycle so stays in hot slots, a burst of frees gets droppable ones. A marked range's
+ * pages may be purged or volatile: its slot is MADV_DONTNEED'd as before.
+ *
  * Registration stays at each range's first mark (first touches remain plain kernel faults), on the
  * whole slot. Registering part of a mapping splits it, and adjacent registered slots of the same
  * userfaultfd and flags merge back (the kernel's vma_merge), as unregistering merges back with
@@ -70,7 +84,9 @@
 
 static const uint32_t class_pages[JR_MEM_CLASSES] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512};
 
-enum { REG_REGISTERED = 1, REG_HANDED = 2 };
+/* REG_WARM: on its class's warm list, zero over the whole slot, owner JR_MEM_FREE, not registered;
+ * REG_HOT with it: not MADV_FREE'd (counted in JR_MS_RECYCLED_HOT_BYTES). */
+enum { REG_REGISTERED = 1, REG_HANDED = 2, REG_WARM = 4, REG_HOT = 8 };
 
 struct jr_region {
 	/* read by the service (immutable once published, but base of a reused own-mapping id) */
@@ -80,11 +96,15 @@ struct jr_region {
 	/* writers only */
 	uint32_t *link;      /* per slot: next free slot; for a handed-over slot its pages */
 	uint8_t *flags;      /* per slot: REG_* */
+	uint16_t *warm_pages; /* per warm slot: the pages zeroed at its recycling (counted as recycled); per
+			       * held slot taken hot: its first pages known present (its recycling skips mincore) */
 	uint32_t cls;        /* size class, or OWN_CLASS */
 	uint32_t used;       /* slots ever taken (the bump mark) */
 	uint32_t free_head;
 	uint32_t next_partial;
-	int on_partial, live;
+	uint32_t warm_head;  /* warm slots (through link) */
+	uint32_t next_warm;  /* the class's warm list of regions */
+	int on_partial, on_warm, live;
 };
 
 static void lock(struct jr_memory *m)
@@ -394,13 +414,15 @@ static struct jr_region *new_region(struct jr_memory *m, uint32_t nslots, uint32
 		uint32_t *owner = meta_take(m, (uint64_t)nslots * sizeof(uint32_t));
 		uint32_t *link = meta_take(m, (uint64_t)nslots * sizeof(uint32_t));
 		uint8_t *flags = meta_take(m, nslots);
-		if (!owner || !link || !flags)
+		uint16_t *warm_pages = meta_take(m, (uint64_t)nslots * sizeof(uint16_t));
+		if (!owner || !link || !flags || !warm_pages)
 			return NULL;
 		rid = m->nregions++;
 		r = &m->regions[rid];
 		r->owner = owner;
 		r->link = link;
 		r->flags = flags;
+		r->warm_pages = warm_pages;
 		r->nslots = nslots;
 		for (uint32_t i = 0; i < nslots; i++)
 			owner[i] = JR_MEM_FREE;
@@ -408,7 +430,10 @@ static struct jr_region *new_region(struct jr_memory *m, uint32_t nslots, uint32
 	r->used = 0;
 	r->free_head = NO_REGION;
 	r->next_partial = NO_REGION;
+	r->warm_head = NO_REGION;
+	r->next_warm = NO_REGION;
 	r->on_partial = 0;
+	r->on_warm = 0;
 	r->live = 0;
 	*rid_out = rid;
 	return r;
@@ -425,6 +450,7 @@ static uint32_t take_slot(struct jr_memory *m, struct jr_region *r)
 		i = r->used++;
 	}
 	JR_CHECK(r->owner[i] == JR_MEM_FREE && r->flags[i] == 0, "slot %u taken while in use", i);
+	r->warm_pages[i] = 0;
 	owner_store(m, r, i, JR_MEM_HELD);
 	r->live++;
 	m->st[JR_MS_SLOT_BYTES] += r->slot_bytes;
@@ -501,6 +527,48 @@ static int new_slab(struct jr_memory *m, int cls, struct jr_region **out)
 	return 0;
 }
 
+/* Check builds: a recycled slot reads zero over its whole slot (the JDK's zeroing is skipped for it). */
+static void check_zero(uint64_t base, uint64_t len)
+{
+	const uint64_t *p = (const uint64_t *)(uintptr_t)base;
+	for (uint64_t k = 0; k < len / sizeof(uint64_t); k++)
+		JR_CHECK(p[k] == 0, "memory handed out at %llx is not zero at +%llu", (unsigned long long)base,
+			 (unsigned long long)(k * sizeof(uint64_t)));
+}
+
+/* The class's most recently recycled slot, HELD now (under lock). */
+static uint64_t take_warm(struct jr_memory *m, int cls)
+{
+	assert_writer(m);
+	uint32_t rid = m->warm[cls];
+	struct jr_region *r = &m->regions[rid];
+	uint32_t i = r->warm_head;
+	JR_CHECK(r->on_warm && i < r->used, "warm list of class %d names region %u without a warm slot", cls, rid);
+	JR_CHECK(r->owner[i] == JR_MEM_FREE && (r->flags[i] & ~REG_HOT) == REG_WARM,
+		 "warm slot %u of region %u is owned by %u with flags %u (registered, handed over or in use)", i, rid,
+		 r->owner[i], r->flags[i]);
+	r->warm_head = r->link[i];
+	if (r->warm_head == NO_REGION) { /* no warm slot left: off the list, whose head it is */
+		m->warm[cls] = r->next_warm;
+		r->next_warm = NO_REGION;
+		r->on_warm = 0;
+	}
+	if (JR_CHECKS_ON)
+		check_zero(r->base + i * r->slot_bytes, r->slot_bytes);
+	int hot = r->flags[i] & REG_HOT;
+	if (hot)
+		m->st[JR_MS_RECYCLED_HOT_BYTES] -= (uint64_t)r->warm_pages[i] * m->page_size;
+	r->flags[i] = 0;
+	m->st[JR_MS_RECYCLED_BYTES] -= (uint64_t)r->warm_pages[i] * m->page_size;
+	if (!hot) /* lazyfree pages may be dropped any time: nothing known */
+		r->warm_pages[i] = 0;
+	m->st[JR_MS_RECYCLE_HITS]++;
+	owner_store(m, r, i, JR_MEM_HELD);
+	r->live++;
+	m->st[JR_MS_SLOT_BYTES] += r->slot_bytes;
+	return r->base + i * r->slot_bytes;
+}
+
 int jr_mem_alloc(struct jr_memory *m, uint64_t len, uint64_t *base_out)
 {
 	if (len == 0 || len % m->page_size)
@@ -510,6 +578,8 @@ int jr_mem_alloc(struct jr_memory *m, uint64_t len, uint64_t *base_out)
 	lock(m);
 	if (cls < 0) {
 		err = alloc_own(m, len, base_out);
+	} else if (m->warm[cls] != NO_REGION) {
+		*base_out = take_warm(m, cls);
 	} else {
 		struct jr_region *r = m->partial[cls] != NO_REGION ? &m->regions[m->partial[cls]] : NULL;
 		if (!r)
@@ -568,6 +638,107 @@ void jr_mem_free(struct jr_memory *m, uint64_t base)
 		r->next_partial = m->partial[r->cls];
 		m->partial[r->cls] = rid;
 	}
+	unlock(m);
+}
+
+/*
+ * Makes [base, base+len) of an unregistered slot read zero and returns the bytes it keeps. Present pages
+ * (mincore) are zeroed, and with lazyfree MADV_FREE'd: kept, or dropped by the kernel and zero-filled at
+ * the next touch (either way zero); the others are MADV_DONTNEED'd, which costs nothing for a page never touched and
+ * drops a swapped-out one's swap entry (mincore counts it absent although it holds bytes). So a page the
+ * range never touched is never faulted in here. Everything is zeroed without asking mincore when the
+ * first known_present pages cover it (a slot taken hot: ordinary memory, present unless swapped out,
+ * and a swapped page is read back and zeroed), or when mincore fails.
+ */
+static uint64_t zero_present(uint64_t base, uint64_t len, uint64_t ps, int lazyfree, uint64_t known_present)
+{
+	unsigned char vec[JR_MEM_MAX_CLASS_PAGES];
+	uint64_t pages = len / ps, kept = 0;
+	if (pages <= known_present || pages > JR_MEM_MAX_CLASS_PAGES || jr_k_mincore(base, len, vec) != 0) {
+		memset((void *)(uintptr_t)base, 0, len);
+		if (lazyfree)
+			(void)jr_k_madvise(base, len, MADV_FREE);
+		return len;
+	}
+	for (uint64_t p = 0; p < pages;) {
+		uint64_t q = p;
+		int present = vec[p] & 1;
+		while (q < pages && (vec[q] & 1) == present)
+			q++;
+		uint64_t a = base + p * ps, n = (q - p) * ps;
+		if (present) {
+			memset((void *)(uintptr_t)a, 0, n);
+			if (lazyfree) /* EINVAL before Linux 4.5: then kept as it is, still zero */
+				(void)jr_k_madvise(a, n, MADV_FREE);
+			kept += n;
+		} else {
+			jr_k_madvise(a, n, MADV_DONTNEED);
+		}
+		p = q;
+	}
+	return kept;
+}
+
+int jr_mem_recycle(struct jr_memory *m, uint64_t base, uint64_t used)
+{
+	uint32_t i, rid = NO_REGION;
+	lock(m);
+	struct jr_region *r = slot_at(m, base, &i);
+	JR_CHECK(r && base == r->base + i * r->slot_bytes, "recycle of %llx, not a slot", (unsigned long long)base);
+	if (!r) {
+		unlock(m);
+		return 0;
+	}
+	JR_CHECK(r->owner[i] == JR_MEM_HELD && r->flags[i] == 0, "recycle of slot %llx owned by %u, flags %u",
+		 (unsigned long long)base, r->owner[i], r->flags[i]);
+	used = (used + m->page_size - 1) & ~(m->page_size - 1);
+	if (used > r->slot_bytes)
+		used = r->slot_bytes;
+	int keep = r->cls != OWN_CLASS && used > 0 && r->flags[i] == 0 &&
+		   m->st[JR_MS_RECYCLED_BYTES] + used <= m->recycle_max;
+	if (!keep) {
+		if (r->cls != OWN_CLASS && m->recycle_max > 0)
+			m->st[JR_MS_RECYCLE_REFUSED]++;
+		unlock(m);
+		jr_mem_free(m, base);
+		return 0;
+	}
+	m->st[JR_MS_RECYCLED_BYTES] += used; /* counted from here, so concurrent frees stay within the bound */
+	uint64_t hot_max = m->recycle_max < JR_MEM_HOT_BYTES ? m->recycle_max : JR_MEM_HOT_BYTES;
+	int hot = m->st[JR_MS_RECYCLED_HOT_BYTES] + used <= hot_max;
+	if (hot)
+		m->st[JR_MS_RECYCLED_HOT_BYTES] += used;
+	region_at(m, base, &rid);
+	uint64_t sb = r->slot_bytes, known = r->warm_pages[i];
+	unlock(m);
+	/* Still HELD: nobody takes the slot meanwhile, and the lock is not held over the work. */
+	uint64_t kept = zero_present(base, used, m->page_size, !hot, known);
+	if (used < sb)
+		jr_k_madvise(base + used, sb - used, MADV_DONTNEED); /* past the range: nothing legitimate wrote it */
+	lock(m);
+	m->st[JR_MS_RECYCLED_BYTES] -= used - kept;
+	if (hot)
+		m->st[JR_MS_RECYCLED_HOT_BYTES] -= used - kept;
+	m->st[JR_MS_SLOT_BYTES] -= sb;
+	r->flags[i] = REG_WARM | (hot ? REG_HOT : 0);
+	r->warm_pages[i] = (uint16_t)(kept / m->page_size);
+	owner_store(m, r, i, JR_MEM_FREE);
+	r->link[i] = r->warm_head;
+	r->warm_head = i;
+	r->live--;
+	if (!r->on_warm) {
+		r->on_warm = 1;
+		r->next_warm = m->warm[r->cls];
+		m->warm[r->cls] = rid;
+	}
+	unlock(m);
+	return 1;
+}
+
+void jr_mem_set_recycle_max(struct jr_memory *m, uint64_t bytes)
+{
+	lock(m);
+	m->recycle_max = bytes; /* what is held already stays until taken; no new slot past the bound */
 	unlock(m);
 }
 
@@ -657,7 +828,8 @@ int jr_mem_init(struct jr_memory *m)
 	unlock(m);
 	m->free_region = NO_REGION;
 	for (int c = 0; c < JR_MEM_CLASSES; c++)
-		m->partial[c] = NO_REGION;
+		m->partial[c] = m->warm[c] = NO_REGION;
+	m->recycle_max = 0; /* jr_mem_recycle frees until jr_mem_set_recycle_max */
 	m->max_map_count = read_number("/proc/sys/vm/max_map_count", 65530);
 	jr_mem_set_map_limit(m, 0);
 	return 0;

@@ -19,6 +19,9 @@
 #define JR_MEM_HELD (UINT32_MAX - 1)
 
 #define JR_MEM_CLASSES 18 /* slot sizes in pages: 1, 2, 3, 4, 6, 8, ... 512 (range_memory.c) */
+#define JR_MEM_MAX_CLASS_PAGES 512u /* the largest class; a larger range gets a mapping of its own */
+/* Recycled slots up to this many bytes stay ordinary memory (hot); the rest are MADV_FREE'd (range_memory.c). */
+#define JR_MEM_HOT_BYTES (4ull << 20)
 
 struct jr_region;
 
@@ -35,6 +38,8 @@ struct jr_memory {
 	uint32_t nregions;      /* ids handed out so far */
 	uint32_t free_region;   /* own-mapping region ids to reuse (list through next_partial) */
 	uint32_t partial[JR_MEM_CLASSES]; /* per class: regions with a free slot */
+	uint32_t warm[JR_MEM_CLASSES];    /* per class: regions with a recycled (warm) slot, taken first */
+	uint64_t recycle_max;   /* recycled slots hold at most this many bytes (JR_MS_RECYCLED_BYTES) */
 
 	/* The mapping budget (range_memory.c, "Mappings"). */
 	int64_t max_map_count;  /* /proc/sys/vm/max_map_count, read once */
@@ -54,13 +59,23 @@ void jr_mem_destroy(struct jr_memory *m);
 
 /*
  * len bytes (a page multiple) of zeroed private memory, MADV_NOHUGEPAGE, not registered, owner
- * JR_MEM_HELD: a slot of its size class, or a mapping of its own above the largest class.
+ * JR_MEM_HELD: a recycled slot of its size class if there is one, else a fresh slot, or a mapping
+ * of its own above the largest class.
  * -EMFILE when it would need a new mapping past the budget, -ENOMEM when the kernel refuses one.
  */
 int jr_mem_alloc(struct jr_memory *m, uint64_t len, uint64_t *base_out);
 /* The memory back (MADV_DONTNEED, so it reads zero at its next use; an own mapping is unmapped). The
  * slot must be HELD and unregistered. */
 void jr_mem_free(struct jr_memory *m, uint64_t base);
+/*
+ * The slot of a range that was never registered, whose first used bytes it may have written: kept for
+ * the next allocation of its size class (zeroed, tail MADV_DONTNEED'd, MADV_FREE'd: range_memory.c,
+ * "Recycling") while the recycled slots hold at most recycle_max bytes; otherwise, and for an own
+ * mapping, jr_mem_free. Returns 1 when recycled. The slot must be HELD and unregistered.
+ */
+int jr_mem_recycle(struct jr_memory *m, uint64_t base, uint64_t used);
+/* The bound on recycled bytes (0, the default of jr_mem_init: nothing is recycled). */
+void jr_mem_set_recycle_max(struct jr_memory *m, uint64_t bytes);
 /* detach: the first len bytes of the slot are the caller's for good (never reused, never unmapped). */
 void jr_mem_hand_over(struct jr_memory *m, uint64_t base, uint64_t len);
 

@@ -73,6 +73,11 @@ JR_API int64_t jr_range_add(struct jr_service *svc, uint64_t len, int source, in
 		return -ENOSPC;
 	struct jr_slot *sl = &t->slots[idx];
 	jr_slot_lock(sl);
+	/* A table slot starts with no source state of a previous range (remove released it), whatever
+	 * memory it gets: a recycled memory slot carries none either (jr_mem_recycle: never registered). */
+	JR_CHECK(sl->src == NULL && !sl->registered && sl->pins == 0,
+		 "slot %u claimed with source state %p, registered %d, pins %u", idx, sl->src, (int)sl->registered,
+		 (unsigned)sl->pins);
 	sl->source = source;
 	sl->base = 0;
 	sl->len = len;
@@ -150,15 +155,28 @@ static int remove_range(struct jr_service *svc, int64_t handle, int unmap)
 	jr_table_hazard_wait(t, idx);
 
 	jr_slot_lock(sl);
-	if (sl->registered)
+	int was_registered = sl->registered;
+	JR_CHECK(was_registered || !sl->ever_marked, "range %lld marked without a registration", (long long)handle);
+	/* The slot goes to the next range of its size (jr_mem_recycle) unless a page of it may hold a poison
+	 * marker (UFFDIO_POISON: a POISON range once marked, or a rebuild that failed), which only
+	 * MADV_DONTNEED removes. Its write-protect bits are cleared while it is still registered (the kernel
+	 * clears them at unregister since Linux 6.0, not before), so the next range starts without any. */
+	int recycle = unmap && (!was_registered || (ops_of(sl)->rebuilds && jr_load(&sl->st[JR_RS_REBUILD_FAILURES]) == 0));
+	if (was_registered) {
+		if (recycle && svc->env.wp)
+			jr_k_writeprotect(svc->env.uffd, sl->base, sl->len, 0);
 		jr_mem_unregister(&t->mem, svc->env.uffd, sl->base, sl->len);
+	}
 	__atomic_store_n(&sl->registered, 0, __ATOMIC_RELAXED);
-	if (unmap)
-		jr_mem_free(&t->mem, sl->base);
+	if (recycle)
+		jr_mem_recycle(&t->mem, sl->base, sl->len); /* zeroed; purged pages stay absent */
+	else if (unmap)
+		jr_mem_free(&t->mem, sl->base); /* MADV_DONTNEED: poison markers go too */
 	else
 		jr_mem_hand_over(&t->mem, sl->base, sl->len);
 	ops_of(sl)->release(sl, 0);
 	jr_written_free(&svc->env, sl);
+	JR_CHECK(sl->src == NULL, "range %lld removed with its source state still held", (long long)handle);
 	sl->pins = 0; /* a detached range's pins end with it: their unpin finds a FREE slot */
 	jr_state_move(sl, JR_STATE_DEAD, JR_STATE_FREE);
 	jr_slot_unlock(sl);
@@ -476,6 +494,16 @@ JR_API int jr_service_memory(struct jr_service *svc, uint64_t *out, int n)
 	if (!svc)
 		return -EBADF;
 	return jr_mem_stats(&svc->table.mem, out, n);
+}
+
+JR_API int jr_service_set_recycle_max(struct jr_service *svc, int64_t bytes)
+{
+	if (!svc)
+		return -EBADF;
+	if (bytes < 0)
+		return -EINVAL;
+	jr_mem_set_recycle_max(&svc->table.mem, (uint64_t)bytes);
+	return 0;
 }
 
 JR_API int jr_service_set_map_limit(struct jr_service *svc, int64_t limit)

@@ -125,6 +125,7 @@ int jr_table_init(struct jr_table *t, uint32_t capacity)
 		jr_table_destroy(t);
 		return err;
 	}
+	jr_mem_set_recycle_max(&t->mem, (uint64_t)JR_RECYCLE_MAX_DEFAULT);
 	t->free_head = JR_NO_SLOT;
 	pthread_mutex_init(&t->writers, NULL);
 	for (uint32_t w = 0; w < JR_MAX_WORKERS; w++)

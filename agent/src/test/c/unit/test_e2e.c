@@ -197,6 +197,7 @@ static void zero_round_trip(void)
 	EXPECT_EQ(s[JR_RS_PAGES_RESTORED], zero_pages);
 	EXPECT_EQ(s[JR_RS_RESIDENT_PAGES], len / ps);
 	EXPECT_EQ(jr_range_lock(e.svc, h), JR_INTACT);
+	EXPECT_EQ(jr_service_set_recycle_max(e.svc, 0), 0); /* no recycling (recycled_range_starts_clean has it) */
 	EXPECT_EQ(jr_range_remove(e.svc, h), 0);
 	/* Its memory went back to the kernel (the slot stays in its region), and the next range of its
 	 * size reuses the slot, zeroed. */
@@ -895,6 +896,148 @@ static void file_snapshot_then_throw(void)
 	env_stop(&e);
 }
 
+/* Present pages of [base, base+pages) whose PTE is userfaultfd write-protected (/proc/self/pagemap bit 57). */
+static uint64_t wp_pages(uint64_t base, uint64_t pages)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0)
+		return UINT64_MAX;
+	uint64_t n = 0;
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t e = 0;
+		if (pread(fd, &e, sizeof(e), (off_t)((base / ps + i) * sizeof(e))) != (ssize_t)sizeof(e))
+			n = UINT64_MAX;
+		else if ((e >> 63) & 1)
+			n += (e >> 57) & 1;
+	}
+	close(fd);
+	return n;
+}
+
+static uint64_t memory_stat(struct env *e, int which)
+{
+	uint64_t v[JR_MS_COUNT];
+	EXPECT_EQ(jr_service_memory(e->svc, v, JR_MS_COUNT), JR_MS_COUNT);
+	return v[which];
+}
+
+/*
+ * A range removed without ever being marked leaves its slot to the next range of its size (recycled):
+ * that range starts with nothing of the first one's life: zeros, no registration, no snapshot, no file
+ * provenance (the first life recorded some, never marked), no write-protect; marked and purged it
+ * reads back its own bytes. Marked, purged and write-protected, its slot is recycled again without a
+ * write-protect bit; a POISON range once marked is not recycled. Recycled bytes are the library's own.
+ */
+static void recycled_range_starts_clean(void)
+{
+	struct env e;
+	REQUIRE(env_start(&e, 8) == 0);
+	uint64_t len = 256 * ps, b1 = 0, b2 = 0;
+	static uint8_t bytes[256 * 4096];
+	REQUIRE(len <= sizeof(bytes));
+	char path[] = "/tmp/jreclaim-recycle-XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	fill_random(bytes, len, 11);
+	REQUIRE(pwrite(fd, bytes, len, 0) == (ssize_t)len);
+	uint64_t own0 = counter(&e, JR_C_AGENT_BYTES);
+
+	int64_t h1 = jr_range_add(e.svc, len, JR_SOURCE_SNAPSHOT, -1, 0, &b1);
+	REQUIRE(h1 >= 0);
+	REQUIRE(pread(fd, (void *)(uintptr_t)b1, len, 0) == (ssize_t)len);
+	EXPECT_EQ(jr_range_provenance(e.svc, h1, 0, len, fd, 0), 256);
+	EXPECT_EQ(jr_range_remove(e.svc, h1), 0);
+	EXPECT_EQ(memory_stat(&e, JR_MS_RECYCLED_BYTES), len);
+	EXPECT(counter(&e, JR_C_AGENT_BYTES) >= own0 + len);
+
+	int64_t h2 = jr_range_add(e.svc, len - 100, JR_SOURCE_SNAPSHOT, -1, 0, &b2);
+	REQUIRE(h2 >= 0);
+	EXPECT_EQ(b2, b1);
+	EXPECT_EQ(memory_stat(&e, JR_MS_RECYCLE_HITS), 1);
+	EXPECT_EQ(memory_stat(&e, JR_MS_RECYCLED_BYTES), 0);
+	uint64_t s[JR_RS_COUNT];
+	stats(&e, h2, s);
+	EXPECT_EQ(s[JR_RS_STATE], JR_STATE_LOCKED);
+	EXPECT_EQ(s[JR_RS_REGISTERED], 0);
+	EXPECT_EQ(s[JR_RS_SNAPSHOT_BYTES], 0);
+	EXPECT_EQ(s[JR_RS_MARKS], 0);
+	uint8_t *p = (uint8_t *)(uintptr_t)b2;
+	uint64_t nz = 0;
+	for (uint64_t i = 0; i < len; i++)
+		nz += p[i] != 0;
+	EXPECT_EQ(nz, 0);
+	/* Its own bytes, unlike the file's: a page rebuilt from the first life's provenance would be wrong. */
+	for (uint64_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(bytes[i] ^ 0x3c);
+	EXPECT_EQ(jr_range_mark(e.svc, h2), 0);
+	EXPECT_EQ(counter(&e, JR_C_FILE_VERIFIED), 0);
+	/* A write after the mark is kept (write-protect is this life's). */
+	p[5 * ps + 1] = 0x42;
+	EXPECT_EQ(jr_range_purge(e.svc, h2), 0);
+	uint64_t wrong = 0;
+	for (uint64_t i = 0; i < len; i++)
+		wrong += p[i] != (i == 5 * ps + 1 ? 0x42 : (uint8_t)(bytes[i] ^ 0x3c));
+	EXPECT_EQ(wrong, 0);
+	EXPECT_EQ(counter(&e, JR_C_FILE_PAGES), 0);
+	/* Marked again and purged, half read back, a write under write-protect: then removed, its slot recycled. */
+	EXPECT_EQ(jr_range_mark(e.svc, h2), 0);
+	EXPECT_EQ(jr_range_purge(e.svc, h2), 0);
+	for (uint64_t i = 0; i < len / 2; i += ps)
+		wrong += p[i] != (i == 5 * ps ? (uint8_t)(bytes[i] ^ 0x3c) : (uint8_t)(bytes[i] ^ 0x3c));
+	EXPECT_EQ(wrong, 0);
+	EXPECT_EQ(jr_range_mark(e.svc, h2), 0);
+	/* Its present pages write-protected, as a mark's capture leaves them (whatever the mark left). */
+	struct uffdio_writeprotect wp = {.range = {.start = b2, .len = len / 2}, .mode = UFFDIO_WRITEPROTECT_MODE_WP};
+	EXPECT_EQ(ioctl(e.uffd, UFFDIO_WRITEPROTECT, &wp), 0);
+	uint64_t wp_before = wp_pages(b2, len / ps);
+	printf("# %llu pages write-protected at remove\n", (unsigned long long)wp_before);
+	EXPECT(wp_before > 0 && wp_before != UINT64_MAX);
+	EXPECT_EQ(jr_range_remove(e.svc, h2), 0);
+	EXPECT(memory_stat(&e, JR_MS_RECYCLED_BYTES) > 0);
+	EXPECT(memory_stat(&e, JR_MS_RECYCLED_BYTES) <= len);
+	int64_t h4 = jr_range_add(e.svc, len, JR_SOURCE_ZERO, -1, 0, &b2);
+	REQUIRE(h4 >= 0);
+	EXPECT_EQ(b2, b1);
+	EXPECT_EQ(memory_stat(&e, JR_MS_RECYCLE_HITS), 2);
+	EXPECT_EQ(wp_pages(b2, len / ps), 0); /* no write-protect bit of the last life */
+	stats(&e, h4, s);
+	EXPECT_EQ(s[JR_RS_REGISTERED], 0);
+	nz = 0;
+	for (uint64_t i = 0; i < len; i++)
+		nz += p[i] != 0;
+	EXPECT_EQ(nz, 0);
+	memset(p, 0x99, len); /* no fault reaches the service: the slot is not registered */
+	EXPECT_EQ(jr_range_mark(e.svc, h4), 0);
+	EXPECT_EQ(jr_range_purge(e.svc, h4), 0);
+	nz = 0;
+	for (uint64_t i = 0; i < len; i++)
+		nz += p[i] != 0 && p[i] != 0x99;
+	EXPECT_EQ(nz, 0); /* ZERO: each page its own bytes or zeros, never the last life's */
+	EXPECT_EQ(jr_range_remove(e.svc, h4), 0);
+	uint64_t recycled = memory_stat(&e, JR_MS_RECYCLED_BYTES);
+
+	/* A POISON range once marked may hold poison markers: its slot is not recycled. */
+	int64_t h5 = jr_range_add(e.svc, len, JR_SOURCE_POISON, -1, 0, &b2);
+	REQUIRE(h5 >= 0);
+	memset((void *)(uintptr_t)b2, 7, len);
+	EXPECT_EQ(jr_range_mark(e.svc, h5), 0);
+	EXPECT_EQ(jr_range_remove(e.svc, h5), 0);
+	EXPECT_EQ(memory_stat(&e, JR_MS_RECYCLED_BYTES), 0); /* it took the recycled slot, and gave it back */
+	(void)recycled;
+
+	/* Off: nothing is kept. */
+	EXPECT_EQ(jr_service_set_recycle_max(e.svc, -1), -EINVAL);
+	EXPECT_EQ(jr_service_set_recycle_max(e.svc, 0), 0);
+	int64_t h3 = jr_range_add(e.svc, len, JR_SOURCE_ZERO, -1, 0, &b1);
+	REQUIRE(h3 >= 0);
+	memset((void *)(uintptr_t)b1, 1, len);
+	EXPECT_EQ(jr_range_remove(e.svc, h3), 0);
+	EXPECT_EQ(memory_stat(&e, JR_MS_RECYCLED_BYTES), 0);
+	close(fd);
+	unlink(path);
+	env_stop(&e);
+}
+
 static void constants_table_is_complete(void)
 {
 	const struct jr_constant *t = NULL;
@@ -1243,6 +1386,7 @@ int main(void)
 	RUN(file_throw_loses_pages);
 	RUN(file_snapshot_then_throw);
 	RUN(constants_table_is_complete);
+	RUN(recycled_range_starts_clean);
 	RUN(pin_holds_off_mark_and_remove);
 	RUN(poison_pin_reports_purged);
 	RUN(user_mode_only_pin_serves_system_calls);

@@ -2,7 +2,8 @@
  * The ranges' memory (range_memory.c) on its own: size classes and their boundaries, many ranges in
  * few mappings (counted in /proc/self/maps), reuse that reads zero, own mappings for large ranges,
  * the index, the mapping budget, registration on a real userfaultfd (adjacent registered slots merge,
- * and the library's estimate follows the kernel's count), and destroy leaving handed-over memory.
+ * and the library's estimate follows the kernel's count), destroy leaving handed-over memory, and
+ * recycling (a recycled slot reads zero over the whole slot, needs no first-touch fault, is bounded).
  * Built with -DJR_CHECKS.
  */
 #define _GNU_SOURCE
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -328,6 +330,180 @@ static void destroy_leaves_handed_over(void)
 	munmap((void *)(uintptr_t)big, 600 * PAGE);
 }
 
+
+static int64_t minor_faults(void)
+{
+	struct rusage u;
+	getrusage(RUSAGE_SELF, &u);
+	return u.ru_minflt;
+}
+
+static uint64_t resident_pages(uint64_t base, uint64_t pages)
+{
+	unsigned char vec[512];
+	if (pages > sizeof(vec) || mincore((void *)(uintptr_t)base, pages * PAGE, vec) != 0)
+		return UINT64_MAX;
+	uint64_t n = 0;
+	for (uint64_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+/* A recycled 1 MiB slot comes back to the next 1 MiB allocation zeroed and with its pages still there:
+ * writing all of it takes (almost) no page fault, where a fresh slot takes one per page. Counted as
+ * recycled bytes until taken. */
+static void recycled_slot_reads_zero_without_faults(void)
+{
+	struct jr_memory m;
+	REQUIRE(jr_mem_init(&m) == 0);
+	jr_mem_set_recycle_max(&m, 4 << 20);
+	uint64_t a, b;
+	REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &a) == 0);
+	int64_t f0 = minor_faults();
+	memset((void *)(uintptr_t)a, 0xab, 256 * PAGE);
+	int64_t fresh_faults = minor_faults() - f0;
+	EXPECT_EQ(jr_mem_recycle(&m, a, 256 * PAGE), 1);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_BYTES), 256 * PAGE);
+	EXPECT_EQ(stat_of(&m, JR_MS_SLOT_BYTES), 0);
+	EXPECT_EQ(jr_mem_owner_at(&m, a), JR_MEM_FREE);
+	uint64_t kept = resident_pages(a, 256);
+	REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &b) == 0); /* check builds also read all of it: zero */
+	EXPECT_EQ(b, a);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLE_HITS), 1);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_BYTES), 0);
+	EXPECT_EQ(stat_of(&m, JR_MS_SLOT_BYTES), 256 * PAGE);
+	uint64_t nz = 0;
+	for (uint64_t off = 0; off < 256 * PAGE; off += 8)
+		nz += *(uint64_t *)(uintptr_t)(b + off) != 0;
+	EXPECT_EQ(nz, 0);
+	f0 = minor_faults();
+	memset((void *)(uintptr_t)b, 0xcd, 256 * PAGE);
+	int64_t reuse_faults = minor_faults() - f0;
+	printf("# 1 MiB: %lld faults writing a fresh slot, %lld writing a recycled one (%llu of 256 pages kept)\n",
+	       (long long)fresh_faults, (long long)reuse_faults, (unsigned long long)kept);
+	EXPECT(fresh_faults >= 200);
+	EXPECT(reuse_faults <= 256 - (int64_t)kept + 8); /* only pages the kernel dropped meanwhile fault */
+	/* A range that touched 10 of its 256 pages: only those are kept (and counted); the rest stay absent. */
+	memset((void *)(uintptr_t)b, 0, 256 * PAGE);
+	REQUIRE(jr_mem_recycle(&m, b, 256 * PAGE) == 1);
+	REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &b) == 0); /* warm, all 256 pages present */
+	jr_mem_free(&m, b);                             /* MADV_DONTNEED: absent */
+	REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &b) == 0);
+	memset((void *)(uintptr_t)b, 0x11, 10 * PAGE);
+	EXPECT_EQ(jr_mem_recycle(&m, b, 256 * PAGE), 1);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_BYTES), 10 * PAGE);
+	EXPECT(resident_pages(b, 256) <= 10);
+	REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &b) == 0);
+	jr_mem_free(&m, b);
+	jr_mem_destroy(&m);
+}
+
+/* A range shorter than its slot (5 pages in a 6-page slot) that wrote past its end: the next range of
+ * the class, 6 pages, reads zero everywhere; the tail is not kept. */
+static void recycled_tail_reads_zero(void)
+{
+	struct jr_memory m;
+	REQUIRE(jr_mem_init(&m) == 0);
+	jr_mem_set_recycle_max(&m, 1 << 20);
+	uint64_t a, b;
+	REQUIRE(jr_mem_alloc(&m, 5 * PAGE, &a) == 0);
+	memset((void *)(uintptr_t)a, 0x77, 6 * PAGE); /* one page past the range: the slot's tail */
+	EXPECT_EQ(jr_mem_recycle(&m, a, 5 * PAGE), 1);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_BYTES), 5 * PAGE);
+	EXPECT_EQ(resident_pages(a + 5 * PAGE, 1), 0);
+	REQUIRE(jr_mem_alloc(&m, 6 * PAGE, &b) == 0);
+	EXPECT_EQ(b, a);
+	uint64_t nz = 0;
+	for (uint64_t off = 0; off < 6 * PAGE; off++)
+		nz += *(unsigned char *)(uintptr_t)(b + off) != 0;
+	EXPECT_EQ(nz, 0);
+	jr_mem_free(&m, b);
+	jr_mem_destroy(&m);
+}
+
+/* At most recycle_max bytes are kept: past it, and with 0, a slot's memory goes back to the kernel as
+ * before; a range with a mapping of its own is unmapped; destroy unmaps recycled slots. */
+static void recycling_is_bounded(void)
+{
+	struct jr_memory m;
+	REQUIRE(jr_mem_init(&m) == 0);
+	uint64_t a[3], own, x;
+	REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &x) == 0);
+	memset((void *)(uintptr_t)x, 1, 256 * PAGE);
+	EXPECT_EQ(jr_mem_recycle(&m, x, 256 * PAGE), 0); /* jr_mem_init's bound is 0 */
+	EXPECT_EQ(resident_pages(x, 256), 0);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_BYTES), 0);
+	jr_mem_set_recycle_max(&m, 2 * 256 * PAGE);
+	for (int i = 0; i < 3; i++) {
+		REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &a[i]) == 0);
+		memset((void *)(uintptr_t)a[i], 2, 256 * PAGE);
+	}
+	EXPECT_EQ(jr_mem_recycle(&m, a[0], 256 * PAGE), 1);
+	EXPECT_EQ(jr_mem_recycle(&m, a[1], 256 * PAGE), 1);
+	EXPECT_EQ(jr_mem_recycle(&m, a[2], 256 * PAGE), 0);
+	EXPECT_EQ(resident_pages(a[2], 256), 0);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_BYTES), 2 * 256 * PAGE);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLE_REFUSED), 1);
+	REQUIRE(jr_mem_alloc(&m, 600 * PAGE, &own) == 0);
+	int64_t regions = (int64_t)stat_of(&m, JR_MS_REGIONS);
+	EXPECT_EQ(jr_mem_recycle(&m, own, 600 * PAGE), 0);
+	EXPECT_EQ((int64_t)stat_of(&m, JR_MS_REGIONS), regions - 1);
+	EXPECT(!mapped(own));
+	/* the last recycled comes back first, then the other, then a slot never used */
+	uint64_t b0, b1, b2;
+	REQUIRE(jr_mem_alloc(&m, 200 * PAGE, &b0) == 0);
+	REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &b1) == 0);
+	REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &b2) == 0);
+	EXPECT_EQ(b0, a[1]);
+	EXPECT_EQ(b1, a[0]);
+	EXPECT(b2 != a[0] && b2 != a[1]);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLE_HITS), 2);
+	EXPECT_EQ(jr_mem_recycle(&m, b0, 200 * PAGE), 1);
+	jr_mem_free(&m, b1);
+	jr_mem_free(&m, b2);
+	jr_mem_destroy(&m);
+	EXPECT(!mapped(b0)); /* a recycled slot is the library's: unmapped with the rest */
+}
+
+/* The first 4 MiB recycled stay ordinary memory (hot), the rest are MADV_FREE'd: the kernel may drop
+ * them (MADV_PAGEOUT here, as pressure would), and a dropped page of a recycled slot reads zero. */
+static void recycled_beyond_hot_are_droppable(void)
+{
+	struct jr_memory m;
+	REQUIRE(jr_mem_init(&m) == 0);
+	jr_mem_set_recycle_max(&m, 16 << 20);
+	enum { N = 6 };
+	uint64_t a[N];
+	for (int i = 0; i < N; i++) {
+		REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &a[i]) == 0);
+		memset((void *)(uintptr_t)a[i], 0x40 + i, 256 * PAGE);
+	}
+	for (int i = 0; i < N; i++)
+		EXPECT_EQ(jr_mem_recycle(&m, a[i], 256 * PAGE), 1);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_BYTES), N * 256 * PAGE);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_HOT_BYTES), 4 << 20);
+	/* a[4] and a[5] are lazyfree: drop them */
+	for (int i = 4; i < N; i++)
+		EXPECT_EQ(madvise((void *)(uintptr_t)a[i], 256 * PAGE, MADV_PAGEOUT), 0);
+	uint64_t dropped = 256 * 2 - resident_pages(a[4], 256) - resident_pages(a[5], 256);
+	printf("# %llu of 512 lazyfree recycled pages dropped by MADV_PAGEOUT\n", (unsigned long long)dropped);
+	EXPECT(dropped > 0);
+	EXPECT_EQ(resident_pages(a[0], 256), 256); /* hot: ordinary memory, not dropped */
+	uint64_t nz = 0, b[N];
+	for (int i = 0; i < N; i++) {
+		REQUIRE(jr_mem_alloc(&m, 256 * PAGE, &b[i]) == 0); /* check builds read each whole slot: zero */
+		for (uint64_t off = 0; off < 256 * PAGE; off += 8)
+			nz += *(uint64_t *)(uintptr_t)(b[i] + off) != 0;
+	}
+	EXPECT_EQ(nz, 0);
+	EXPECT_EQ(b[0], a[5]);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_BYTES), 0);
+	EXPECT_EQ(stat_of(&m, JR_MS_RECYCLED_HOT_BYTES), 0);
+	for (int i = 0; i < N; i++)
+		jr_mem_free(&m, b[i]);
+	jr_mem_destroy(&m);
+}
+
 int main(void)
 {
 	RUN(class_boundaries);
@@ -338,5 +514,9 @@ int main(void)
 	RUN(mapping_budget);
 	RUN(registration_merges_and_is_counted);
 	RUN(destroy_leaves_handed_over);
+	RUN(recycled_slot_reads_zero_without_faults);
+	RUN(recycled_tail_reads_zero);
+	RUN(recycling_is_bounded);
+	RUN(recycled_beyond_hot_are_droppable);
 	TEST_EXIT();
 }

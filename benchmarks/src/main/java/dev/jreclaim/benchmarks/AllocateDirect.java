@@ -16,7 +16,10 @@ import org.openjdk.jmh.annotations.State;
  * {@code ByteBuffer.allocateDirect(size)} and its free, in one operation. The buffer is freed at once
  * with {@code Unsafe.invokeCleaner} (the JDK's own Deallocator, which the agent instruments) so that
  * neither GC nor direct-memory reservation stalls are measured. 64 B is under the rule's 64 KiB minimum
- * (unmatched: the JDK mallocs it); 1 MiB is matched (a VolatileRange: mmap, registration, munmap).
+ * (unmatched: the JDK mallocs it); 64 KiB and 1 MiB are matched (a VolatileRange: a slot of the library's
+ * regions, recycled at free, docs/fault-path.md "How ranges share mappings"). {@link #allocateWriteFree}
+ * also writes every byte, as a buffer's user does: there the pages the memory comes with are paid (the
+ * plain JDK's malloc reuses warm memory and zeroes it; the agent's slot must not cost a fault per page).
  * The subclasses only choose the fork's JVM arguments.
  */
 @State(Scope.Thread)
@@ -25,7 +28,7 @@ import org.openjdk.jmh.annotations.State;
 public abstract class AllocateDirect {
     private static final sun.misc.Unsafe UNSAFE = unsafe();
 
-    @Param({"64", "1048576"})
+    @Param({"64", "65536", "1048576"})
     public int size;
 
     /** Whether this fork runs the agent; with it, 1 MiB must be the agent's memory and 64 B must not. */
@@ -43,6 +46,17 @@ public abstract class AllocateDirect {
     @Benchmark
     public ByteBuffer allocateAndFree() {
         ByteBuffer b = ByteBuffer.allocateDirect(size);
+        UNSAFE.invokeCleaner(b);
+        return b;
+    }
+
+    /** Allocate, write every byte (a long at a time), free. */
+    @Benchmark
+    public ByteBuffer allocateWriteFree() {
+        ByteBuffer b = ByteBuffer.allocateDirect(size);
+        for (int i = 0; i + Long.BYTES <= size; i += Long.BYTES) {
+            b.putLong(i, i);
+        }
         UNSAFE.invokeCleaner(b);
         return b;
     }

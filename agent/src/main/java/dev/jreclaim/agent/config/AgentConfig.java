@@ -16,10 +16,11 @@ import java.util.Objects;
  * @param remarkIdle      {@code remark.idle}: how long a range written since its mark must see no new write
  *                        before it is marked again (idle rules: their own idle time)
  * @param fileMaxOpen     {@code file.max-open}: descriptors the library keeps open for rebuild:file (an LRU)
+ * @param recycleMax      {@code memory.recycle-max}: the most freed slots may hold for the next buffer of their size
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
         long snapshotChunk, boolean exitSummary, List<SiteRule> rules, int snapshotMinRatioPct,
-        long snapshotMaxMemory, java.time.Duration remarkIdle, int fileMaxOpen) {
+        long snapshotMaxMemory, java.time.Duration remarkIdle, int fileMaxOpen, long recycleMax) {
     /**
      * What the loader checks {@code snapshot.chunk} against: 4 KiB, the page size of linux-x86_64, the only
      * platform the native library is built for. Not the kernel's own page size ({@code linux.Libc.pageSize()},
@@ -57,6 +58,8 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
      */
     public static final int DEFAULT_FILE_MAX_OPEN = dev.jreclaim.agent.linux.NativeConstants.JR_DEFAULT_MAX_OPEN_FILES;
     public static final int MAX_FILE_MAX_OPEN = dev.jreclaim.agent.linux.NativeConstants.JR_MAX_OPEN_FILES;
+    /** 64 MiB, what glibc's malloc may keep at most at the top of its heap by default (twice its largest mmap threshold). */
+    public static final long DEFAULT_RECYCLE_MAX = dev.jreclaim.agent.linux.NativeConstants.JR_RECYCLE_MAX_DEFAULT;
 
     public AgentConfig {
         Objects.requireNonNull(logLevel);
@@ -68,7 +71,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     public AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity, long snapshotChunk,
             boolean exitSummary, List<SiteRule> rules) {
         this(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, rules, DEFAULT_MIN_RATIO_PCT,
-                DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_REMARK_IDLE, DEFAULT_FILE_MAX_OPEN);
+                DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_REMARK_IDLE, DEFAULT_FILE_MAX_OPEN, DEFAULT_RECYCLE_MAX);
     }
 
     public static AgentConfig defaults() {
@@ -77,7 +80,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
 
     public AgentConfig withRules(List<SiteRule> newRules) {
         return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules,
-                snapshotMinRatioPct, snapshotMaxMemory, remarkIdle, fileMaxOpen);
+                snapshotMinRatioPct, snapshotMaxMemory, remarkIdle, fileMaxOpen, recycleMax);
     }
 
     /**

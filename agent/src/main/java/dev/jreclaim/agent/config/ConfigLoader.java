@@ -128,7 +128,7 @@ public final class ConfigLoader {
 
         AgentConfig config = new AgentConfig(globals.enabled, globals.logLevel, globals.uffdMode, globals.capacity,
                 globals.chunk, globals.exitSummary, valid, globals.minRatioPct, globals.snapshotMaxMemory,
-                globals.remarkIdle, globals.fileMaxOpen);
+                globals.remarkIdle, globals.fileMaxOpen, globals.recycleMax);
         List<String> agentKeys = problems.stream()
                 .filter(p -> p.scope() == ConfigProblem.Scope.AGENT)
                 .map(p -> p.key() == null ? "agent options" : p.key())
@@ -291,6 +291,7 @@ public final class ConfigLoader {
         long snapshotMaxMemory = AgentConfig.DEFAULT_SNAPSHOT_MAX_MEMORY;
         java.time.Duration remarkIdle = AgentConfig.DEFAULT_REMARK_IDLE;
         int fileMaxOpen = AgentConfig.DEFAULT_FILE_MAX_OPEN;
+        long recycleMax = AgentConfig.DEFAULT_RECYCLE_MAX;
         boolean exitSummary;
 
         void set(String key, Setting s) {
@@ -305,6 +306,7 @@ public final class ConfigLoader {
                     case ConfigKeys.SNAPSHOT_MAX_MEMORY -> snapshotMaxMemory = ByteSize.parse(s.value);
                     case ConfigKeys.REMARK_IDLE -> remarkIdle = DurationValue.parsePositive(s.value, "1s");
                     case ConfigKeys.FILE_MAX_OPEN -> fileMaxOpen = parseWhole(s.value, 1, AgentConfig.MAX_FILE_MAX_OPEN);
+                    case ConfigKeys.MEMORY_RECYCLE_MAX -> recycleMax = ByteSize.parse(s.value);
                     case ConfigKeys.EXIT_SUMMARY -> exitSummary = parseBoolean(s.value);
                     default -> throw new AssertionError(key);
                 }

@@ -52,8 +52,10 @@ public interface ReclaimAgentMXBean {
     /**
      * Memory the agent holds itself now, by kind: {@code snapshots} (LZ4 copies: anonymous memory the kernel
      * cannot drop), {@code library} (the native library's whole own memory: range table and index, the
-     * service's buffers, source state and snapshots), {@code kept-plain} (bytes of live ranges their last mark
-     * left ordinary memory because no snapshot paid).
+     * service's buffers, source state, snapshots and recycled slots), {@code recycled} (freed buffers' slots
+     * kept zeroed for the next buffer of their size, {@code jreclaim.memory.recycle-max}: MADV_FREE'd, so the kernel
+     * may drop them), {@code kept-plain} (bytes of live ranges their last mark left ordinary memory because no
+     * snapshot paid).
      */
     Map<String, Long> getAgentMemory();
 

@@ -72,7 +72,11 @@ public final class NativeConstants {
     /** enum jr_memory_stat. */
     public static final int JR_MS_REGIONS = 0, JR_MS_RESERVED_BYTES = 1, JR_MS_SLOT_BYTES = 2, JR_MS_HANDED_BYTES = 3,
             JR_MS_MAPS = 4, JR_MS_MAP_LIMIT = 5, JR_MS_MAX_MAP_COUNT = 6, JR_MS_MAP_COUNTS = 7,
-            JR_MS_ALLOC_REFUSED_MAPS = 8, JR_MS_ALLOC_REFUSED_NOMEM = 9, JR_MS_REGISTER_REFUSED = 10, JR_MS_COUNT = 11;
+            JR_MS_ALLOC_REFUSED_MAPS = 8, JR_MS_ALLOC_REFUSED_NOMEM = 9, JR_MS_REGISTER_REFUSED = 10,
+            JR_MS_RECYCLED_BYTES = 11, JR_MS_RECYCLE_HITS = 12, JR_MS_RECYCLE_REFUSED = 13,
+            JR_MS_RECYCLED_HOT_BYTES = 14, JR_MS_COUNT = 15;
+    /** JR_RECYCLE_MAX_DEFAULT: the bound on recycled slots' bytes until jr_service_set_recycle_max. */
+    public static final long JR_RECYCLE_MAX_DEFAULT = 64L << 20;
     /** JR_MAP_RESERVE_PERCENT: the library makes no mapping past this percentage of vm.max_map_count. */
     public static final int JR_MAP_RESERVE_PERCENT = 50;
     /** JR_MAX_FILES: files page provenance may name at once; descriptors: an LRU of JR_DEFAULT_MAX_OPEN_FILES (at most JR_MAX_OPEN_FILES). */

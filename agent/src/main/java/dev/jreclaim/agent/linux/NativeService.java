@@ -54,6 +54,10 @@ public final class NativeService {
         static final MethodHandle SET_MAP_LIMIT = NativeLibrary.downcall("jr_service_set_map_limit",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
+    private static final class RecycleMaxH {
+        static final MethodHandle SET_RECYCLE_MAX = NativeLibrary.downcall("jr_service_set_recycle_max",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
     private static final class LiveRangesH {
         static final MethodHandle LIVE_RANGES = NativeLibrary.downcall("jr_service_live_ranges",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
@@ -209,6 +213,21 @@ public final class NativeService {
             int r = (int) MaxOpenFilesH.SET_MAX_OPEN_FILES.invokeExact(pointer, n);
             if (r < 0) {
                 throw new NativeCallException("jr_service_set_max_open_files(" + n + ")", subject, -r);
+            }
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /**
+     * Freed ranges that were never marked keep their slot zeroed (MADV_FREE'd) for the next range of its size
+     * class while all such slots hold at most {@code maxBytes}; 0 recycles nothing (range_memory.c, "Recycling").
+     */
+    public void setRecycleMax(long maxBytes) {
+        try {
+            int r = (int) RecycleMaxH.SET_RECYCLE_MAX.invokeExact(pointer, maxBytes);
+            if (r < 0) {
+                throw new NativeCallException("jr_service_set_recycle_max(" + maxBytes + ")", subject, -r);
             }
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);

@@ -41,19 +41,21 @@ public final class RangeRegistry implements AutoCloseable {
      * @param capacity       how many ranges may be live at once
      * @param chunkPages     pages per snapshot chunk, which is also how many pages one fault restores at most
      * @param maxRangeBytes  largest range {@link #allocate} accepts
+     * @param recycleMaxBytes the most freed, never-marked ranges' slots may hold for the next range of their size
+     *                       ({@code jreclaim.memory.recycle-max}; 0: none)
      */
     public record Options(Userfaultfd.Mode mode, int capacity, int chunkPages, long maxRangeBytes,
-            int snapshotMinRatioPct, long snapshotMaxBytes, int maxOpenFiles) {
+            int snapshotMinRatioPct, long snapshotMaxBytes, int maxOpenFiles, long recycleMaxBytes) {
         /** The snapshot limits of jreclaim.snapshot.min-ratio and max-memory at their defaults. */
         public Options(Userfaultfd.Mode mode, int capacity, int chunkPages, long maxRangeBytes) {
             this(mode, capacity, chunkPages, maxRangeBytes, NativeConstants.JR_SNAPSHOT_MIN_RATIO_PCT, 512L << 20);
         }
 
-        /** jreclaim.file.max-open at its default. */
+        /** jreclaim.file.max-open and jreclaim.memory.recycle-max at their defaults. */
         public Options(Userfaultfd.Mode mode, int capacity, int chunkPages, long maxRangeBytes, int snapshotMinRatioPct,
                 long snapshotMaxBytes) {
             this(mode, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes,
-                    NativeConstants.JR_DEFAULT_MAX_OPEN_FILES);
+                    NativeConstants.JR_DEFAULT_MAX_OPEN_FILES, NativeConstants.JR_RECYCLE_MAX_DEFAULT);
         }
 
         public static Options defaults() {
@@ -61,15 +63,23 @@ public final class RangeRegistry implements AutoCloseable {
         }
 
         public Options withSnapshotLimits(int minRatioPct, long maxBytes) {
-            return new Options(mode, capacity, chunkPages, maxRangeBytes, minRatioPct, maxBytes, maxOpenFiles);
+            return new Options(mode, capacity, chunkPages, maxRangeBytes, minRatioPct, maxBytes, maxOpenFiles,
+                    recycleMaxBytes);
         }
 
         public Options withMode(Userfaultfd.Mode m) {
-            return new Options(m, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes, maxOpenFiles);
+            return new Options(m, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes, maxOpenFiles,
+                    recycleMaxBytes);
         }
 
         public Options withMaxOpenFiles(int n) {
-            return new Options(mode, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes, n);
+            return new Options(mode, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes, n,
+                    recycleMaxBytes);
+        }
+
+        public Options withRecycleMax(long bytes) {
+            return new Options(mode, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes,
+                    maxOpenFiles, bytes);
         }
     }
 
@@ -124,6 +134,7 @@ public final class RangeRegistry implements AutoCloseable {
             try {
                 svc.setSnapshotLimits(options.snapshotMinRatioPct(), options.snapshotMaxBytes());
                 svc.setMaxOpenFiles(options.maxOpenFiles());
+                svc.setRecycleMax(options.recycleMaxBytes());
             } catch (RuntimeException e) {
                 svc.stop();
                 throw e;

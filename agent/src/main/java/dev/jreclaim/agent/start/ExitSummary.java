@@ -45,7 +45,8 @@ final class ExitSummary {
                     + (c.snapshots().incompressible() + c.snapshots().overBudget()) + " chunk marks without one ("
                     + c.snapshots().incompressible() + " incompressible, " + c.snapshots().overBudget()
                     + " over the limit), " + mib(a.keptBytes()) + " MiB left plain; agent's own memory "
-                    + mib(c.agentBytes()) + " MiB";
+                    + mib(c.agentBytes()) + " MiB (" + mib(svc.memory().recycledBytes())
+                    + " MiB of it in recycled slots, which the kernel may drop)";
         } catch (RuntimeException e) {
             return "jreclaim: at exit: figures unavailable (" + e + ")";
         }

@@ -6,7 +6,8 @@ import dev.jreclaim.agent.linux.Userfaultfd;
 import dev.jreclaim.agent.range.RangeRegistry;
 
 /**
- * The fault service's options from {@code jreclaim.uffd.mode}, {@code service.capacity} and {@code snapshot.chunk},
+ * The fault service's options from {@code jreclaim.uffd.mode}, {@code service.capacity}, {@code snapshot.chunk} and
+ * {@code memory.recycle-max},
  * the chunk in pages of the kernel's size (native access is known to be allowed by now).
  */
 final class ServiceOptions {
@@ -21,6 +22,6 @@ final class ServiceOptions {
         };
         return new RangeRegistry.Options(mode, config.serviceCapacity(), config.snapshotChunkPages(Libc.pageSize()),
                 RangeRegistry.Options.defaults().maxRangeBytes(), config.snapshotMinRatioPct(), config.snapshotMaxMemory(),
-                config.fileMaxOpen());
+                config.fileMaxOpen(), config.recycleMax());
     }
 }

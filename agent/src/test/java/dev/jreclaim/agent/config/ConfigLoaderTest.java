@@ -306,6 +306,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void badRecycleMax() throws IOException {
+        assertAgentProblem("jreclaim.memory.recycle-max=-1MiB\n",
+                "jreclaim: jreclaim.memory.recycle-max=-1MiB: negative size; use bytes or a number with KiB, MiB or GiB (e.g. 64KiB); agent disabled");
+        assertAgentProblem("jreclaim.memory.recycle-max=64MB\n",
+                "jreclaim: jreclaim.memory.recycle-max=64MB: not a size: MB is ambiguous (1000 or 1024?); use MiB (1024) instead; agent disabled");
+        assertAgentProblem("jreclaim.memory.recycle-max=lots\n",
+                "jreclaim: jreclaim.memory.recycle-max=lots: not a size; use bytes or a number with KiB, MiB or GiB (e.g. 64KiB); agent disabled");
+    }
+
+    @Test
+    void recycleMax() throws IOException {
+        assertEquals(0, load(GOOD + "jreclaim.memory.recycle-max=0\n", Map.of(), Map.of()).config().recycleMax());
+        assertEquals(8L << 20, load(GOOD, Map.of("jreclaim.memory.recycle-max", "8MiB"), Map.of()).config().recycleMax());
+        assertEquals(64L << 20, load(GOOD, Map.of(), Map.of()).config().recycleMax());
+    }
+
+    @Test
     void snapshotLimits() throws IOException {
         LoadedConfig c = load(GOOD + "jreclaim.snapshot.min-ratio=2.5\njreclaim.snapshot.max-memory=0\n", Map.of(), Map.of());
         assertEquals(250, c.config().snapshotMinRatioPct());
