@@ -255,10 +255,16 @@ void jr_files_unref(struct jr_files *t, int id, uint32_t n)
 {
 	if (id < 0 || n == 0)
 		return;
+	struct jr_file *f = at(t, id);
+	/* Not the last references: no lock (refs changes to and from 0 only under it), so a reader's reference per
+	 * page costs the fault service two atomics, not the table's mutex. */
+	uint32_t r = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+	while (r > n)
+		if (__atomic_compare_exchange_n(&f->refs, &r, r - n, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return;
 	int fd = -1;
 	char *path = NULL;
 	pthread_mutex_lock(&t->lock);
-	struct jr_file *f = at(t, id);
 	if (__atomic_sub_fetch(&f->refs, n, __ATOMIC_RELAXED) == 0) {
 		/* No page names it and nobody reads it (a reader holds a reference): out of its bucket, onto the free list. */
 		fd = take_fd(t, id);

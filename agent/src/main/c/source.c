@@ -23,16 +23,32 @@ const struct jr_source_ops *jr_source_ops(int source)
 	return table[source];
 }
 
+/* The slot of handle, locked, with its ops, when its source may be configured now (live and not being marked);
+ * else NULL with *err set (-EBADF, -EBUSY) and nothing locked. */
+static struct jr_slot *configurable(struct jr_service *svc, int64_t handle, const struct jr_source_ops **ops, int *err)
+{
+	struct jr_slot *sl = jr_table_slot_of(svc ? &svc->table : NULL, handle, err);
+	if (!sl)
+		return NULL;
+	jr_slot_lock(sl);
+	int st = sl->state;
+	if (st == JR_STATE_FREE || st == JR_STATE_DEAD || st == JR_STATE_MARKING) {
+		*err = st == JR_STATE_MARKING ? -EBUSY : -EBADF;
+		jr_slot_unlock(sl);
+		return NULL;
+	}
+	*ops = jr_source_ops(sl->source);
+	return sl;
+}
+
 JR_API int jr_range_set_fallback(struct jr_service *svc, int64_t handle, int fallback)
 {
 	int err;
-	struct jr_slot *sl = jr_table_slot_of(svc ? &svc->table : NULL, handle, &err);
+	const struct jr_source_ops *ops;
+	struct jr_slot *sl = configurable(svc, handle, &ops, &err);
 	if (!sl)
 		return err;
-	jr_slot_lock(sl);
-	int st = sl->state;
-	const struct jr_source_ops *ops = st == JR_STATE_FREE || st == JR_STATE_DEAD ? NULL : jr_source_ops(sl->source);
-	err = !ops ? -EBADF : st == JR_STATE_MARKING ? -EBUSY : ops->set_fallback ? ops->set_fallback(sl, fallback) : -EINVAL;
+	err = ops->set_fallback ? ops->set_fallback(sl, fallback) : -EINVAL;
 	jr_slot_unlock(sl);
 	return err;
 }
@@ -40,13 +56,11 @@ JR_API int jr_range_set_fallback(struct jr_service *svc, int64_t handle, int fal
 JR_API int jr_range_set_file_policy(struct jr_service *svc, int64_t handle, uint32_t flags)
 {
 	int err;
-	struct jr_slot *sl = jr_table_slot_of(svc ? &svc->table : NULL, handle, &err);
+	const struct jr_source_ops *ops;
+	struct jr_slot *sl = configurable(svc, handle, &ops, &err);
 	if (!sl)
 		return err;
-	jr_slot_lock(sl);
-	int st = sl->state;
-	const struct jr_source_ops *ops = st == JR_STATE_FREE || st == JR_STATE_DEAD ? NULL : jr_source_ops(sl->source);
-	err = !ops ? -EBADF : st == JR_STATE_MARKING ? -EBUSY : ops->set_file_policy ? ops->set_file_policy(sl, flags) : -EINVAL;
+	err = ops->set_file_policy ? ops->set_file_policy(sl, flags) : -EINVAL;
 	jr_slot_unlock(sl);
 	return err;
 }
