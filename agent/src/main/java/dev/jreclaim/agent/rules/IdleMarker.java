@@ -39,6 +39,8 @@ final class IdleMarker {
     private final LongAdder failures = new LongAdder();
     private final LongAdder remarksWritten = new LongAdder();
     private volatile boolean tracksWrites;
+    /** When the last look over every range that has ended began (System.nanoTime); Long.MIN_VALUE before any. */
+    private volatile long lastPassStart = Long.MIN_VALUE;
 
     /** The marker's view of one range; guarded by its monitor. */
     static final class Watch {
@@ -101,11 +103,27 @@ final class IdleMarker {
         return remarksWritten.sum();
     }
 
+    /**
+     * Waits until a look over every range that began at or after {@code nanoTime} has ended, at most
+     * {@code within}: after it, every range the marker would mark by then has been marked. For tests.
+     */
+    boolean awaitPassStartedAfter(long nanoTime, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (lastPassStart - nanoTime < 0) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(Duration.ofNanos(Math.max(1_000_000L, tickNanos / 4)));
+        }
+        return true;
+    }
+
     private void run() {
         sites.markAgentThread(); // its own allocations (mincore vectors, ioctl arguments) stay plain
         while (true) {
             try {
                 Thread.sleep(Duration.ofNanos(tickNanos));
+                long passStart = System.nanoTime();
                 for (VolatileRange r : registry.ranges()) {
                     if (r.attachment() instanceof RangeUse u && u.idle != null) {
                         synchronized (u.idle) {
@@ -115,6 +133,7 @@ final class IdleMarker {
                         }
                     }
                 }
+                lastPassStart = passStart;
             } catch (InterruptedException e) {
                 return;
             } catch (Throwable t) { // never end the thread: count and go on

@@ -56,6 +56,14 @@ public final class RulePolicy implements AllocationPolicy {
         return idle == null ? 0 : idle.remarksWritten();
     }
 
+    /**
+     * For tests: waits until the idle marker has looked at every range in a pass that began at or after
+     * {@code nanoTime} (System.nanoTime), at most {@code within}; false when it did not, or there is no marker.
+     */
+    public boolean awaitIdleLookAfter(long nanoTime, Duration within) throws InterruptedException {
+        return idle != null && idle.awaitPassStartedAfter(nanoTime, within);
+    }
+
     /** The ids of the running rules, in rule order. */
     public List<String> ruleIds() {
         return java.util.Arrays.stream(rules).map(r -> r.rule().id()).toList();

@@ -74,8 +74,9 @@ class RemarkAfterWritesTest {
             }
             onReturn.mark(); // what the site's return does
             explicit.mark(); // what the application does
-            // Untouched since the mark: never marked again, however long it waits.
-            Thread.sleep(REMARK.multipliedBy(4).toMillis());
+            // Untouched since the mark: not marked again by a look that began after its idle time had passed.
+            assertTrue(p.awaitIdleLookAfter(System.nanoTime() + REMARK.multipliedBy(2).toNanos(), Duration.ofSeconds(30)),
+                    "the idle marker never looked");
             assertEquals(1, onReturn.stats().marks(), "nothing written since the mark");
 
             a.set(JAVA_LONG, 4096, -1L);
@@ -88,7 +89,9 @@ class RemarkAfterWritesTest {
             assertEquals(RangeState.VOLATILE, onReturn.state());
             assertEquals(1 << 20, onReturn.stats().volatileBytes());
             assertTrue(p.remarksAfterWrites() >= 1);
-            Thread.sleep(REMARK.multipliedBy(4).toMillis());
+            // Written, and idle for longer than the remark time at the marker's next look: still not the marker's.
+            assertTrue(p.awaitIdleLookAfter(System.nanoTime() + REMARK.multipliedBy(2).toNanos(), Duration.ofSeconds(30)),
+                    "the idle marker never looked");
             assertEquals(1, explicit.stats().marks(), "an explicit rule's range is the application's to mark");
             assertTrue(explicit.stats().writtenBytes() > 0);
             assertEquals(-1L, a.get(JAVA_LONG, 4096));
