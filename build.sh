@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# jreclaim's entry point for developers and CI. It finds a JDK >= 22 by itself and runs Maven with it.
+# jreclaim's entry point for developers and CI. It finds a JDK >= 25 by itself and runs Maven with it.
 #
 #   ./build.sh test      build everything and run every test (what CI runs)
 #   ./build.sh demo      build the agent (no tests) and run the demo: a service with and without -javaagent
@@ -12,7 +12,7 @@
 #   ./build.sh java ARGS run that JDK's java
 set -euo pipefail
 cd "$(dirname "$0")"
-REQUIRED=22
+REQUIRED=25  # the agent is compiled for Java 25 (pom.xml maven.compiler.release)
 
 jdk_major() { # prints the feature version of the JDK at $1, or nothing
   local home="$1" v=""

@@ -2,7 +2,9 @@ package dev.jreclaim.bootstrap;
 
 /** The running JVM's feature version, readable on any JDK from 8 on. */
 final class JavaVersion {
-    static final int REQUIRED = 22;
+    /** The release the agent's own classes are compiled for (pom.xml's {@code maven.compiler.release}):
+     *  on an older JVM they would fail with UnsupportedClassVersionError. JavaVersionTest checks the two agree. */
+    static final int REQUIRED = 25;
 
     private JavaVersion() {}
 
@@ -19,8 +21,8 @@ final class JavaVersion {
     }
 
     static String tooOld() {
-        return "jreclaim needs Java " + REQUIRED + " or newer (the FFM API); this JVM is Java "
+        return "jreclaim needs Java " + REQUIRED + " or newer (its classes are compiled for it; the FFM API is final since 22); this JVM is Java "
                 + System.getProperty("java.version") + " at " + System.getProperty("java.home")
-                + ". Run it with a JDK " + REQUIRED + "+ (e.g. Temurin 25).";
+                + ". Run it with a JDK " + REQUIRED + "+ (e.g. Temurin " + REQUIRED + ").";
     }
 }

@@ -235,7 +235,7 @@ class DoctorIT {
         assumeTrue(Files.isExecutable(JAVA_17), "needs a JDK 17 at " + JAVA_17);
         Run r = run(List.of(JAVA_17.toString(), "-jar", jar.toString(), "doctor"));
         assertEquals(1, r.lines().size(), r.toString());
-        assertTrue(r.last().startsWith("doctor: UNAVAILABLE: ") && r.last().contains("Java 22"), r.last());
+        assertTrue(r.last().startsWith("doctor: UNAVAILABLE: ") && r.last().contains("Java 25"), r.last());
         assertTrue(r.exit() != 0, r.toString());
     }
 

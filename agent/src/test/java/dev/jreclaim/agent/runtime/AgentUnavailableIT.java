@@ -97,7 +97,7 @@ class AgentUnavailableIT {
     void jdk17GetsOneLineAndTheApplicationRuns() throws Exception {
         assumeTrue(Files.isExecutable(ChildJvm.JAVA_17), "needs a JDK 17 at " + ChildJvm.JAVA_17);
         String line = ranUnchangedWithOneLine(ChildJvm.run(app(List.of(), ChildJvm.JAVA_17, "config=" + config)));
-        assertTrue(line.startsWith("jreclaim: WARN agent disabled: ") && line.contains("Java 22"), line);
+        assertTrue(line.startsWith("jreclaim: WARN agent disabled: ") && line.contains("Java 25"), line);
     }
 
     @Test
