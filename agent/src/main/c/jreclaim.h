@@ -81,7 +81,7 @@ enum jr_counter {
 	JR_C_FILE_HASH_MISMATCH,    /* of JR_C_FILE_STALE: same identity, but the bytes read differ from the page's hash at mark */
 	JR_C_FILE_FELL_TO_SNAPSHOT, /* pages whose file failed (stale, missing, I/O error) rebuilt from their snapshot instead */
 	JR_C_PREFETCHED_PAGES,      /* of the pages restored (JR_C_SRC_PAGES), those restored ahead of a sequential reader, before any fault on them */
-	JR_C_SPILL_HELD,            /* bytes the spill file holds now (JR_SPILL_BLOCK extents; freed ones punched out): page cache, droppable once written back */
+	JR_C_SPILL_HELD,            /* bytes of the spill file's live extents now (512-byte units; free blocks punched out): page cache, droppable once written back */
 	JR_C_CHUNKS_SPILLED,        /* chunk marks whose snapshot went to the spill file instead of memory */
 	JR_C_SPILL_WRITE_BYTES,     /* bytes written to the spill file */
 	JR_C_SPILL_READ_BYTES,      /* bytes read back from it (restores, and marks decoding the previous snapshot) */

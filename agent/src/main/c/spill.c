@@ -41,7 +41,9 @@ struct jr_spill {
 	char dir[PATH_MAX];
 };
 
-static uint64_t blocks(uint32_t len) { return ((uint64_t)len + JR_SPILL_BLOCK - 1) / JR_SPILL_BLOCK * JR_SPILL_BLOCK; }
+static uint64_t units(uint32_t len) { return ((uint64_t)len + JR_SPILL_UNIT - 1) / JR_SPILL_UNIT * JR_SPILL_UNIT; }
+static uint64_t block_up(uint64_t off) { return (off + JR_SPILL_BLOCK - 1) / JR_SPILL_BLOCK * JR_SPILL_BLOCK; }
+static uint64_t block_down(uint64_t off) { return off / JR_SPILL_BLOCK * JR_SPILL_BLOCK; }
 
 int jr_spill_open(const char *dir, uint64_t *c, struct jr_spill **out)
 {
@@ -111,10 +113,11 @@ static uint64_t take(struct jr_spill *sp, uint64_t len)
 }
 
 /* The extent [off, off+len) back on the free list, merged with its neighbours; one at the file's end
- * shortens the end instead. Under lock. A list that cannot grow loses the extent (its blocks are punched
- * out all the same: the space on disk is freed, only the offsets are not reused). */
-static void give(struct jr_spill *sp, uint64_t off, uint64_t len)
+ * shortens the end instead. Under lock. Sets [*hole, *hole + *hole_len) to the free span it is part of now, whose
+ * whole blocks can be punched out. A list that cannot grow loses the extent (its offsets are not reused). */
+static void give(struct jr_spill *sp, uint64_t off, uint64_t len, uint64_t *hole, uint64_t *hole_len)
 {
+	*hole = off, *hole_len = len;
 	uint32_t i = 0;
 	while (i < sp->nfree && sp->free[i].off < off)
 		i++;
@@ -135,7 +138,7 @@ static void give(struct jr_spill *sp, uint64_t off, uint64_t len)
 			uint32_t cap = sp->cap ? sp->cap * 2 : 64;
 			struct extent *grown = realloc(sp->free, cap * sizeof(*grown));
 			if (!grown)
-				return;
+				return; /* punch what is free for sure: the extent's own whole blocks */
 			__atomic_add_fetch(&sp->c[JR_C_RECORDS_HELD], (cap - sp->cap) * sizeof(*grown), __ATOMIC_RELAXED);
 			sp->free = grown, sp->cap = cap;
 		}
@@ -143,9 +146,11 @@ static void give(struct jr_spill *sp, uint64_t off, uint64_t len)
 		sp->free[i] = (struct extent){off, len};
 		sp->nfree++;
 	}
+	*hole = sp->free[i].off, *hole_len = sp->free[i].len;
 	if (sp->free[i].off + sp->free[i].len == sp->end) { /* the last extent: the file ends before it */
 		sp->end = sp->free[i].off;
 		sp->nfree--;
+		*hole_len = block_up(*hole + *hole_len) - *hole; /* nothing lives past the end: its last block too */
 	}
 }
 
@@ -171,7 +176,7 @@ static void release_extent(struct jr_spill *sp, uint64_t off, uint64_t span);
 
 int jr_spill_write(struct jr_spill *sp, const void *data, uint32_t len, uint64_t *off)
 {
-	uint64_t span = blocks(len);
+	uint64_t span = units(len);
 	pthread_mutex_lock(&sp->lock);
 	uint64_t at = take(sp, span);
 	pthread_mutex_unlock(&sp->lock);
@@ -216,18 +221,23 @@ int jr_spill_read(struct jr_spill *sp, uint64_t off, void *dst, uint32_t len)
 	return 0;
 }
 
+/* Extents are JR_SPILL_UNIT-aligned, so a block may hold parts of two chunks: only the whole blocks of the free span
+ * the extent joined are punched out, under the lock (a write into that span takes the lock first). */
 static void release_extent(struct jr_spill *sp, uint64_t off, uint64_t span)
 {
-	fallocate(sp->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)span);
+	uint64_t hole, hole_len;
 	pthread_mutex_lock(&sp->lock);
-	give(sp, off, span);
+	give(sp, off, span, &hole, &hole_len);
+	uint64_t from = block_up(hole), to = block_down(hole + hole_len);
+	if (to > from)
+		fallocate(sp->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)(to - from));
 	pthread_mutex_unlock(&sp->lock);
 }
 
 void jr_spill_free(struct jr_spill *sp, uint64_t off, uint32_t len)
 {
-	release_extent(sp, off, blocks(len));
-	__atomic_sub_fetch(&sp->c[JR_C_SPILL_HELD], blocks(len), __ATOMIC_RELAXED);
+	release_extent(sp, off, units(len));
+	__atomic_sub_fetch(&sp->c[JR_C_SPILL_HELD], units(len), __ATOMIC_RELAXED);
 }
 
 JR_API int jr_service_set_spill(struct jr_service *svc, const char *dir, int mode)

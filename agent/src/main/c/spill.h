@@ -4,15 +4,16 @@
  * here and read back by the fault service with pread. The file's pages are page cache: once written back
  * they are clean and the kernel drops them under pressure, which anonymous snapshot memory (without swap)
  * never is. The file has no name (O_TMPFILE, or created and unlinked at once, mode 0600), so nothing is
- * left behind; its space is handed out in JR_SPILL_BLOCK extents from a free list, and a freed extent's
- * blocks are punched out of the file (FALLOC_FL_PUNCH_HOLE) and reused by later writes.
+ * left behind; its space is handed out in JR_SPILL_UNIT extents from a free list, and the whole blocks of
+ * free space are punched out of the file (FALLOC_FL_PUNCH_HOLE); freed extents are reused by later writes.
  */
 #ifndef JR_SPILL_H
 #define JR_SPILL_H
 
 #include <stdint.h>
 
-#define JR_SPILL_BLOCK 4096u /* the unit of the file's space: a punched hole frees whole blocks */
+#define JR_SPILL_UNIT 512u   /* the unit of the file's space: chunks are packed at this alignment */
+#define JR_SPILL_BLOCK 4096u /* what a punched hole frees: whole blocks of free space only */
 
 struct jr_spill;
 
