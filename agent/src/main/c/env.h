@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 struct jr_files;
+struct jr_spill;
 
 struct jr_env {
 	int uffd;
@@ -17,6 +18,8 @@ struct jr_env {
 	uint32_t snapshot_min_ratio_pct; /* atomic: jr_service_set_snapshot_limits */
 	uint64_t snapshot_max_bytes;     /* atomic: idem */
 	struct jr_files *files;          /* jr_range_provenance's file table (files.h) */
+	struct jr_spill *spill;          /* atomic, set once: the snapshot spill file (spill.h), or NULL */
+	int spill_mode;                  /* atomic: JR_SPILL_* (jr_service_set_spill) */
 };
 
 #endif

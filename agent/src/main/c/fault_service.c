@@ -66,6 +66,7 @@
 #include "range_state.h"
 #include "range_table.h"
 #include "source.h"
+#include "spill.h"
 #include "uffd_abi.h"
 #include "written.h"
 
@@ -698,6 +699,7 @@ static void free_service(struct jr_service *svc)
 {
 	jr_table_destroy(&svc->table);
 	jr_files_free(svc->env.files);
+	jr_spill_close(svc->env.spill); /* after the ranges released their chunks */
 	for (uint32_t i = 0; svc->workers && i < svc->nworkers; i++) {
 		struct jr_worker *w = &svc->workers[i];
 		if (w->scratch)

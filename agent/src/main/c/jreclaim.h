@@ -81,6 +81,12 @@ enum jr_counter {
 	JR_C_FILE_HASH_MISMATCH,    /* of JR_C_FILE_STALE: same identity, but the bytes read differ from the page's hash at mark */
 	JR_C_FILE_FELL_TO_SNAPSHOT, /* pages whose file failed (stale, missing, I/O error) rebuilt from their snapshot instead */
 	JR_C_PREFETCHED_PAGES,      /* of the pages restored (JR_C_SRC_PAGES), those restored ahead of a sequential reader, before any fault on them */
+	JR_C_SPILL_HELD,            /* bytes of the spill file's live extents now (512-byte units; free blocks punched out): page cache, droppable once written back */
+	JR_C_CHUNKS_SPILLED,        /* chunk marks whose snapshot went to the spill file instead of memory */
+	JR_C_SPILL_WRITE_BYTES,     /* bytes written to the spill file */
+	JR_C_SPILL_READ_BYTES,      /* bytes read back from it (restores, and marks decoding the previous snapshot) */
+	JR_C_SPILL_ERRORS,          /* spill writes that failed (ENOSPC, EFBIG, EIO): the snapshot stayed in memory within the limit, else the chunk took its fallback */
+	JR_C_SPILL_READ_ERRORS,     /* spill reads that failed: the chunk's pages took the range's fallback (zero, throw) or were poisoned, never wrong bytes */
 	JR_C_COUNT
 };
 #define JR_C_SRC_FAULTS(s) (JR_C_SRC_BASE + 4 * (s) + 0)
@@ -129,6 +135,11 @@ enum jr_range_stat {
 #define JR_FALLBACK_ZERO 1   /* MADV_FREE'd; a purged page reads as zeros */
 /* Snapshot limits (jr_service_set_snapshot_limits): defaults until set. */
 #define JR_SNAPSHOT_MIN_RATIO_PCT 125u /* keep a chunk's LZ4 form only if raw * 100 >= stored * this */
+/* Where a SNAPSHOT chunk's LZ4 form goes (jr_service_set_spill): memory only, the spill file past the snapshot
+ * memory limit, or the spill file always (memory within the limit only when a write fails). */
+#define JR_SPILL_OFF 0
+#define JR_SPILL_OVER_BUDGET 1
+#define JR_SPILL_ALWAYS 2
 /* The ranges' memory (range_memory.c), read with jr_service_memory(). */
 enum jr_memory_stat {
 	JR_MS_REGIONS = 0,         /* mappings the library reserved for ranges (slabs and own mappings) */
@@ -195,6 +206,14 @@ JR_API int jr_service_live_ranges(struct jr_service *svc);
  * >= 100) and all snapshots together stay within max_bytes; otherwise the chunk takes its range's fallback.
  */
 JR_API int jr_service_set_snapshot_limits(struct jr_service *svc, uint32_t min_ratio_pct, uint64_t max_bytes);
+/*
+ * Opens the snapshot spill file in dir (no name: O_TMPFILE, or created and unlinked at once; mode 0600) and
+ * sends chunks' LZ4 forms there by mode (JR_SPILL_*); the fault service reads them back with pread
+ * (docs/fault-path.md, "Spilling snapshots to a file"). Once per service, before the first mark (-EBUSY after a
+ * file is open). -EXDEV: dir is on tmpfs or ramfs, whose pages are memory (a spill there pays nothing); -EINVAL:
+ * an unknown mode; else the -errno of statfs or open. JR_SPILL_OFF opens nothing.
+ */
+JR_API int jr_service_set_spill(struct jr_service *svc, const char *dir, int mode);
 
 /*
  * Takes len bytes (rounded up to the page size) of zeroed private anonymous memory, MADV_NOHUGEPAGE (a

@@ -12,6 +12,7 @@
 #include "jreclaim.h"
 #include "kernel.h"
 #include "lz4_codec.h"
+#include "spill.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -20,9 +21,12 @@
 
 /* One chunk's LZ4 block. A chunk is kept only in a form that pays (jr_service_set_snapshot_limits):
  * random bytes, whose LZ4 block is as large as they are, keep none (docs/fault-path.md, "Snapshots
- * only where they pay"). */
+ * only where they pay"). The block follows the header in memory, or is in the spill file at off (spill.h,
+ * docs/fault-path.md, "Spilling snapshots to a file"). */
 struct chunk {
-	uint32_t stored_len; /* bytes after this header */
+	uint32_t stored_len; /* bytes of the LZ4 block */
+	uint32_t spilled;    /* 1: the block is in env->spill at off, not after this header */
+	uint64_t off;
 	unsigned char data[];
 };
 
@@ -57,7 +61,15 @@ struct snapshot {
 
 enum { LOST_NO = 0, LOST_PENDING = 1, LOST = 2 };
 
-static uint64_t chunk_cost(const struct chunk *c) { return c ? sizeof(*c) + c->stored_len : 0; }
+/* The memory a chunk holds (JR_C_SNAPSHOT_HELD): a spilled one only its header. */
+static uint64_t chunk_cost(const struct chunk *c) { return c ? sizeof(*c) + (c->spilled ? 0 : c->stored_len) : 0; }
+
+static void chunk_free(const struct jr_env *env, struct chunk *c)
+{
+	if (c && c->spilled)
+		jr_spill_free(env->spill, c->off, c->stored_len);
+	free(c);
+}
 
 static uint64_t *held(const struct jr_env *env) { return &env->c[JR_C_SNAPSHOT_HELD]; }
 /* The records about a range (its chunk table, its pages' provenance): the agent's memory, not snapshot data. */
@@ -111,7 +123,7 @@ static void snapshot_release(struct jr_slot *sl, int keep_fd)
 		uint64_t freed = 0, recs = sizeof(*s) + s->nchunks * sizeof(s->chunks[0]);
 		for (uint32_t i = 0; i < s->nchunks; i++) {
 			freed += chunk_cost(s->chunks[i]);
-			free(s->chunks[i]);
+			chunk_free(env, s->chunks[i]);
 		}
 		if (s->prov) {
 			recs += s->npages * sizeof(s->prov[0]);
@@ -273,9 +285,25 @@ static int ensure_policy_arrays(struct jr_slot *sl, struct snapshot *s, uint32_t
 	return err;
 }
 
-static int decode(const struct chunk *c, unsigned char *dst, size_t len)
+/* The chunk's bytes into dst; a spilled block is read into buf when it fits cap, else into memory of its own.
+ * 0, or -errno (-EIO: the block does not decode to len bytes). */
+static int decode(const struct jr_env *env, const struct chunk *c, unsigned char *dst, size_t len, void *buf,
+		  size_t cap)
 {
-	int n = jr_lz4_decompress((const char *)c->data, (char *)dst, (int)c->stored_len, (int)len);
+	const char *block = (const char *)c->data;
+	void *own = NULL;
+	if (c->spilled) {
+		if (c->stored_len > cap && !(buf = own = malloc(c->stored_len)))
+			return -ENOMEM;
+		int err = jr_spill_read(env->spill, c->off, buf, c->stored_len);
+		if (err) {
+			free(own);
+			return err;
+		}
+		block = buf;
+	}
+	int n = jr_lz4_decompress(block, (char *)dst, (int)c->stored_len, (int)len);
+	free(own);
 	return n == (int)len ? 0 : -EIO;
 }
 
@@ -299,9 +327,29 @@ static struct chunk *keepable(const struct jr_env *env, const unsigned char *buf
 		*why = JR_C_CHUNKS_INCOMPRESSIBLE;
 		return NULL;
 	}
-	uint64_t cost = sizeof(struct chunk) + (uint64_t)n;
+	uint64_t cost = sizeof(struct chunk) + (uint64_t)n, max = __atomic_load_n(&env->snapshot_max_bytes, __ATOMIC_RELAXED);
+	struct jr_spill *sp = __atomic_load_n(&env->spill, __ATOMIC_ACQUIRE);
+	int mode = sp ? __atomic_load_n(&env->spill_mode, __ATOMIC_RELAXED) : JR_SPILL_OFF;
+	if (mode == JR_SPILL_ALWAYS ||
+	    (mode == JR_SPILL_OVER_BUDGET && __atomic_load_n(held(env), __ATOMIC_RELAXED) + cost - replaced_cost > max)) {
+		/* To the file, whose pages the kernel can drop: memory holds the header only. A failed write leaves the
+		 * chunk to memory within the limit, else to its fallback (counted, warned by spill.c). */
+		struct chunk *sc = malloc(sizeof(*sc));
+		if (!sc) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		uint64_t off = 0;
+		if (jr_spill_write(sp, cbuf->data, (uint32_t)n, &off) == 0) {
+			*sc = (struct chunk){.stored_len = (uint32_t)n, .spilled = 1, .off = off};
+			__atomic_add_fetch(held(env), sizeof(*sc), __ATOMIC_RELAXED);
+			jr_add(&env->c[JR_C_CHUNKS_SPILLED], 1);
+			return sc;
+		}
+		free(sc);
+	}
 	uint64_t after = __atomic_add_fetch(held(env), cost, __ATOMIC_RELAXED);
-	if (after - replaced_cost > __atomic_load_n(&env->snapshot_max_bytes, __ATOMIC_RELAXED)) {
+	if (after - replaced_cost > max) {
 		__atomic_sub_fetch(held(env), cost, __ATOMIC_RELAXED);
 		*why = JR_C_CHUNKS_OVER_BUDGET;
 		return NULL;
@@ -313,6 +361,8 @@ static struct chunk *keepable(const struct jr_env *env, const unsigned char *buf
 		return NULL;
 	}
 	next->stored_len = (uint32_t)n;
+	next->spilled = 0;
+	next->off = 0;
 	memcpy(next->data, cbuf->data, (size_t)n);
 	return next;
 }
@@ -421,7 +471,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			} else if (pv.vfile >= 0 && keep_both && s->vsnap[page0 + p] && prev) {
 				/* purged since, and its bytes were in the old snapshot: keep them (the file first, still) */
 				if (!old_ready) {
-					if (decode(prev, old, wlen) != 0) {
+					if (decode(env, prev, old, wlen, cbuf->data, (size_t)bound) != 0) {
 						err = -EIO;
 						jr_hold_end(env, sl, w0, wlen, 0);
 						goto out;
@@ -437,7 +487,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 				memset(dst, 0, ps); /* never touched, or all zero at the last mark */
 			} else {
 				if (!old_ready) {
-					if (decode(prev, old, wlen) != 0) {
+					if (decode(env, prev, old, wlen, cbuf->data, (size_t)bound) != 0) {
 						err = -EIO;
 						jr_hold_end(env, sl, w0, wlen, 0);
 						goto out;
@@ -487,7 +537,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			jr_slot_unlock(sl);
 			jr_window_quiesce(sl); /* a restore that took prev before the swap may still decode it */
 			__atomic_sub_fetch(held(env), chunk_cost(prev), __ATOMIC_RELAXED);
-			free(prev);
+			chunk_free(env, prev);
 			jr_add(&env->c[JR_C_CHUNKS_KEPT], 1);
 			kept_pages += np;
 			continue;
@@ -508,7 +558,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 		jr_hold_end(env, sl, w0, wlen, 1);
 		jr_window_quiesce(sl); /* a restore that took the replaced chunk before the swap may still decode it */
 		__atomic_sub_fetch(held(env), chunk_cost(replaced), __ATOMIC_RELAXED);
-		free(replaced);
+		chunk_free(env, replaced);
 	}
 	__atomic_store_n(&sl->st[JR_RS_SNAPSHOT_BYTES], total, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->st[JR_RS_KEPT_PAGES], kept_pages, __ATOMIC_RELAXED);
@@ -550,6 +600,7 @@ static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64
 	uint64_t nv = 0;
 	jr_slot_lock(sl);
 	const struct chunk *c = ci < s->nchunks ? s->chunks[ci] : NULL;
+	int fallback = s->fallback;
 	int check_hash = s->hash && (s->file_policy & JR_FILE_HASH);
 	/* throw: lost while volatile or being locked (lock and detach populate through the kernel, which a lost page
 	 * fails without a signal), but not inside a marker's hold window, where the marker may copy the page from C (a
@@ -569,11 +620,28 @@ static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64
 		v[nv++] = (struct verified){pv->voff, (uint32_t)p | in_snapshot, pv->vfile};
 	}
 	jr_slot_unlock(sl);
-	int err = 0;
+	int err = 0, snapshot_failed = 0;
 	if (!c)
 		memset(dst, 0, wlen);
-	else if (decode(c, dst, wlen) != 0)
+	else if ((err = decode(env, c, dst, wlen, v + nv, (JR_MAX_CHUNK_PAGES - nv) * sizeof(*v))) != 0 && !c->spilled)
 		err = -EIO;
+	else if (err) {
+		/* The spill file failed (EIO, a short read): the rule's next entry, never wrong bytes. zero: zeros;
+		 * throw: the pages no file rebuilds are lost (give_up poisons the missing ones); else the service
+		 * poisons the faulting page (err). */
+		if (fallback == JR_FALLBACK_ZERO || may_lose) {
+			memset(dst, 0, wlen);
+			snapshot_failed = 1;
+			err = 0;
+		}
+		if (may_lose) {
+			jr_slot_lock(sl);
+			for (uint64_t p = 0; p < wlen / ps; p++)
+				if (s->lost[page0 + p] == LOST_NO && (!s->prov || s->prov[page0 + p].vfile < 0))
+					s->lost[page0 + p] = LOST_PENDING;
+			jr_slot_unlock(sl);
+		}
+	}
 	/* Verified pages from their file, after the identity check (and, with JR_FILE_HASH, the hash of the
 	 * bytes read against the page's at mark). A page whose file failed falls to the next entry of its
 	 * rule's on-purge, page by page: its snapshot bytes where rebuild:snapshot follows and the mark kept
@@ -586,7 +654,7 @@ static int snapshot_produce(const struct jr_env *env, struct jr_slot *sl, uint64
 			memset(d, 0, ps); /* never installed: give_up keeps it out */
 			continue;
 		}
-		int in_snapshot = (v[i].page & V_IN_SNAPSHOT) != 0;
+		int in_snapshot = (v[i].page & V_IN_SNAPSHOT) && !snapshot_failed;
 		int why = err ? JR_C_FILE_IO_ERRORS : file_page(env, v[i].file, v[i].off, in_snapshot ? tmp : d);
 		if (!err) {
 			if (!why && check_hash && jr_xxh64(in_snapshot ? tmp : d, ps, 0) != s->hash[page0 + p]) {

@@ -7,6 +7,7 @@
 #   - unit/test_memory: the ranges' memory (regions, size classes, index, mapping budget, registration);
 #   - unit/test_files: the provenance file table (descriptor LRU, reopen by path, references) and XXH64;
 #   - unit/test_e2e: every source end to end on a real userfaultfd (needs root or CAP_SYS_PTRACE);
+#   - unit/test_spill: the snapshot spill file (write, read back, holes reused, failed writes and reads);
 #   - unit/test_workers: many threads faulting, writing, marking and purging at once, several service
 #     workers, prefetch on and off: every byte right, no write lost (idem).
 # The test binaries compile the library with -DJR_CHECKS and ASan + UBSan (both work with a
@@ -85,6 +86,7 @@ run_binary test_memory "$here/unit/test_memory.c" "$main/range_memory.c" "$main/
 run_binary test_files "$here/unit/test_files.c" "$main/files.c" "$main/hash.c"
 run_binary test_e2e "$here/unit/test_e2e.c" "$main"/*.c
 run_binary test_workers "$here/unit/test_workers.c" "$main"/*.c
+run_binary test_spill "$here/unit/test_spill.c" "$main"/*.c
 
 echo "c tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

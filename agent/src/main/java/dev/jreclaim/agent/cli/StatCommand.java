@@ -15,11 +15,12 @@ final class StatCommand {
      * the power-of-two bucket holding that quantile ({@code -} when no fault was answered). snap-MiB: snapshots
      * held (memory the kernel cannot drop); agent-MiB: the library's own memory, snapshots included; written-MiB:
      * bytes written since their mark (dirty until the next mark, and not in vol-MiB, which counts only what the
-     * kernel can drop now). New columns come last, so that readers of the first ones keep working.
+     * kernel can drop now). spill-MiB: snapshots in the spill file (on disk; its page cache the kernel may drop, not
+     * the agent's memory). New columns come last, so that readers of the first ones keep working.
      */
-    static final String HEADER = String.format("%8s %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s %10s", "ranges",
+    static final String HEADER = String.format("%8s %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s %10s %10s", "ranges",
             "alloc-MiB", "vol-MiB", "res-MiB", "purged-MiB", "faults/s", "rebuilt/s", "p99<us", "snap-MiB", "agent-MiB",
-            "written-MiB", "p50<us");
+            "written-MiB", "p50<us", "spill-MiB");
 
     private StatCommand() {}
 
@@ -52,13 +53,14 @@ final class StatCommand {
                 }
                 long at = System.nanoTime();
                 ServiceTimes lastTimes = previousTimes == null ? null : times.since(previousTimes);
-                out.println(String.format("%8d %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s %10s", f.getRanges(),
+                out.println(String.format("%8d %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s %10s %10s", f.getRanges(),
                         mib(f.getAllocatedBytes()), mib(f.getVolatileBytes()), mib(f.getResidentBytes()),
                         mib(f.getPurgedBytes()),
                         rate(previous == null ? -1 : f.getFaults() - previous.getFaults(), at - previousAt),
                         rate(previous == null ? -1 : f.getPagesRebuilt() - previous.getPagesRebuilt(), at - previousAt),
                         upperMicros(lastTimes, 0.99), mib(memory.getOrDefault("snapshots", 0L)),
-                        mib(memory.getOrDefault("library", 0L)), mib(f.getWrittenBytes()), upperMicros(lastTimes, 0.5)));
+                        mib(memory.getOrDefault("library", 0L)), mib(f.getWrittenBytes()), upperMicros(lastTimes, 0.5),
+                        mib(memory.getOrDefault("spilled", 0L))));
                 out.flush();
                 previous = f;
                 previousTimes = times;

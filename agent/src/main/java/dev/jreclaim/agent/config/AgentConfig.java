@@ -12,15 +12,19 @@ import java.util.Objects;
  *                        ({@link #snapshotChunkPages(long)})
  * @param snapshotMinRatioPct {@code snapshot.min-ratio} in percent: a chunk keeps its snapshot only when its LZ4
  *                        form is at most 100/ratio of it
- * @param snapshotMaxMemory {@code snapshot.max-memory}: the most all snapshots together may hold
+ * @param snapshotMaxMemory {@code snapshot.max-memory}: the most all snapshots together may hold in memory (a size,
+ *                        or a share of the memory the process may use, resolved at start)
  * @param remarkIdle      {@code remark.idle}: how long a range written since its mark must see no new write
  *                        before it is marked again (idle rules: their own idle time)
  * @param fileMaxOpen     {@code file.max-open}: descriptors the library keeps open for rebuild:file (an LRU)
  * @param recycleMax      {@code memory.recycle-max}: the most freed slots may hold for the next buffer of their size
+ * @param snapshotSpill   {@code snapshot.spill}: when snapshots go to the spill file instead of memory
+ * @param snapshotSpillDir {@code snapshot.spill-dir}: where the spill file is; null: {@code java.io.tmpdir} at start
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
         long snapshotChunk, boolean exitSummary, List<SiteRule> rules, int snapshotMinRatioPct,
-        long snapshotMaxMemory, java.time.Duration remarkIdle, int fileMaxOpen, long recycleMax) {
+        SnapshotMemoryLimit snapshotMaxMemory, java.time.Duration remarkIdle, int fileMaxOpen, long recycleMax,
+        SpillMode snapshotSpill, java.nio.file.Path snapshotSpillDir) {
     /**
      * What the loader checks {@code snapshot.chunk} against: 4 KiB, the page size of linux-x86_64, the only
      * platform the native library is built for. Not the kernel's own page size ({@code linux.Libc.pageSize()},
@@ -48,7 +52,9 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     /** 1.25: a snapshot must save at least a fifth of its chunk; random bytes (LZ4 cannot shrink them) never do. */
     public static final int DEFAULT_MIN_RATIO_PCT = dev.jreclaim.agent.linux.NativeConstants.JR_SNAPSHOT_MIN_RATIO_PCT;
     public static final int MAX_MIN_RATIO_PCT = 100 * 100;
-    public static final long DEFAULT_SNAPSHOT_MAX_MEMORY = 512L << 20;
+    public static final SnapshotMemoryLimit DEFAULT_SNAPSHOT_MAX_MEMORY = SnapshotMemoryLimit.DEFAULT;
+    /** over-limit: memory first, the file only for what memory may not hold (no I/O while snapshots fit). */
+    public static final SpillMode DEFAULT_SPILL = SpillMode.OVER_LIMIT;
     /** 1 s: a range written after its mark is reclaimable again a second after its last new write. */
     public static final java.time.Duration DEFAULT_REMARK_IDLE = java.time.Duration.ofSeconds(1);
     /**
@@ -65,13 +71,16 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
         Objects.requireNonNull(logLevel);
         Objects.requireNonNull(uffdMode);
         Objects.requireNonNull(remarkIdle);
+        Objects.requireNonNull(snapshotMaxMemory);
+        Objects.requireNonNull(snapshotSpill);
         rules = List.copyOf(rules);
     }
 
     public AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity, long snapshotChunk,
             boolean exitSummary, List<SiteRule> rules) {
         this(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, rules, DEFAULT_MIN_RATIO_PCT,
-                DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_REMARK_IDLE, DEFAULT_FILE_MAX_OPEN, DEFAULT_RECYCLE_MAX);
+                DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_REMARK_IDLE, DEFAULT_FILE_MAX_OPEN, DEFAULT_RECYCLE_MAX, DEFAULT_SPILL,
+                null);
     }
 
     public static AgentConfig defaults() {
@@ -80,7 +89,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
 
     public AgentConfig withRules(List<SiteRule> newRules) {
         return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules,
-                snapshotMinRatioPct, snapshotMaxMemory, remarkIdle, fileMaxOpen, recycleMax);
+                snapshotMinRatioPct, snapshotMaxMemory, remarkIdle, fileMaxOpen, recycleMax, snapshotSpill, snapshotSpillDir);
     }
 
     /**

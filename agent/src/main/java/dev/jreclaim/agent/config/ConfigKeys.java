@@ -14,6 +14,8 @@ public final class ConfigKeys {
     public static final String SNAPSHOT_CHUNK = "jreclaim.snapshot.chunk";
     public static final String SNAPSHOT_MIN_RATIO = "jreclaim.snapshot.min-ratio";
     public static final String SNAPSHOT_MAX_MEMORY = "jreclaim.snapshot.max-memory";
+    public static final String SNAPSHOT_SPILL = "jreclaim.snapshot.spill";
+    public static final String SNAPSHOT_SPILL_DIR = "jreclaim.snapshot.spill-dir";
     public static final String REMARK_IDLE = "jreclaim.remark.idle";
     public static final String FILE_MAX_OPEN = "jreclaim.file.max-open";
     public static final String MEMORY_RECYCLE_MAX = "jreclaim.memory.recycle-max";
@@ -26,7 +28,7 @@ public final class ConfigKeys {
 
     /** Keys a file may set besides rules, in documentation order. */
     public static final List<String> GLOBAL = List.of(ENABLED, LOG_LEVEL, UFFD_MODE, SERVICE_CAPACITY, SNAPSHOT_CHUNK,
-            SNAPSHOT_MIN_RATIO, SNAPSHOT_MAX_MEMORY, REMARK_IDLE, FILE_MAX_OPEN, MEMORY_RECYCLE_MAX, EXIT_SUMMARY);
+            SNAPSHOT_MIN_RATIO, SNAPSHOT_MAX_MEMORY, SNAPSHOT_SPILL, SNAPSHOT_SPILL_DIR, REMARK_IDLE, FILE_MAX_OPEN, MEMORY_RECYCLE_MAX, EXIT_SUMMARY);
 
     public static final String KIND = "kind";
     public static final String SITE = "site";

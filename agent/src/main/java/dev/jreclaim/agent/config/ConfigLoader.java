@@ -128,7 +128,7 @@ public final class ConfigLoader {
 
         AgentConfig config = new AgentConfig(globals.enabled, globals.logLevel, globals.uffdMode, globals.capacity,
                 globals.chunk, globals.exitSummary, valid, globals.minRatioPct, globals.snapshotMaxMemory,
-                globals.remarkIdle, globals.fileMaxOpen, globals.recycleMax);
+                globals.remarkIdle, globals.fileMaxOpen, globals.recycleMax, globals.spill, globals.spillDir);
         List<String> agentKeys = problems.stream()
                 .filter(p -> p.scope() == ConfigProblem.Scope.AGENT)
                 .map(p -> p.key() == null ? "agent options" : p.key())
@@ -288,7 +288,9 @@ public final class ConfigLoader {
         int capacity = AgentConfig.DEFAULT_CAPACITY;
         long chunk = AgentConfig.DEFAULT_CHUNK;
         int minRatioPct = AgentConfig.DEFAULT_MIN_RATIO_PCT;
-        long snapshotMaxMemory = AgentConfig.DEFAULT_SNAPSHOT_MAX_MEMORY;
+        SnapshotMemoryLimit snapshotMaxMemory = AgentConfig.DEFAULT_SNAPSHOT_MAX_MEMORY;
+        SpillMode spill = AgentConfig.DEFAULT_SPILL;
+        java.nio.file.Path spillDir; // null: java.io.tmpdir at start
         java.time.Duration remarkIdle = AgentConfig.DEFAULT_REMARK_IDLE;
         int fileMaxOpen = AgentConfig.DEFAULT_FILE_MAX_OPEN;
         long recycleMax = AgentConfig.DEFAULT_RECYCLE_MAX;
@@ -303,7 +305,9 @@ public final class ConfigLoader {
                     case ConfigKeys.SERVICE_CAPACITY -> capacity = parseCapacity(s.value);
                     case ConfigKeys.SNAPSHOT_CHUNK -> chunk = parseChunk(s.value);
                     case ConfigKeys.SNAPSHOT_MIN_RATIO -> minRatioPct = parseRatio(s.value);
-                    case ConfigKeys.SNAPSHOT_MAX_MEMORY -> snapshotMaxMemory = ByteSize.parse(s.value);
+                    case ConfigKeys.SNAPSHOT_MAX_MEMORY -> snapshotMaxMemory = SnapshotMemoryLimit.parse(s.value);
+                    case ConfigKeys.SNAPSHOT_SPILL -> spill = SpillMode.parse(s.value);
+                    case ConfigKeys.SNAPSHOT_SPILL_DIR -> spillDir = parseSpillDir(s.value);
                     case ConfigKeys.REMARK_IDLE -> remarkIdle = DurationValue.parsePositive(s.value, "1s");
                     case ConfigKeys.FILE_MAX_OPEN -> fileMaxOpen = parseWhole(s.value, 1, AgentConfig.MAX_FILE_MAX_OPEN);
                     case ConfigKeys.MEMORY_RECYCLE_MAX -> recycleMax = ByteSize.parse(s.value);
@@ -322,6 +326,23 @@ public final class ConfigLoader {
             case "false" -> false;
             default -> throw new InvalidValueException("not a boolean; use true or false");
         };
+    }
+
+    /** An absolute path of an existing directory (the spill file has no name in it: nothing is left behind). */
+    static java.nio.file.Path parseSpillDir(String text) throws InvalidValueException {
+        java.nio.file.Path p;
+        try {
+            p = java.nio.file.Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new InvalidValueException("not a path; use the absolute path of a directory on a disk (not tmpfs)");
+        }
+        if (!p.isAbsolute()) {
+            throw new InvalidValueException("not an absolute path; use the absolute path of a directory on a disk (not tmpfs)");
+        }
+        if (!java.nio.file.Files.isDirectory(p)) {
+            throw new InvalidValueException("no such directory; use the absolute path of a directory on a disk (not tmpfs)");
+        }
+        return p;
     }
 
     static int parseCapacity(String text) throws InvalidValueException {

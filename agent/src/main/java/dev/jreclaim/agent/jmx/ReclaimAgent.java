@@ -73,6 +73,7 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
         m.put("library", c.agentBytes());
         m.put("recycled", runtime.registry().memory().recycledBytes()); // part of library: freed slots kept zeroed
         m.put("kept-plain", a.keptBytes());
+        m.put("spilled", c.snapshots().spill().heldBytes()); // on disk: page cache the kernel may drop, not in library
         return m;
     }
 
@@ -83,6 +84,19 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
         m.put("incompressible", s.incompressible());
         m.put("over-limit", s.overBudget());
         m.put("kept-plain", s.keptPlain());
+        return m;
+    }
+
+    @Override
+    public Map<String, Long> getSnapshotSpill() {
+        FaultCounters.Spill s = runtime.registry().counters().snapshots().spill();
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("held-bytes", s.heldBytes());
+        m.put("chunks", s.chunks());
+        m.put("written-bytes", s.writtenBytes());
+        m.put("read-bytes", s.readBytes());
+        m.put("write-errors", s.writeErrors());
+        m.put("read-errors", s.readErrors());
         return m;
     }
 

@@ -67,6 +67,14 @@ public interface ReclaimAgentMXBean {
     Map<String, Long> getChunksWithoutSnapshot();
 
     /**
+     * The snapshot spill file ({@code jreclaim.snapshot.spill}, docs/fault-path.md "Spilling snapshots to a file"):
+     * {@code held-bytes} on disk now (page cache the kernel may drop, not the agent's memory), {@code chunks} marked
+     * into it, {@code written-bytes}, {@code read-bytes}, {@code write-errors} (the snapshot stayed in memory within
+     * the limit, else the chunk took its fallback), {@code read-errors} (the pages took the rule's fallback).
+     */
+    Map<String, Long> getSnapshotSpill();
+
+    /**
      * MADV_PAGEOUT of the volatile ranges of {@code rule} ("" or "*": every rule); returns how many ranges.
      *
      * @throws IllegalArgumentException naming the running rules, when no running rule has that id

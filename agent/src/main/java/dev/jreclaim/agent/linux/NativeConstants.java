@@ -46,7 +46,10 @@ public final class NativeConstants {
             JR_C_FILE_EVICTIONS = JR_C_SNAPSHOT_HELD + 14, JR_C_FILES_OPEN = JR_C_SNAPSHOT_HELD + 15,
             JR_C_FILES_TRACKED = JR_C_SNAPSHOT_HELD + 16, JR_C_FILE_HASH_MISMATCH = JR_C_SNAPSHOT_HELD + 17,
             JR_C_FILE_FELL_TO_SNAPSHOT = JR_C_SNAPSHOT_HELD + 18, JR_C_PREFETCHED_PAGES = JR_C_SNAPSHOT_HELD + 19,
-            JR_C_COUNT = JR_C_SNAPSHOT_HELD + 20;
+            JR_C_SPILL_HELD = JR_C_SNAPSHOT_HELD + 20, JR_C_CHUNKS_SPILLED = JR_C_SNAPSHOT_HELD + 21,
+            JR_C_SPILL_WRITE_BYTES = JR_C_SNAPSHOT_HELD + 22, JR_C_SPILL_READ_BYTES = JR_C_SNAPSHOT_HELD + 23,
+            JR_C_SPILL_ERRORS = JR_C_SNAPSHOT_HELD + 24, JR_C_SPILL_READ_ERRORS = JR_C_SNAPSHOT_HELD + 25,
+            JR_C_COUNT = JR_C_SNAPSHOT_HELD + 26;
     public static final int JR_HIST_BUCKETS = 40;
     /** enum jr_range_stat. */
     public static final int JR_RS_STATE = 0, JR_RS_SOURCE = 1, JR_RS_FAULTS = 2, JR_RS_PAGES_RESTORED = 3,
@@ -69,6 +72,8 @@ public final class NativeConstants {
     public static final int JR_FALLBACK_KEEP = 0, JR_FALLBACK_ZERO = 1;
     /** The default of jr_service_set_snapshot_limits' ratio, in percent. */
     public static final int JR_SNAPSHOT_MIN_RATIO_PCT = 125;
+    /** jr_service_set_spill modes: snapshots in memory only, in the spill file past the memory limit, or always there. */
+    public static final int JR_SPILL_OFF = 0, JR_SPILL_OVER_BUDGET = 1, JR_SPILL_ALWAYS = 2;
     /** enum jr_memory_stat. */
     public static final int JR_MS_REGIONS = 0, JR_MS_RESERVED_BYTES = 1, JR_MS_SLOT_BYTES = 2, JR_MS_HANDED_BYTES = 3,
             JR_MS_MAPS = 4, JR_MS_MAP_LIMIT = 5, JR_MS_MAX_MAP_COUNT = 6, JR_MS_MAP_COUNTS = 7,

@@ -42,6 +42,10 @@ public final class NativeService {
         static final MethodHandle SET_SNAPSHOT_LIMITS = NativeLibrary.downcall("jr_service_set_snapshot_limits",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG));
     }
+    private static final class SpillH {
+        static final MethodHandle SET_SPILL = NativeLibrary.downcall("jr_service_set_spill",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
+    }
     private static final class MaxOpenFilesH {
         static final MethodHandle SET_MAX_OPEN_FILES = NativeLibrary.downcall("jr_service_set_max_open_files",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
@@ -201,6 +205,24 @@ public final class NativeService {
             if (r < 0) {
                 throw new NativeCallException("jr_service_set_snapshot_limits(" + minRatioPct + "%, " + maxBytes + ")",
                         subject, -r);
+            }
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
+    /**
+     * Opens the snapshot spill file in {@code dir} (no name; docs/fault-path.md, "Spilling snapshots to a file") and
+     * sends the chunks' LZ4 blocks there by {@code mode} ({@code JR_SPILL_*}). Once, before the first mark.
+     *
+     * @throws NativeCallException naming the directory; errno EXDEV when it is on tmpfs or ramfs (memory, where a spill
+     *                             pays nothing)
+     */
+    public void setSpill(String dir, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            int r = (int) SpillH.SET_SPILL.invokeExact(pointer, arena.allocateFrom(dir), mode);
+            if (r < 0) {
+                throw new NativeCallException("jr_service_set_spill(" + dir + ", mode " + mode + ")", subject, -r);
             }
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);

@@ -27,6 +27,12 @@ import static dev.jreclaim.agent.linux.NativeConstants.JR_C_RACES;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_READ_ERRORS;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_REBUILD_FAILURES;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_SNAPSHOT_HELD;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_CHUNKS_SPILLED;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_SPILL_ERRORS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_SPILL_HELD;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_SPILL_READ_BYTES;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_SPILL_READ_ERRORS;
+import static dev.jreclaim.agent.linux.NativeConstants.JR_C_SPILL_WRITE_BYTES;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_SRC_BASE;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_UNKNOWN_RANGE;
 import static dev.jreclaim.agent.linux.NativeConstants.JR_C_WP_EVENTS;
@@ -68,8 +74,23 @@ public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, l
      * @param incompressible     chunk marks whose LZ4 form did not pay ({@code jreclaim.snapshot.min-ratio})
      * @param overBudget         chunk marks whose snapshot would have passed {@code jreclaim.snapshot.max-memory}
      * @param keptPlain          of those, chunks left ordinary memory (no fallback): never MADV_FREE'd
+     * @param spill              what went to the snapshot spill file instead of memory
      */
-    public record Snapshots(long heldBytes, long incompressible, long overBudget, long keptPlain) {}
+    public record Snapshots(long heldBytes, long incompressible, long overBudget, long keptPlain, Spill spill) {}
+
+    /**
+     * The snapshot spill file (docs/fault-path.md, "Spilling snapshots to a file").
+     *
+     * @param heldBytes   bytes the file holds now, on disk (freed extents are punched out): page cache the kernel may
+     *                    drop once written back, not the agent's memory
+     * @param chunks      chunk marks whose snapshot went to the file
+     * @param writtenBytes bytes written to it
+     * @param readBytes   bytes read back (restores, and marks decoding a chunk's previous snapshot)
+     * @param writeErrors writes that failed (ENOSPC, EFBIG, EIO): the snapshot stayed in memory within the limit, else
+     *                    the chunk took its fallback
+     * @param readErrors  reads that failed: the chunk's pages took the rule's fallback, or were poisoned
+     */
+    public record Spill(long heldBytes, long chunks, long writtenBytes, long readBytes, long writeErrors, long readErrors) {}
 
     /**
      * rebuild:file (docs/fault-path.md, "Pages rebuilt from the file they were read from").
@@ -105,7 +126,8 @@ public record FaultCounters(long faultEvents, long wpEvents, long staleEvents, l
                 c[JR_C_RACES], c[JR_C_REBUILD_FAILURES], c[JR_C_INSTALL_ERRORS], c[JR_C_READ_ERRORS],
                 c[JR_C_LOCKS_INTACT], c[JR_C_LOCKS_PURGED], c[JR_C_MAX_NS], per, hist,
                 new Snapshots(c[JR_C_SNAPSHOT_HELD], c[JR_C_CHUNKS_INCOMPRESSIBLE], c[JR_C_CHUNKS_OVER_BUDGET],
-                        c[JR_C_CHUNKS_KEPT]), c[JR_C_AGENT_BYTES],
+                        c[JR_C_CHUNKS_KEPT], new Spill(c[JR_C_SPILL_HELD], c[JR_C_CHUNKS_SPILLED], c[JR_C_SPILL_WRITE_BYTES],
+                        c[JR_C_SPILL_READ_BYTES], c[JR_C_SPILL_ERRORS], c[JR_C_SPILL_READ_ERRORS])), c[JR_C_AGENT_BYTES],
                 new FileRebuilds(c[JR_C_FILE_PAGES], c[JR_C_FILE_VERIFIED], c[JR_C_FILE_UNVERIFIED], c[JR_C_FILE_STALE],
                         c[JR_C_FILE_MISSING], c[JR_C_FILE_IO_ERRORS], c[JR_C_FILE_HASH_MISMATCH],
                         c[JR_C_FILE_FELL_TO_SNAPSHOT], c[JR_C_FILES_TRACKED], c[JR_C_FILES_OPEN], c[JR_C_FILE_REOPENS],

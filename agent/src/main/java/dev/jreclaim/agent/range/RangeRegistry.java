@@ -1,5 +1,6 @@
 package dev.jreclaim.agent.range;
 
+import dev.jreclaim.agent.linux.Errno;
 import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.Mman;
 import dev.jreclaim.agent.linux.NativeCallException;
@@ -8,6 +9,7 @@ import dev.jreclaim.agent.linux.NativeRange;
 import dev.jreclaim.agent.linux.NativeService;
 import dev.jreclaim.agent.linux.UffdAbi;
 import dev.jreclaim.agent.linux.Userfaultfd;
+import dev.jreclaim.agent.log.AgentLog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +47,15 @@ public final class RangeRegistry implements AutoCloseable {
      *                       ({@code jreclaim.memory.recycle-max}; 0: none)
      */
     public record Options(Userfaultfd.Mode mode, int capacity, int chunkPages, long maxRangeBytes,
-            int snapshotMinRatioPct, long snapshotMaxBytes, int maxOpenFiles, long recycleMaxBytes) {
+            int snapshotMinRatioPct, long snapshotMaxBytes, int maxOpenFiles, long recycleMaxBytes, int spillMode,
+            String spillDir) {
+        /** No snapshot spill file. */
+        public Options(Userfaultfd.Mode mode, int capacity, int chunkPages, long maxRangeBytes, int snapshotMinRatioPct,
+                long snapshotMaxBytes, int maxOpenFiles, long recycleMaxBytes) {
+            this(mode, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes, maxOpenFiles,
+                    recycleMaxBytes, NativeConstants.JR_SPILL_OFF, null);
+        }
+
         /** The snapshot limits of jreclaim.snapshot.min-ratio and max-memory at their defaults. */
         public Options(Userfaultfd.Mode mode, int capacity, int chunkPages, long maxRangeBytes) {
             this(mode, capacity, chunkPages, maxRangeBytes, NativeConstants.JR_SNAPSHOT_MIN_RATIO_PCT, 512L << 20);
@@ -64,22 +74,28 @@ public final class RangeRegistry implements AutoCloseable {
 
         public Options withSnapshotLimits(int minRatioPct, long maxBytes) {
             return new Options(mode, capacity, chunkPages, maxRangeBytes, minRatioPct, maxBytes, maxOpenFiles,
-                    recycleMaxBytes);
+                    recycleMaxBytes, spillMode, spillDir);
         }
 
         public Options withMode(Userfaultfd.Mode m) {
             return new Options(m, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes, maxOpenFiles,
-                    recycleMaxBytes);
+                    recycleMaxBytes, spillMode, spillDir);
         }
 
         public Options withMaxOpenFiles(int n) {
             return new Options(mode, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes, n,
-                    recycleMaxBytes);
+                    recycleMaxBytes, spillMode, spillDir);
         }
 
         public Options withRecycleMax(long bytes) {
             return new Options(mode, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes,
-                    maxOpenFiles, bytes);
+                    maxOpenFiles, bytes, spillMode, spillDir);
+        }
+
+        /** The snapshot spill file in dir by mode (JR_SPILL_*; docs/fault-path.md, "Spilling snapshots to a file"). */
+        public Options withSpill(int mode, String dir) {
+            return new Options(this.mode, capacity, chunkPages, maxRangeBytes, snapshotMinRatioPct, snapshotMaxBytes,
+                    maxOpenFiles, recycleMaxBytes, mode, dir);
         }
     }
 
@@ -96,6 +112,7 @@ public final class RangeRegistry implements AutoCloseable {
     private final NativeService service;
     private final boolean writeProtect;
     private final Options options;
+    private final String spill;
     private final ConcurrentHashMap<Long, VolatileRange> live = new ConcurrentHashMap<>();
     /** The same ranges, ordered, for {@link #holding}; the hash map stays for the hot lookup by base. */
     private final ConcurrentSkipListMap<Long, VolatileRange> byBase = new ConcurrentSkipListMap<>();
@@ -103,7 +120,8 @@ public final class RangeRegistry implements AutoCloseable {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
-    private RangeRegistry(Userfaultfd uffd, NativeService service, boolean writeProtect, Options options) {
+    private RangeRegistry(Userfaultfd uffd, NativeService service, boolean writeProtect, Options options, String spill) {
+        this.spill = spill;
         this.uffd = uffd;
         this.service = service;
         this.writeProtect = writeProtect;
@@ -131,10 +149,12 @@ public final class RangeRegistry implements AutoCloseable {
         boolean wp = uffd.has(UffdAbi.UFFD_FEATURE_PAGEFAULT_FLAG_WP);
         try {
             NativeService svc = NativeService.start(uffd.fd(), wp, options.capacity(), options.chunkPages());
+            String spill;
             try {
                 svc.setSnapshotLimits(options.snapshotMinRatioPct(), options.snapshotMaxBytes());
                 svc.setMaxOpenFiles(options.maxOpenFiles());
                 svc.setRecycleMax(options.recycleMaxBytes());
+                spill = openSpill(svc, options);
             } catch (RuntimeException e) {
                 svc.stop();
                 throw e;
@@ -149,7 +169,7 @@ public final class RangeRegistry implements AutoCloseable {
                 throw new IllegalArgumentException(TEST_MAP_LIMIT_PROPERTY + " must be a number of mappings >= 0, got "
                         + System.getProperty(TEST_MAP_LIMIT_PROPERTY), e);
             }
-            return new RangeRegistry(uffd, svc, wp, options);
+            return new RangeRegistry(uffd, svc, wp, options, spill);
         } catch (RuntimeException | Error e) {
             uffd.close();
             throw e;
@@ -291,6 +311,38 @@ public final class RangeRegistry implements AutoCloseable {
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    /**
+     * The snapshot spill file of {@link Options#spillMode}: a directory that cannot hold one (tmpfs or ramfs, whose pages
+     * are memory; or one the file cannot be made in) leaves snapshots past the memory limit plain memory, said once here.
+     * Returns what {@link #spill()} tells.
+     */
+    private static String openSpill(NativeService svc, Options options) {
+        if (options.spillMode() == NativeConstants.JR_SPILL_OFF || options.spillDir() == null) {
+            return "off";
+        }
+        try {
+            svc.setSpill(options.spillDir(), options.spillMode());
+            return "a file in " + options.spillDir();
+        } catch (NativeCallException e) {
+            String why = e.errno() == Errno.EXDEV
+                    ? options.spillDir() + " is tmpfs or ramfs, whose pages are memory: a spill there pays nothing"
+                    : "no file can be made in " + options.spillDir() + ": " + Errno.describe(e.errno());
+            String line = "no snapshot spill file (jreclaim.snapshot.spill-dir): " + why
+                    + "; snapshots past jreclaim.snapshot.max-memory stay plain memory";
+            if (e.errno() == Errno.EXDEV) {
+                AgentLog.info(line);
+            } else {
+                AgentLog.warn(line);
+            }
+            return "none (" + why + ")";
+        }
+    }
+
+    /** Where snapshots past the memory limit go: "off", "a file in DIR", or "none (why)". */
+    public String spill() {
+        return spill;
     }
 
     /** Changes the snapshot limits of {@link Options} from the next chunk marked on (tests flip them under load). */

@@ -42,6 +42,7 @@ final class ExitSummary {
                     + c.files().filesTracked() + " files tracked, " + c.files().filesOpen() + " open, "
                     + c.files().reopens() + " reopened, " + c.files().evictions() + " evicted; "
                     + mib(c.snapshots().heldBytes()) + " MiB in snapshots (the kernel cannot drop them), "
+                    + spill(svc, c.snapshots().spill()) + ", "
                     + (c.snapshots().incompressible() + c.snapshots().overBudget()) + " chunk marks without one ("
                     + c.snapshots().incompressible() + " incompressible, " + c.snapshots().overBudget()
                     + " over the limit), " + mib(a.keptBytes()) + " MiB left plain; agent's own memory "
@@ -50,6 +51,13 @@ final class ExitSummary {
         } catch (RuntimeException e) {
             return "jreclaim: at exit: figures unavailable (" + e + ")";
         }
+    }
+
+    /** The spill file's figures: on disk, not the agent's memory (page cache the kernel may drop once written back). */
+    static String spill(RangeRegistry svc, FaultCounters.Spill s) {
+        return mib(s.heldBytes()) + " MiB spilled (" + svc.spill() + "; " + s.chunks() + " chunks, " + mib(s.writtenBytes())
+                + " MiB written, " + mib(s.readBytes()) + " MiB read back, " + s.writeErrors() + " write errors, "
+                + s.readErrors() + " read errors)";
     }
 
     private static long mib(long bytes) {

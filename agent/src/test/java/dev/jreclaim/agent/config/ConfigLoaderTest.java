@@ -303,6 +303,32 @@ class ConfigLoaderTest {
                 "jreclaim: jreclaim.snapshot.min-ratio=2x: not a ratio; use a number from 1 to 100 with at most two decimals (e.g. 1.25); agent disabled");
         assertAgentProblem("jreclaim.snapshot.max-memory=1.5GiB\n",
                 "jreclaim: jreclaim.snapshot.max-memory=1.5GiB: not a whole number; use a smaller unit (e.g. 1536MiB); agent disabled");
+        assertAgentProblem("jreclaim.snapshot.max-memory=101%\n",
+                "jreclaim: jreclaim.snapshot.max-memory=101%: not a percentage; use a whole number from 0 to 100 before % (e.g. 10%), or a size (e.g. 64MiB); agent disabled");
+        assertAgentProblem("jreclaim.snapshot.max-memory=2.5%\n",
+                "jreclaim: jreclaim.snapshot.max-memory=2.5%: not a percentage; use a whole number from 0 to 100 before % (e.g. 10%), or a size (e.g. 64MiB); agent disabled");
+    }
+
+    @Test
+    void badSpill() throws IOException {
+        assertAgentProblem("jreclaim.snapshot.spill=sometimes\n",
+                "jreclaim: jreclaim.snapshot.spill=sometimes: not a spill mode; use over-limit, always or off; agent disabled");
+        assertAgentProblem("jreclaim.snapshot.spill-dir=relative/dir\n",
+                "jreclaim: jreclaim.snapshot.spill-dir=relative/dir: not an absolute path; use the absolute path of a directory on a disk (not tmpfs); agent disabled");
+        assertAgentProblem("jreclaim.snapshot.spill-dir=/nonexistent/jreclaim-spill\n",
+                "jreclaim: jreclaim.snapshot.spill-dir=/nonexistent/jreclaim-spill: no such directory; use the absolute path of a directory on a disk (not tmpfs); agent disabled");
+    }
+
+    @Test
+    void spill() throws IOException {
+        LoadedConfig d = load(GOOD, Map.of(), Map.of());
+        assertEquals(SpillMode.OVER_LIMIT, d.config().snapshotSpill());
+        assertEquals(null, d.config().snapshotSpillDir());
+        String dir = System.getProperty("java.io.tmpdir");
+        LoadedConfig c = load(GOOD + "jreclaim.snapshot.spill=Always\njreclaim.snapshot.spill-dir=" + dir + "\n", Map.of(), Map.of());
+        assertEquals(SpillMode.ALWAYS, c.config().snapshotSpill());
+        assertEquals(java.nio.file.Path.of(dir), c.config().snapshotSpillDir());
+        assertEquals(SpillMode.OFF, load(GOOD, Map.of("jreclaim.snapshot.spill", "off"), Map.of()).config().snapshotSpill());
     }
 
     @Test
@@ -326,10 +352,16 @@ class ConfigLoaderTest {
     void snapshotLimits() throws IOException {
         LoadedConfig c = load(GOOD + "jreclaim.snapshot.min-ratio=2.5\njreclaim.snapshot.max-memory=0\n", Map.of(), Map.of());
         assertEquals(250, c.config().snapshotMinRatioPct());
-        assertEquals(0, c.config().snapshotMaxMemory());
+        assertEquals(SnapshotMemoryLimit.ofBytes(0), c.config().snapshotMaxMemory());
+        assertEquals(0, c.config().snapshotMaxMemory().resolve(1L << 30));
         LoadedConfig d = load(GOOD, Map.of(), Map.of());
         assertEquals(125, d.config().snapshotMinRatioPct());
-        assertEquals(512L << 20, d.config().snapshotMaxMemory());
+        assertEquals(new SnapshotMemoryLimit(0, 10), d.config().snapshotMaxMemory());
+        assertEquals((256L << 20) / 10, d.config().snapshotMaxMemory().resolve(256L << 20)); // a tenth of a 256 MiB cgroup
+        LoadedConfig p = load(GOOD + "jreclaim.snapshot.max-memory=25%\n", Map.of(), Map.of());
+        assertEquals(64L << 20, p.config().snapshotMaxMemory().resolve(256L << 20));
+        assertEquals(64L << 20, load(GOOD + "jreclaim.snapshot.max-memory=64MiB\n", Map.of(), Map.of()).config()
+                .snapshotMaxMemory().resolve(1L << 40));
     }
 
     @Test
