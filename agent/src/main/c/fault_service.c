@@ -84,6 +84,27 @@
 #define PF_MAX_DEPTH 64u  /* at most (4 MiB of 64 KiB chunks) */
 #define WORK_BYTES ((uint64_t)JR_MAX_CHUNK_PAGES * 16 + JR_WORK_PAGE_BYTES) /* a worker's memory for a source's produce (source.h) */
 
+/* A measurement build (-DJR_TRACE, benchmarks/native/restore_bench.c) keeps a ring of per-stage timestamps, one
+ * record per fault or prefetched chunk (docs/benchmarks.md, "Where a fault's time goes"). Release: nothing. */
+#ifdef JR_TRACE
+enum { JR_T_IDLE, JR_T_READ, JR_T_LOCKED, JR_T_PRODUCED, JR_T_COPIED, JR_T_FREED, JR_T_DONE, JR_T_COUNT };
+struct jr_trace_rec {
+	uint64_t addr, t[JR_T_COUNT];
+	uint32_t worker, kind; /* 1 fault, 2 prefetch; | 4 woken from epoll for it; | 8 nothing to produce; | 16 waited for another worker */
+	int32_t cpu_read, cpu_done;
+};
+#define JR_TRACE_N 65536u
+struct jr_trace_rec jr_trace_ring[JR_TRACE_N];
+uint64_t jr_trace_next;
+#define TR(w, stage) ((w)->tr.t[stage] = jr_k_now_ns())
+#define TR_KIND(w, k) ((w)->tr.kind |= (k))
+static void tr_commit(struct jr_worker *w, uint64_t addr, uint32_t kind);
+#else
+#define TR(w, stage) ((void)0)
+#define TR_KIND(w, k) ((void)0)
+#define tr_commit(w, addr, kind) ((void)0)
+#endif
+
 struct jr_worker {
 	struct jr_service *svc;
 	uint32_t id; /* its hazard in the table */
@@ -95,7 +116,25 @@ struct jr_worker {
 	unsigned char *scratch; /* chunk_bytes, never registered */
 	void *work;             /* WORK_BYTES, for the source's produce */
 	uint32_t pf_slot, pf_gen; /* the prefetch window it follows (slot, generation), or JR_NO_SLOT */
+#ifdef JR_TRACE
+	struct jr_trace_rec tr;
+#endif
 };
+
+#ifdef JR_TRACE
+static void tr_commit(struct jr_worker *w, uint64_t addr, uint32_t kind)
+{
+	w->tr.t[JR_T_DONE] = jr_k_now_ns();
+	w->tr.addr = addr;
+	w->tr.worker = w->id;
+	w->tr.kind |= kind;
+	w->tr.cpu_done = sched_getcpu();
+	uint64_t i = __atomic_fetch_add(&jr_trace_next, 1, __ATOMIC_RELAXED);
+	jr_trace_ring[i % JR_TRACE_N] = w->tr;
+	memset(&w->tr, 0, sizeof(w->tr));
+	w->tr.t[JR_T_IDLE] = jr_k_now_ns(); /* work on: not idle */
+}
+#endif
 
 struct run {
 	uint64_t start, len;
@@ -318,6 +357,8 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 		jr_slot_wait(sl);
 		waited = 1;
 	}
+	if (waited)
+		TR_KIND(w, 16);
 	/* A fault whose chunk was restored ahead of it (its event read after the prefetch) or while it waited:
 	 * nothing to produce when every page is there already. Other faults skip this mincore. */
 	int restored_before = (waited || (page && w0 < sl->pf_next)) && all_present(env, sl, w0);
@@ -328,6 +369,7 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 	}
 	if (restored_before) {
 		jr_slot_unlock(sl);
+		TR_KIND(w, 8);
 		count_pages(svc, sl->source, 0, page != 0);
 		*wake = page != 0;
 		return 0;
@@ -373,6 +415,7 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 			return 0;
 		}
 	}
+	TR(w, JR_T_PRODUCED);
 
 	/* The whole chunk in one ioctl when it is all missing (a purge drops whole chunks); if a page is
 	 * present part-way, mincore tells the missing runs of the rest. Nothing here can fault on a
@@ -426,6 +469,7 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 		}
 	}
 
+	TR(w, JR_T_COPIED);
 	uint64_t installed = 0;
 	for (int r = 0; r < nruns; r++) {
 		installed += runs[r].len;
@@ -434,6 +478,7 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 			w->need_flush = 1;
 		}
 	}
+	TR(w, JR_T_FREED);
 	count_pages(svc, source, installed / ps, page != 0);
 	if (installed)
 		jr_add(&sl->st[JR_RS_PAGES_RESTORED], installed / ps);
@@ -478,6 +523,7 @@ static void serve_missing(struct jr_worker *w, uint64_t addr, uint64_t t_read)
 	struct jr_slot *sl = &svc->table.slots[idx];
 	jr_window_restore_begin(sl);
 	jr_slot_lock(sl);
+	TR(w, JR_T_LOCKED);
 	int state = sl->state;
 	if (state != JR_STATE_FREE && state != JR_STATE_DEAD && page >= sl->base + sl->len) {
 		/* The unused tail of a registered slot (range_memory.c): no range byte lives there, and a wake alone
@@ -516,6 +562,7 @@ static void serve_missing(struct jr_worker *w, uint64_t addr, uint64_t t_read)
 	if (wake)
 		jr_k_wake(svc->env.uffd, page, ps);
 	record_time(svc, source, t_read);
+	tr_commit(w, page, 1);
 }
 
 /* The next chunk of the prefetch window this worker follows, if any is left; the window ends when its
@@ -529,6 +576,7 @@ static void prefetch_next(struct jr_worker *w)
 	struct jr_slot *sl = &svc->table.slots[idx];
 	jr_window_restore_begin(sl);
 	jr_slot_lock(sl);
+	TR(w, JR_T_LOCKED);
 	int state = sl->state;
 	uint64_t c = sl->pf_next;
 	if (sl->gen != w->pf_gen || (state != JR_STATE_VOLATILE && state != JR_STATE_LOCKED) || c >= sl->pf_end ||
@@ -545,6 +593,7 @@ static void prefetch_next(struct jr_worker *w)
 	}
 	jr_window_restore_end(sl);
 	jr_table_hazard_clear(&svc->table, w->id);
+	tr_commit(w, c, 2);
 }
 
 /* A write to a write-protected page outside any hold window (the header): the first write to its chunk since
@@ -631,7 +680,12 @@ static void *worker_main(void *arg)
 		struct uffd_msg m;
 		ssize_t n = read(svc->env.uffd, &m, sizeof(m));
 		if (n == (ssize_t)sizeof(m)) {
-			serve_event(w, &m, jr_k_now_ns());
+			uint64_t t_read = jr_k_now_ns();
+#ifdef JR_TRACE
+			w->tr.t[JR_T_READ] = t_read;
+			w->tr.cpu_read = sched_getcpu();
+#endif
+			serve_event(w, &m, t_read);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -663,6 +717,10 @@ static void *worker_main(void *arg)
 		/* A closed descriptor leaves the epoll sets without a word: worker 0 reads again every second,
 		 * which then fails with EBADF. */
 		int r = epoll_wait(w->epfd, ev, 2, w->id == 0 ? 1000 : -1);
+#ifdef JR_TRACE
+		w->tr.t[JR_T_IDLE] = jr_k_now_ns();
+		w->tr.kind = 4;
+#endif
 		if (r < 0 && errno != EINTR) {
 			jr_add(&svc->c[JR_C_READ_ERRORS], 1);
 			jr_k_sleep_ns(1000000); /* ENOMEM: transient, see above */
