@@ -36,7 +36,7 @@
 
 #ifdef JR_TRACE
 /* The fault service's ring of per-stage timestamps (fault_service.c, a -DJR_TRACE build: TRACE=1 restore.sh). */
-enum { JR_T_IDLE, JR_T_READ, JR_T_LOCKED, JR_T_PRODUCED, JR_T_COPIED, JR_T_FREED, JR_T_DONE, JR_T_COUNT };
+enum { JR_T_IDLE, JR_T_READ, JR_T_LOCKED, JR_T_PRODUCED, JR_T_COPIED, JR_T_FREED, JR_T_DONE, JR_T_WOKEN, JR_T_COUNT };
 struct jr_trace_rec {
 	uint64_t addr, t[JR_T_COUNT];
 	uint32_t worker, kind;
@@ -343,9 +343,9 @@ static uint64_t q(uint64_t *v, size_t n, double p) { return n ? pct(v, n, p) : 0
  * p50/p90/p99 of each stage over all faults, and the mean of each stage over the slowest 1%. */
 static void trace_report(const char *name, const struct app_fault *f, size_t nf, uint64_t from, uint64_t to)
 {
-	enum { S_TO_READ, S_WAKE, S_READ, S_LOCK, S_PRODUCE, S_COPY, S_FREE, S_WAKEIOCTL, S_RESUME, S_TOTAL, S_N };
-	static const char *sn[S_N] = {"fault->read", " epoll-wake", " ->read", "lock", "produce", "copy",
-				      "madv_free", "wp/wake", "->resumed", "total"};
+	enum { S_TO_READ, S_WAKE, S_READ, S_LOCK, S_PRODUCE, S_COPY, S_EARLYWAKE, S_FREE, S_WAKEIOCTL, S_TO_WOKEN, S_RESUME, S_TOTAL, S_N };
+	static const char *sn[S_N] = {"fault->read", " epoll-wake", " ->read", "lock", "produce", "copy", "wake",
+				      "madv_free", "wp/wake/end", "fault->woken", "done->resumed", "total"};
 	if (to - from > JR_TRACE_N)
 		from = to - JR_TRACE_N;
 	size_t nr = (size_t)(to - from);
@@ -377,15 +377,18 @@ static void trace_report(const char *name, const struct app_fault *f, size_t nf,
 		uint64_t v[S_N];
 		const uint64_t *t = r->t;
 		uint64_t prod = t[JR_T_PRODUCED] ? t[JR_T_PRODUCED] : t[JR_T_LOCKED];
-		uint64_t cop = t[JR_T_COPIED] ? t[JR_T_COPIED] : prod, fre = t[JR_T_FREED] ? t[JR_T_FREED] : cop;
+		uint64_t cop = t[JR_T_COPIED] ? t[JR_T_COPIED] : prod, wok = t[JR_T_WOKEN] ? t[JR_T_WOKEN] : cop;
+		uint64_t fre = t[JR_T_FREED] ? t[JR_T_FREED] : wok;
 		v[S_TO_READ] = t[JR_T_READ] - f[i].t0;
 		v[S_WAKE] = (r->kind & 4) && t[JR_T_IDLE] > f[i].t0 ? t[JR_T_IDLE] - f[i].t0 : 0;
 		v[S_READ] = (r->kind & 4) && t[JR_T_IDLE] > f[i].t0 ? t[JR_T_READ] - t[JR_T_IDLE] : 0;
 		v[S_LOCK] = t[JR_T_LOCKED] - t[JR_T_READ];
 		v[S_PRODUCE] = prod - t[JR_T_LOCKED];
 		v[S_COPY] = cop - prod;
-		v[S_FREE] = fre - cop;
+		v[S_EARLYWAKE] = wok - cop;
+		v[S_FREE] = fre - wok;
 		v[S_WAKEIOCTL] = t[JR_T_DONE] - fre;
+		v[S_TO_WOKEN] = (t[JR_T_WOKEN] ? t[JR_T_WOKEN] : t[JR_T_DONE]) - f[i].t0;
 		v[S_RESUME] = f[i].t1 > t[JR_T_DONE] ? f[i].t1 - t[JR_T_DONE] : 0;
 		v[S_TOTAL] = f[i].t1 - f[i].t0;
 		for (int k = 0; k < S_N; k++)

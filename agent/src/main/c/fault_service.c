@@ -80,6 +80,7 @@
 #include <unistd.h>
 
 #define MAX_RUNS 64
+#define SPIN_NS 60000u    /* how long a worker polls for the next event after a fault before it sleeps (worker_main) */
 #define PF_FIRST_DEPTH 4u /* chunks restored ahead at the first sequential fault */
 #define PF_MAX_DEPTH 64u  /* at most (4 MiB of 64 KiB chunks) */
 #define WORK_BYTES ((uint64_t)JR_MAX_CHUNK_PAGES * 16 + JR_WORK_PAGE_BYTES) /* a worker's memory for a source's produce (source.h) */
@@ -87,7 +88,7 @@
 /* A measurement build (-DJR_TRACE, benchmarks/native/restore_bench.c) keeps a ring of per-stage timestamps, one
  * record per fault or prefetched chunk (docs/benchmarks.md, "Where a fault's time goes"). Release: nothing. */
 #ifdef JR_TRACE
-enum { JR_T_IDLE, JR_T_READ, JR_T_LOCKED, JR_T_PRODUCED, JR_T_COPIED, JR_T_FREED, JR_T_DONE, JR_T_COUNT };
+enum { JR_T_IDLE, JR_T_READ, JR_T_LOCKED, JR_T_PRODUCED, JR_T_COPIED, JR_T_FREED, JR_T_DONE, JR_T_WOKEN, JR_T_COUNT };
 struct jr_trace_rec {
 	uint64_t addr, t[JR_T_COUNT];
 	uint32_t worker, kind; /* 1 fault, 2 prefetch; | 4 woken from epoll for it; | 8 nothing to produce; | 16 waited for another worker */
@@ -116,6 +117,8 @@ struct jr_worker {
 	unsigned char *scratch; /* chunk_bytes, never registered */
 	void *work;             /* WORK_BYTES, for the source's produce */
 	uint32_t pf_slot, pf_gen; /* the prefetch window it follows (slot, generation), or JR_NO_SLOT */
+	uint64_t woken_ns;        /* when its restore woke the faulting page, or 0 (record_time) */
+	uint64_t spin_until;      /* it polls the descriptor until then before it sleeps (worker_main) */
 #ifdef JR_TRACE
 	struct jr_trace_rec tr;
 #endif
@@ -195,10 +198,11 @@ static void count_pages(struct jr_service *svc, int source, uint64_t pages, int 
 	jr_add(&svc->c[JR_C_SRC_BYTES(source)], pages * svc->env.page_size);
 }
 
-/* After the answer's last ioctl: from the read of the event to the wake. */
-static void record_time(struct jr_service *svc, int source, uint64_t t_read)
+/* From the read of the event to the wake of the faulting thread (woken_ns, 0: now, after the answer's last
+ * ioctl). */
+static void record_time(struct jr_service *svc, int source, uint64_t t_read, uint64_t woken_ns)
 {
-	uint64_t ns = jr_k_now_ns() - t_read;
+	uint64_t ns = (woken_ns ? woken_ns : jr_k_now_ns()) - t_read;
 	jr_add(&svc->c[JR_C_SRC_NS(source)], ns);
 	int b = ns ? 63 - __builtin_clzll(ns) : 0;
 	if (b >= JR_HIST_BUCKETS)
@@ -329,6 +333,20 @@ static void release_outside_hold(const struct jr_env *env, uint64_t h0, uint64_t
 		else
 			jr_k_writeprotect(env->uffd, ib, b - ib, 0);
 	}
+}
+
+/* Clears WP on [a, b) outside the hold window [h0, h1) (which wakes whoever waits there); inside it WP stays. */
+static void clear_wp_outside_hold(const struct jr_env *env, uint64_t h0, uint64_t h1, uint64_t a, uint64_t b)
+{
+	uint64_t ia = a > h0 ? a : h0, ib = b < h1 ? b : h1;
+	if (ia >= ib) {
+		jr_k_writeprotect(env->uffd, a, b - a, 0);
+		return;
+	}
+	if (a < ia)
+		jr_k_writeprotect(env->uffd, a, ia - a, 0);
+	if (ib < b)
+		jr_k_writeprotect(env->uffd, ib, b - ib, 0);
 }
 
 /*
@@ -471,31 +489,42 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 
 	TR(w, JR_T_COPIED);
 	uint64_t installed = 0;
+	int covered = 0;
 	for (int r = 0; r < nruns; r++) {
 		installed += runs[r].len;
-		if (!use_zeropage) {
-			jr_k_madvise(runs[r].start, runs[r].len, MADV_FREE);
-			w->need_flush = 1;
-		}
+		covered |= page >= runs[r].start && page < runs[r].start + runs[r].len;
 	}
-	TR(w, JR_T_FREED);
+	/* Counted before the wake (see the header). */
 	count_pages(svc, source, installed / ps, page != 0);
 	if (installed)
 		jr_add(&sl->st[JR_RS_PAGES_RESTORED], installed / ps);
 	if (!page)
 		jr_add(&svc->c[JR_C_PREFETCHED_PAGES], installed / ps);
-
-	/* Clear WP (and wake) outside a marker's hold window, unless the chunk is tracked and not written
-	 * since its mark; inside the window, only wake. */
-	int covered = 0;
+	if (wp) {
+		/* Write-protected pages: the readers waiting on them go on now, before the MADV_FREE and the WP clear
+		 * (docs/fault-path.md, "Wake before MADV_FREE"). A write to them takes a WP fault, whose worker
+		 * waits for the window lock we hold shared (serve_wp), or is woken by the WP clear below, which
+		 * comes after the MADV_FREE: either way it lands after it and is kept. */
+		for (int r = 0; r < nruns; r++)
+			jr_k_wake(env->uffd, runs[r].start, runs[r].len);
+		if (covered)
+			w->woken_ns = jr_k_now_ns();
+	}
+	TR(w, JR_T_WOKEN);
+	for (int r = 0; r < nruns && !use_zeropage; r++) {
+		jr_k_madvise(runs[r].start, runs[r].len, MADV_FREE);
+		w->need_flush = 1;
+	}
+	TR(w, JR_T_FREED);
+	/* Without WP a page is woken only once it is lazyfree (a write before the MADV_FREE would be dropped with
+	 * it). With WP: clear it outside a marker's hold window, unless the chunk is tracked and not written since
+	 * its mark; inside the window it stays for the marker. */
 	for (int r = 0; r < nruns; r++) {
 		uint64_t a = runs[r].start, b = runs[r].start + runs[r].len;
-		if (page >= a && page < b)
-			covered = 1;
 		if (!wp)
 			jr_k_wake(env->uffd, a, b - a);
-		else
-			release_outside_hold(env, h0, h1, a, b, keep);
+		else if (!keep)
+			clear_wp_outside_hold(env, h0, h1, a, b);
 	}
 	restored(sl, w);
 	*wake = page && !covered;
@@ -561,7 +590,8 @@ static void serve_missing(struct jr_worker *w, uint64_t addr, uint64_t t_read)
 	jr_table_hazard_clear(&svc->table, w->id);
 	if (wake)
 		jr_k_wake(svc->env.uffd, page, ps);
-	record_time(svc, source, t_read);
+	record_time(svc, source, t_read, w->woken_ns);
+	w->woken_ns = 0;
 	tr_commit(w, page, 1);
 }
 
@@ -656,6 +686,27 @@ static int stop_requested(struct jr_service *svc)
 	return __atomic_load_n(&svc->stopping, __ATOMIC_ACQUIRE) == JR_STOP_REQUESTED;
 }
 
+/* Polling after a fault (not JR_SVC_NO_SPIN): the next fault of a burst is read at once instead of waking a
+ * sleeping worker, whose CPU may be idle (docs/fault-path.md, "Polling between faults"). One worker polls at a
+ * time, for SPIN_NS after the last fault it served. */
+static int spin_on(struct jr_service *svc, struct jr_worker *w)
+{
+	uint32_t me = w->id + 1, cur = __atomic_load_n(&svc->spinner, __ATOMIC_RELAXED);
+	if (jr_k_now_ns() >= w->spin_until)
+		return 0;
+	if (cur == me)
+		return 1;
+	return cur == 0 && __atomic_compare_exchange_n(&svc->spinner, &cur, me, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+static void spin_end(struct jr_service *svc, struct jr_worker *w)
+{
+	uint32_t me = w->id + 1;
+	w->spin_until = 0;
+	if (__atomic_load_n(&svc->spinner, __ATOMIC_RELAXED) == me)
+		__atomic_store_n(&svc->spinner, 0, __ATOMIC_RELAXED);
+}
+
 static void *worker_main(void *arg)
 {
 	struct jr_worker *w = arg;
@@ -685,7 +736,10 @@ static void *worker_main(void *arg)
 			w->tr.t[JR_T_READ] = t_read;
 			w->tr.cpu_read = sched_getcpu();
 #endif
+			spin_end(svc, w);
 			serve_event(w, &m, t_read);
+			if (svc->spin && m.event == UFFD_EVENT_PAGEFAULT)
+				w->spin_until = jr_k_now_ns() + SPIN_NS;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -713,6 +767,11 @@ static void *worker_main(void *arg)
 		}
 		if (stop_requested(svc))
 			break;
+		if (w->spin_until && spin_on(svc, w)) {
+			sched_yield(); /* whatever else is runnable on this CPU (the woken faulter) goes first */
+			continue;
+		}
+		spin_end(svc, w);
 		struct epoll_event ev[2];
 		/* A closed descriptor leaves the epoll sets without a word: worker 0 reads again every second,
 		 * which then fails with EBADF. */
@@ -833,6 +892,7 @@ JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uin
 	svc->flags = flags;
 	svc->env.wp = (flags & JR_SVC_WP) != 0;
 	svc->prefetch = (flags & JR_SVC_NO_PREFETCH) == 0;
+	svc->spin = (flags & JR_SVC_NO_SPIN) == 0;
 	svc->env.page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	svc->env.chunk_pages = chunk_pages;
 	svc->env.chunk_bytes = svc->env.page_size * chunk_pages;
