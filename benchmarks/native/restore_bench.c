@@ -400,6 +400,24 @@ static void trace_report(const char *name, const struct app_fault *f, size_t nf,
 		samecpu += r->cpu_done == f[i].cpu;
 		n++;
 	}
+	/* each worker's busy time over the pass: from reading an event (or locking for a prefetch) to its end */
+	uint64_t busy[8] = {0}, first = UINT64_MAX, last = 0;
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t b = (rec[i].kind & 1) ? rec[i].t[JR_T_READ] : rec[i].t[JR_T_LOCKED];
+		if (rec[i].worker < 8 && b && rec[i].t[JR_T_DONE] > b)
+			busy[rec[i].worker] += rec[i].t[JR_T_DONE] - b;
+		if (b && b < first)
+			first = b;
+		if (rec[i].t[JR_T_DONE] > last)
+			last = rec[i].t[JR_T_DONE];
+	}
+	if (last > first) {
+		printf("trace-%s-busy: pass %.1f ms, workers busy", name, (double)(last - first) / 1e6);
+		for (int k = 0; k < 8; k++)
+			if (busy[k])
+				printf(" w%d %.0f%%", k, 100.0 * (double)busy[k] / (double)(last - first));
+		printf("\n");
+	}
 	printf("trace-%s: %zu application faults, %zu joined (%zu from epoll, %zu nothing to produce, %zu waited for "
 	       "another worker, %zu served on the application's CPU); %zu prefetched chunks, %.1f us each\n",
 	       name, nf, n, woken, nothing, waited, samecpu, pf, pf ? (double)pf_ns / (double)pf / 1000 : 0);

@@ -72,6 +72,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -80,6 +81,7 @@
 #include <unistd.h>
 
 #define MAX_RUNS 64
+#define SLICE_NS 100000u  /* the workers' scheduler slice (jr_k_set_slice): a woken worker runs within about this */
 #define SPIN_NS 60000u    /* how long a worker polls for the next event after a fault before it sleeps (worker_main) */
 #define PF_FIRST_DEPTH 4u /* chunks restored ahead at the first sequential fault */
 #define PF_MAX_DEPTH 64u  /* at most (4 MiB of 64 KiB chunks) */
@@ -718,6 +720,8 @@ static void *worker_main(void *arg)
 	sigdelset(&all, SIGFPE);
 	sigdelset(&all, SIGILL);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* process signals go to the JVM's threads */
+	if (svc->slice_ns)
+		jr_k_set_slice(svc->slice_ns); /* best effort: a kernel without it keeps its default slice */
 
 	for (;;) {
 		if (!w->reader) {
@@ -830,7 +834,82 @@ static void free_service(struct jr_service *svc)
 	free(svc);
 }
 
-/* Readers: the flags' count, else one per CPU this thread may run on, at least 2. */
+/* quota / period CPUs, rounded up, from a cgroup file holding "quota period" (v2 cpu.max: "max" is no limit) or,
+ * with a second file, v1's cpu.cfs_quota_us and cpu.cfs_period_us (-1: no limit). 0: no limit or unreadable. */
+static uint32_t quota_cpus(const char *file, const char *period_file)
+{
+	char buf[64] = {0};
+	long long quota = -1, period = 0;
+	FILE *f = fopen(file, "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	if (!period_file) {
+		if (sscanf(buf, "%lld %lld", &quota, &period) != 2)
+			return 0; /* "max ..." */
+	} else {
+		quota = atoll(buf);
+		if (!(f = fopen(period_file, "re")))
+			return 0;
+		if (fscanf(f, "%lld", &period) != 1)
+			period = 0;
+		fclose(f);
+	}
+	if (quota <= 0 || period <= 0)
+		return 0;
+	return (uint32_t)((quota + period - 1) / period);
+}
+
+/* The fewest CPUs a CPU quota of this process's cgroup or of one of its parents allows (cgroup v2 cpu.max, v1
+ * cpu.cfs_quota_us), or 0 when none is set or none can be read. */
+static uint32_t cgroup_cpus(void)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return 0;
+	char line[1024], path[1024], file[1200], period[1200];
+	uint32_t best = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = 0;
+		int v2 = c1[1] == 0;
+		const char *ctl = c1 + 1;
+		if (!v2 && !strstr(ctl, "cpu"))
+			continue;
+		snprintf(path, sizeof(path), "%s", c2 + 1);
+		path[strcspn(path, "\n")] = 0;
+		for (;;) { /* this cgroup, then each parent */
+			uint32_t n;
+			if (v2) {
+				snprintf(file, sizeof(file), "/sys/fs/cgroup%s/cpu.max", path);
+				n = quota_cpus(file, NULL);
+				if (!n) {
+					snprintf(file, sizeof(file), "/sys/fs/cgroup/unified%s/cpu.max", path);
+					n = quota_cpus(file, NULL);
+				}
+			} else {
+				snprintf(file, sizeof(file), "/sys/fs/cgroup/cpu%s/cpu.cfs_quota_us", path);
+				snprintf(period, sizeof(period), "/sys/fs/cgroup/cpu%s/cpu.cfs_period_us", path);
+				n = quota_cpus(file, period);
+			}
+			if (n && (!best || n < best))
+				best = n;
+			char *slash = strrchr(path, '/');
+			if (!slash || slash == path)
+				break;
+			*slash = 0;
+		}
+	}
+	fclose(f);
+	return best;
+}
+
+/* Readers: the flags' count, else one per CPU this thread may run on, at least 2, or as many as the cgroup's CPU
+ * quota allows when that is fewer (the application needs its CPUs too; the spare workers still cover file reads). */
 static uint32_t readers_wanted(uint32_t flags)
 {
 	uint32_t n = (flags >> JR_SVC_WORKERS_SHIFT) & 0xff;
@@ -839,6 +918,9 @@ static uint32_t readers_wanted(uint32_t flags)
 		n = sched_getaffinity(0, sizeof(set), &set) == 0 ? (uint32_t)CPU_COUNT(&set) : 2;
 		if (n < 2)
 			n = 2;
+		uint32_t q = cgroup_cpus();
+		if (q && q < n)
+			n = q;
 	}
 	if (n > JR_MAX_WORKERS - JR_BLOCKED_WORKERS)
 		n = JR_MAX_WORKERS - JR_BLOCKED_WORKERS;
@@ -893,6 +975,7 @@ JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uin
 	svc->env.wp = (flags & JR_SVC_WP) != 0;
 	svc->prefetch = (flags & JR_SVC_NO_PREFETCH) == 0;
 	svc->spin = (flags & JR_SVC_NO_SPIN) == 0;
+	svc->slice_ns = (flags & JR_SVC_DEFAULT_SLICE) ? 0 : SLICE_NS;
 	svc->env.page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	svc->env.chunk_pages = chunk_pages;
 	svc->env.chunk_bytes = svc->env.page_size * chunk_pages;
