@@ -13,9 +13,9 @@
  *
  * Write-protect protocol (docs/fault-path.md), so that a restored page becomes
  * reclaimable again without losing a racing write:
- *   COPY(MODE_WP|MODE_DONTWAKE) -> MADV_FREE exactly the pages installed ->
- *   UFFDIO_WRITEPROTECT(mode 0), which clears WP and wakes the faulter and any writer that
- *   hit the WP in between; that write lands after MADV_FREE, so the kernel keeps it.
+ *   COPY(MODE_WP|MODE_DONTWAKE) -> UFFDIO_WAKE of the pages installed (readers go on; a write meets
+ *   the WP) -> MADV_FREE exactly those pages -> UFFDIO_WRITEPROTECT(mode 0), which clears WP and wakes
+ *   any writer that hit the WP in between; that write lands after MADV_FREE, so the kernel keeps it.
  *   Pages inside a marker's hold window stay write-protected (the marker clears them). A restore
  *   holds the slot's window lock shared from producing the chunk to the WP clear, and whatever else
  *   changes WP on the range (a hold window begins or ends, a WP fault is answered) holds it exclusive,
@@ -47,8 +47,13 @@
  * help eventfd, one waiter woken): both take chunks from the window's cursor under the slot lock. Those pages go in under the same
  * protocol and are MADV_FREE'd like every restored page, so a prefetched page nobody reads stays droppable.
  *
- * Timing: a fault's service time runs from the read of its event to the last ioctl of its answer (the
- * wake), into the histogram (jreclaim.h, JR_HIST_BUCKETS) and JR_C_SRC_NS. Its pages are counted before
+ * Polling and slices: after a fault one worker polls the descriptor for SPIN_NS before it sleeps, so the next
+ * fault of a burst is read at once (JR_SVC_NO_SPIN: off); each worker asks the scheduler for a SLICE_NS slice,
+ * so a woken worker preempts a long-running thread sooner (JR_SVC_DEFAULT_SLICE: off). Readers: one per CPU
+ * (at least 2), fewer under a cgroup CPU quota.
+ *
+ * Timing: a fault's service time runs from the read of its event to the wake of the faulting page, into the
+ * histogram (jreclaim.h, JR_HIST_BUCKETS) and JR_C_SRC_NS. Its pages are counted before
  * the wake, so whoever the faulter tells sees them.
  *
  * The loop never ends on its own, because a thread waiting on a fault would then wait for
