@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/userfaultfd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +33,24 @@
 #include <time.h>
 #include <unistd.h>
 
+
+#ifdef JR_TRACE
+/* The fault service's ring of per-stage timestamps (fault_service.c, a -DJR_TRACE build: TRACE=1 restore.sh). */
+enum { JR_T_IDLE, JR_T_READ, JR_T_LOCKED, JR_T_PRODUCED, JR_T_COPIED, JR_T_FREED, JR_T_DONE, JR_T_WOKEN, JR_T_COUNT };
+struct jr_trace_rec {
+	uint64_t addr, t[JR_T_COUNT];
+	uint32_t worker, kind;
+	int32_t cpu_read, cpu_done;
+};
+#define JR_TRACE_N 65536u
+extern struct jr_trace_rec jr_trace_ring[JR_TRACE_N];
+extern uint64_t jr_trace_next;
+struct app_fault {
+	uint64_t addr, t0, t1;
+	int cpu;
+};
+static void trace_report(const char *name, const struct app_fault *f, size_t nf, uint64_t from, uint64_t to);
+#endif
 
 static uint64_t ps, len, chunk;
 static uint32_t chunk_pages = 16; /* the agent's default (jreclaim.snapshot.chunk 64 KiB) */
@@ -219,9 +238,29 @@ static void run_source(int source, uint32_t flags, const unsigned char *content,
 		res->left += mark_purge(svc, h, p, r == 0);
 		uint64_t sf0 = counter(svc, JR_C_EVENTS), sp0 = prefetched(svc);
 		uint64_t t0 = now_ns(), acc = 0;
+#ifdef JR_TRACE
+		uint64_t tr0 = __atomic_load_n(&jr_trace_next, __ATOMIC_ACQUIRE);
+		struct app_fault *sf = malloc((len / ps) * sizeof(*sf));
+		size_t nsf = 0;
+		uint64_t prev = t0;
+		for (uint64_t off = 0; off < len; off += ps) {
+			acc += *(volatile uint64_t *)(p + off);
+			uint64_t t = now_ns();
+			if (t - prev > 3000) /* a fault (a touch of a present page takes well under 1 us) */
+				sf[nsf++] = (struct app_fault){(uint64_t)(uintptr_t)(p + off), prev, t, sched_getcpu()};
+			prev = t;
+		}
+#else
 		for (uint64_t off = 0; off < len; off += ps)
 			acc += *(volatile uint64_t *)(p + off);
+#endif
 		uint64_t t1 = now_ns();
+#ifdef JR_TRACE
+		if (r == rounds - 1)
+			trace_report(source == JR_SOURCE_FILE ? "file-sequential" : "snapshot-sequential", sf, nsf, tr0,
+				     __atomic_load_n(&jr_trace_next, __ATOMIC_ACQUIRE));
+		free(sf);
+#endif
 		res->seq_faults += counter(svc, JR_C_EVENTS) - sf0;
 		res->seq_prefetched += prefetched(svc) - sp0;
 		sink += acc;
@@ -252,16 +291,29 @@ static void run_source(int source, uint32_t flags, const unsigned char *content,
 		}
 		jr_service_histogram(svc, hist0, JR_HIST_BUCKETS);
 		uint64_t ev0 = counter(svc, JR_C_EVENTS);
+#ifdef JR_TRACE
+		uint64_t trr0 = __atomic_load_n(&jr_trace_next, __ATOMIC_ACQUIRE);
+		struct app_fault *af = malloc(nchunks * sizeof(*af));
+#endif
 		for (uint64_t i = 0; i < nchunks; i++) {
 			unsigned char *c = p + order[i] * chunk;
 			uint64_t a = now_ns();
 			acc += *(volatile uint64_t *)c;
 			lat[nlat++] = now_ns() - a;
+#ifdef JR_TRACE
+			af[i] = (struct app_fault){(uint64_t)(uintptr_t)c, a, a + lat[nlat - 1], sched_getcpu()};
+#endif
 			/* the rest of the chunk is read before the next fault: an application uses what it faulted */
 			for (uint64_t off = ps; off < chunk; off += ps)
 				acc += *(volatile uint64_t *)(c + off);
 		}
 		res->faults += counter(svc, JR_C_EVENTS) - ev0;
+#ifdef JR_TRACE
+		if (r == rounds - 1)
+			trace_report(source == JR_SOURCE_FILE ? "file-random" : "snapshot-random", af, nchunks, trr0,
+				     __atomic_load_n(&jr_trace_next, __ATOMIC_ACQUIRE));
+		free(af);
+#endif
 		jr_service_histogram(svc, hist1, JR_HIST_BUCKETS);
 		if (r == rounds - 1)
 			for (int i = 0; i < JR_HIST_BUCKETS; i++)
@@ -283,6 +335,116 @@ static void run_source(int source, uint32_t flags, const unsigned char *content,
 	free(lat);
 	free(order);
 }
+
+#ifdef JR_TRACE
+static uint64_t q(uint64_t *v, size_t n, double p) { return n ? pct(v, n, p) : 0; }
+
+/* Each application fault of the pass joined with the service's record of it (by page), split by stage:
+ * p50/p90/p99 of each stage over all faults, and the mean of each stage over the slowest 1%. */
+static void trace_report(const char *name, const struct app_fault *f, size_t nf, uint64_t from, uint64_t to)
+{
+	enum { S_TO_READ, S_WAKE, S_READ, S_LOCK, S_PRODUCE, S_COPY, S_EARLYWAKE, S_FREE, S_WAKEIOCTL, S_TO_WOKEN, S_RESUME, S_TOTAL, S_N };
+	static const char *sn[S_N] = {"fault->read", " epoll-wake", " ->read", "lock", "produce", "copy", "wake",
+				      "madv_free", "wp/wake/end", "fault->woken", "done->resumed", "total"};
+	if (to - from > JR_TRACE_N)
+		from = to - JR_TRACE_N;
+	size_t nr = (size_t)(to - from);
+	struct jr_trace_rec *rec = malloc(nr * sizeof(*rec));
+	for (size_t i = 0; i < nr; i++)
+		rec[i] = jr_trace_ring[(from + i) % JR_TRACE_N];
+	uint64_t *st[S_N];
+	for (int k = 0; k < S_N; k++)
+		st[k] = calloc(nf, sizeof(uint64_t));
+	size_t *idx = malloc(nf * sizeof(*idx));
+	size_t n = 0, woken = 0, nothing = 0, waited = 0, pf = 0, samecpu = 0;
+	uint64_t pf_ns = 0;
+	for (size_t i = 0; i < nr; i++)
+		if ((rec[i].kind & 3) == 2) {
+			pf++;
+			pf_ns += rec[i].t[JR_T_DONE] - rec[i].t[JR_T_LOCKED];
+		}
+	for (size_t i = 0; i < nf; i++) {
+		const struct jr_trace_rec *r = NULL;
+		uint64_t page = f[i].addr & ~(ps - 1);
+		for (size_t j = 0; j < nr; j++)
+			if ((rec[j].kind & 1) && rec[j].addr == page && rec[j].t[JR_T_READ] >= f[i].t0 &&
+			    rec[j].t[JR_T_READ] <= f[i].t1) {
+				r = &rec[j];
+				break;
+			}
+		if (!r)
+			continue;
+		uint64_t v[S_N];
+		const uint64_t *t = r->t;
+		uint64_t prod = t[JR_T_PRODUCED] ? t[JR_T_PRODUCED] : t[JR_T_LOCKED];
+		uint64_t cop = t[JR_T_COPIED] ? t[JR_T_COPIED] : prod, wok = t[JR_T_WOKEN] ? t[JR_T_WOKEN] : cop;
+		uint64_t fre = t[JR_T_FREED] ? t[JR_T_FREED] : wok;
+		v[S_TO_READ] = t[JR_T_READ] - f[i].t0;
+		v[S_WAKE] = (r->kind & 4) && t[JR_T_IDLE] > f[i].t0 ? t[JR_T_IDLE] - f[i].t0 : 0;
+		v[S_READ] = (r->kind & 4) && t[JR_T_IDLE] > f[i].t0 ? t[JR_T_READ] - t[JR_T_IDLE] : 0;
+		v[S_LOCK] = t[JR_T_LOCKED] - t[JR_T_READ];
+		v[S_PRODUCE] = prod - t[JR_T_LOCKED];
+		v[S_COPY] = cop - prod;
+		v[S_EARLYWAKE] = wok - cop;
+		v[S_FREE] = fre - wok;
+		v[S_WAKEIOCTL] = t[JR_T_DONE] - fre;
+		v[S_TO_WOKEN] = (t[JR_T_WOKEN] ? t[JR_T_WOKEN] : t[JR_T_DONE]) - f[i].t0;
+		v[S_RESUME] = f[i].t1 > t[JR_T_DONE] ? f[i].t1 - t[JR_T_DONE] : 0;
+		v[S_TOTAL] = f[i].t1 - f[i].t0;
+		for (int k = 0; k < S_N; k++)
+			st[k][n] = v[k];
+		idx[n] = i;
+		woken += (r->kind & 4) != 0;
+		nothing += (r->kind & 8) != 0;
+		waited += (r->kind & 16) != 0;
+		samecpu += r->cpu_done == f[i].cpu;
+		n++;
+	}
+	/* each worker's busy time over the pass: from reading an event (or locking for a prefetch) to its end */
+	uint64_t busy[8] = {0}, first = UINT64_MAX, last = 0;
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t b = (rec[i].kind & 1) ? rec[i].t[JR_T_READ] : rec[i].t[JR_T_LOCKED];
+		if (rec[i].worker < 8 && b && rec[i].t[JR_T_DONE] > b)
+			busy[rec[i].worker] += rec[i].t[JR_T_DONE] - b;
+		if (b && b < first)
+			first = b;
+		if (rec[i].t[JR_T_DONE] > last)
+			last = rec[i].t[JR_T_DONE];
+	}
+	if (last > first) {
+		printf("trace-%s-busy: pass %.1f ms, workers busy", name, (double)(last - first) / 1e6);
+		for (int k = 0; k < 8; k++)
+			if (busy[k])
+				printf(" w%d %.0f%%", k, 100.0 * (double)busy[k] / (double)(last - first));
+		printf("\n");
+	}
+	printf("trace-%s: %zu application faults, %zu joined (%zu from epoll, %zu nothing to produce, %zu waited for "
+	       "another worker, %zu served on the application's CPU); %zu prefetched chunks, %.1f us each\n",
+	       name, nf, n, woken, nothing, waited, samecpu, pf, pf ? (double)pf_ns / (double)pf / 1000 : 0);
+	/* mean of each stage over the slowest 1% (by total) */
+	uint64_t *tot = malloc(n * sizeof(uint64_t));
+	for (size_t i = 0; i < n; i++)
+		tot[i] = st[S_TOTAL][i];
+	uint64_t cut = q(tot, n, 0.99);
+	double slow[S_N] = {0};
+	size_t ns = 0;
+	for (size_t i = 0; i < n; i++)
+		if (st[S_TOTAL][i] >= cut) {
+			for (int k = 0; k < S_N; k++)
+				slow[k] += (double)st[k][i];
+			ns++;
+		}
+	for (int k = 0; k < S_N; k++)
+		printf("trace-%s-%s-us: p50 %.1f p90 %.1f p99 %.1f, slowest 1%% mean %.1f\n", name, sn[k],
+		       (double)q(st[k], n, 0.5) / 1000, (double)q(st[k], n, 0.9) / 1000, (double)q(st[k], n, 0.99) / 1000,
+		       ns ? slow[k] / (double)ns / 1000 : 0);
+	for (int k = 0; k < S_N; k++)
+		free(st[k]);
+	free(tot);
+	free(idx);
+	free(rec);
+}
+#endif
 
 static double lz4_limit(const unsigned char *content)
 {

@@ -13,9 +13,9 @@
  *
  * Write-protect protocol (docs/fault-path.md), so that a restored page becomes
  * reclaimable again without losing a racing write:
- *   COPY(MODE_WP|MODE_DONTWAKE) -> MADV_FREE exactly the pages installed ->
- *   UFFDIO_WRITEPROTECT(mode 0), which clears WP and wakes the faulter and any writer that
- *   hit the WP in between; that write lands after MADV_FREE, so the kernel keeps it.
+ *   COPY(MODE_WP|MODE_DONTWAKE) -> UFFDIO_WAKE of the pages installed (readers go on; a write meets
+ *   the WP) -> MADV_FREE exactly those pages -> UFFDIO_WRITEPROTECT(mode 0), which clears WP and wakes
+ *   any writer that hit the WP in between; that write lands after MADV_FREE, so the kernel keeps it.
  *   Pages inside a marker's hold window stay write-protected (the marker clears them). A restore
  *   holds the slot's window lock shared from producing the chunk to the WP clear, and whatever else
  *   changes WP on the range (a hold window begins or ends, a WP fault is answered) holds it exclusive,
@@ -47,8 +47,13 @@
  * help eventfd, one waiter woken): both take chunks from the window's cursor under the slot lock. Those pages go in under the same
  * protocol and are MADV_FREE'd like every restored page, so a prefetched page nobody reads stays droppable.
  *
- * Timing: a fault's service time runs from the read of its event to the last ioctl of its answer (the
- * wake), into the histogram (jreclaim.h, JR_HIST_BUCKETS) and JR_C_SRC_NS. Its pages are counted before
+ * Polling and slices: after a fault one worker polls the descriptor for SPIN_NS before it sleeps, so the next
+ * fault of a burst is read at once (JR_SVC_NO_SPIN: off); each worker asks the scheduler for a SLICE_NS slice,
+ * so a woken worker preempts a long-running thread sooner (JR_SVC_DEFAULT_SLICE: off). Readers: one per CPU
+ * (at least 2), fewer under a cgroup CPU quota.
+ *
+ * Timing: a fault's service time runs from the read of its event to the wake of the faulting page, into the
+ * histogram (jreclaim.h, JR_HIST_BUCKETS) and JR_C_SRC_NS. Its pages are counted before
  * the wake, so whoever the faulter tells sees them.
  *
  * The loop never ends on its own, because a thread waiting on a fault would then wait for
@@ -73,6 +78,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -81,9 +87,32 @@
 #include <unistd.h>
 
 #define MAX_RUNS 64
+#define SLICE_NS 100000u  /* the workers' scheduler slice (jr_k_set_slice): a woken worker runs within about this */
+#define SPIN_NS 60000u    /* how long a worker polls for the next event after a fault before it sleeps (worker_main) */
 #define PF_FIRST_DEPTH 4u /* chunks restored ahead at the first sequential fault */
 #define PF_MAX_DEPTH 64u  /* at most (4 MiB of 64 KiB chunks) */
 #define WORK_BYTES ((uint64_t)JR_MAX_CHUNK_PAGES * 16 + JR_WORK_PAGE_BYTES) /* a worker's memory for a source's produce (source.h) */
+
+/* A measurement build (-DJR_TRACE, benchmarks/native/restore_bench.c) keeps a ring of per-stage timestamps, one
+ * record per fault or prefetched chunk (docs/benchmarks.md, "Where a fault's time goes"). Release: nothing. */
+#ifdef JR_TRACE
+enum { JR_T_IDLE, JR_T_READ, JR_T_LOCKED, JR_T_PRODUCED, JR_T_COPIED, JR_T_FREED, JR_T_DONE, JR_T_WOKEN, JR_T_COUNT };
+struct jr_trace_rec {
+	uint64_t addr, t[JR_T_COUNT];
+	uint32_t worker, kind; /* 1 fault, 2 prefetch; | 4 woken from epoll for it; | 8 nothing to produce; | 16 waited for another worker */
+	int32_t cpu_read, cpu_done;
+};
+#define JR_TRACE_N 65536u
+struct jr_trace_rec jr_trace_ring[JR_TRACE_N];
+uint64_t jr_trace_next;
+#define TR(w, stage) ((w)->tr.t[stage] = jr_k_now_ns())
+#define TR_KIND(w, k) ((w)->tr.kind |= (k))
+static void tr_commit(struct jr_worker *w, uint64_t addr, uint32_t kind);
+#else
+#define TR(w, stage) ((void)0)
+#define TR_KIND(w, k) ((void)0)
+#define tr_commit(w, addr, kind) ((void)0)
+#endif
 
 struct jr_worker {
 	struct jr_service *svc;
@@ -96,7 +125,27 @@ struct jr_worker {
 	unsigned char *scratch; /* chunk_bytes, never registered */
 	void *work;             /* WORK_BYTES, for the source's produce */
 	uint32_t pf_slot, pf_gen; /* the prefetch window it follows (slot, generation), or JR_NO_SLOT */
+	uint64_t woken_ns;        /* when its restore woke the faulting page, or 0 (record_time) */
+	uint64_t spin_until;      /* it polls the descriptor until then before it sleeps (worker_main) */
+#ifdef JR_TRACE
+	struct jr_trace_rec tr;
+#endif
 };
+
+#ifdef JR_TRACE
+static void tr_commit(struct jr_worker *w, uint64_t addr, uint32_t kind)
+{
+	w->tr.t[JR_T_DONE] = jr_k_now_ns();
+	w->tr.addr = addr;
+	w->tr.worker = w->id;
+	w->tr.kind |= kind;
+	w->tr.cpu_done = sched_getcpu();
+	uint64_t i = __atomic_fetch_add(&jr_trace_next, 1, __ATOMIC_RELAXED);
+	jr_trace_ring[i % JR_TRACE_N] = w->tr;
+	memset(&w->tr, 0, sizeof(w->tr));
+	w->tr.t[JR_T_IDLE] = jr_k_now_ns(); /* work on: not idle */
+}
+#endif
 
 struct run {
 	uint64_t start, len;
@@ -157,10 +206,11 @@ static void count_pages(struct jr_service *svc, int source, uint64_t pages, int 
 	jr_add(&svc->c[JR_C_SRC_BYTES(source)], pages * svc->env.page_size);
 }
 
-/* After the answer's last ioctl: from the read of the event to the wake. */
-static void record_time(struct jr_service *svc, int source, uint64_t t_read)
+/* From the read of the event to the wake of the faulting thread (woken_ns, 0: now, after the answer's last
+ * ioctl). */
+static void record_time(struct jr_service *svc, int source, uint64_t t_read, uint64_t woken_ns)
 {
-	uint64_t ns = jr_k_now_ns() - t_read;
+	uint64_t ns = (woken_ns ? woken_ns : jr_k_now_ns()) - t_read;
 	jr_add(&svc->c[JR_C_SRC_NS(source)], ns);
 	int b = ns ? 63 - __builtin_clzll(ns) : 0;
 	if (b >= JR_HIST_BUCKETS)
@@ -293,6 +343,20 @@ static void release_outside_hold(const struct jr_env *env, uint64_t h0, uint64_t
 	}
 }
 
+/* Clears WP on [a, b) outside the hold window [h0, h1) (which wakes whoever waits there); inside it WP stays. */
+static void clear_wp_outside_hold(const struct jr_env *env, uint64_t h0, uint64_t h1, uint64_t a, uint64_t b)
+{
+	uint64_t ia = a > h0 ? a : h0, ib = b < h1 ? b : h1;
+	if (ia >= ib) {
+		jr_k_writeprotect(env->uffd, a, b - a, 0);
+		return;
+	}
+	if (a < ia)
+		jr_k_writeprotect(env->uffd, a, ia - a, 0);
+	if (ib < b)
+		jr_k_writeprotect(env->uffd, ib, b - ib, 0);
+}
+
 /*
  * Restores the missing runs of one chunk of a rebuildable source. Entered with the hazard set and the
  * window lock held shared, the slot lock held; returns with the slot lock released. page: the faulting
@@ -319,6 +383,8 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 		jr_slot_wait(sl);
 		waited = 1;
 	}
+	if (waited)
+		TR_KIND(w, 16);
 	/* A fault whose chunk was restored ahead of it (its event read after the prefetch) or while it waited:
 	 * nothing to produce when every page is there already. Other faults skip this mincore. */
 	int restored_before = (waited || (page && w0 < sl->pf_next)) && all_present(env, sl, w0);
@@ -329,6 +395,7 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 	}
 	if (restored_before) {
 		jr_slot_unlock(sl);
+		TR_KIND(w, 8);
 		count_pages(svc, sl->source, 0, page != 0);
 		*wake = page != 0;
 		return 0;
@@ -374,6 +441,7 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 			return 0;
 		}
 	}
+	TR(w, JR_T_PRODUCED);
 
 	/* The whole chunk in one ioctl when it is all missing (a purge drops whole chunks); if a page is
 	 * present part-way, mincore tells the missing runs of the rest. Nothing here can fault on a
@@ -427,31 +495,44 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 		}
 	}
 
+	TR(w, JR_T_COPIED);
 	uint64_t installed = 0;
+	int covered = 0;
 	for (int r = 0; r < nruns; r++) {
 		installed += runs[r].len;
-		if (!use_zeropage) {
-			jr_k_madvise(runs[r].start, runs[r].len, MADV_FREE);
-			w->need_flush = 1;
-		}
+		covered |= page >= runs[r].start && page < runs[r].start + runs[r].len;
 	}
+	/* Counted before the wake (see the header). */
 	count_pages(svc, source, installed / ps, page != 0);
 	if (installed)
 		jr_add(&sl->st[JR_RS_PAGES_RESTORED], installed / ps);
 	if (!page)
 		jr_add(&svc->c[JR_C_PREFETCHED_PAGES], installed / ps);
-
-	/* Clear WP (and wake) outside a marker's hold window, unless the chunk is tracked and not written
-	 * since its mark; inside the window, only wake. */
-	int covered = 0;
+	if (wp) {
+		/* Write-protected pages: the readers waiting on them go on now, before the MADV_FREE and the WP clear
+		 * (docs/fault-path.md, "Wake before MADV_FREE"). A write to them takes a WP fault, whose worker
+		 * waits for the window lock we hold shared (serve_wp), or is woken by the WP clear below, which
+		 * comes after the MADV_FREE: either way it lands after it and is kept. */
+		for (int r = 0; r < nruns; r++)
+			jr_k_wake(env->uffd, runs[r].start, runs[r].len);
+		if (covered)
+			w->woken_ns = jr_k_now_ns();
+	}
+	TR(w, JR_T_WOKEN);
+	for (int r = 0; r < nruns && !use_zeropage; r++) {
+		jr_k_madvise(runs[r].start, runs[r].len, MADV_FREE);
+		w->need_flush = 1;
+	}
+	TR(w, JR_T_FREED);
+	/* Without WP a page is woken only once it is lazyfree (a write before the MADV_FREE would be dropped with
+	 * it). With WP: clear it outside a marker's hold window, unless the chunk is tracked and not written since
+	 * its mark; inside the window it stays for the marker. */
 	for (int r = 0; r < nruns; r++) {
 		uint64_t a = runs[r].start, b = runs[r].start + runs[r].len;
-		if (page >= a && page < b)
-			covered = 1;
 		if (!wp)
 			jr_k_wake(env->uffd, a, b - a);
-		else
-			release_outside_hold(env, h0, h1, a, b, keep);
+		else if (!keep)
+			clear_wp_outside_hold(env, h0, h1, a, b);
 	}
 	restored(sl, w);
 	*wake = page && !covered;
@@ -479,6 +560,7 @@ static void serve_missing(struct jr_worker *w, uint64_t addr, uint64_t t_read)
 	struct jr_slot *sl = &svc->table.slots[idx];
 	jr_window_restore_begin(sl);
 	jr_slot_lock(sl);
+	TR(w, JR_T_LOCKED);
 	int state = sl->state;
 	if (state != JR_STATE_FREE && state != JR_STATE_DEAD && page >= sl->base + sl->len) {
 		/* The unused tail of a registered slot (range_memory.c): no range byte lives there, and a wake alone
@@ -516,7 +598,9 @@ static void serve_missing(struct jr_worker *w, uint64_t addr, uint64_t t_read)
 	jr_table_hazard_clear(&svc->table, w->id);
 	if (wake)
 		jr_k_wake(svc->env.uffd, page, ps);
-	record_time(svc, source, t_read);
+	record_time(svc, source, t_read, w->woken_ns);
+	w->woken_ns = 0;
+	tr_commit(w, page, 1);
 }
 
 /* The next chunk of the prefetch window this worker follows, if any is left; the window ends when its
@@ -530,6 +614,7 @@ static void prefetch_next(struct jr_worker *w)
 	struct jr_slot *sl = &svc->table.slots[idx];
 	jr_window_restore_begin(sl);
 	jr_slot_lock(sl);
+	TR(w, JR_T_LOCKED);
 	int state = sl->state;
 	uint64_t c = sl->pf_next;
 	if (sl->gen != w->pf_gen || (state != JR_STATE_VOLATILE && state != JR_STATE_LOCKED) || c >= sl->pf_end ||
@@ -546,6 +631,7 @@ static void prefetch_next(struct jr_worker *w)
 	}
 	jr_window_restore_end(sl);
 	jr_table_hazard_clear(&svc->table, w->id);
+	tr_commit(w, c, 2);
 }
 
 /* A write to a write-protected page outside any hold window (the header): the first write to its chunk since
@@ -608,6 +694,27 @@ static int stop_requested(struct jr_service *svc)
 	return __atomic_load_n(&svc->stopping, __ATOMIC_ACQUIRE) == JR_STOP_REQUESTED;
 }
 
+/* Polling after a fault (not JR_SVC_NO_SPIN): the next fault of a burst is read at once instead of waking a
+ * sleeping worker, whose CPU may be idle (docs/fault-path.md, "Polling between faults"). One worker polls at a
+ * time, for SPIN_NS after the last fault it served. */
+static int spin_on(struct jr_service *svc, struct jr_worker *w)
+{
+	uint32_t me = w->id + 1, cur = __atomic_load_n(&svc->spinner, __ATOMIC_RELAXED);
+	if (jr_k_now_ns() >= w->spin_until)
+		return 0;
+	if (cur == me)
+		return 1;
+	return cur == 0 && __atomic_compare_exchange_n(&svc->spinner, &cur, me, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+static void spin_end(struct jr_service *svc, struct jr_worker *w)
+{
+	uint32_t me = w->id + 1;
+	w->spin_until = 0;
+	if (__atomic_load_n(&svc->spinner, __ATOMIC_RELAXED) == me)
+		__atomic_store_n(&svc->spinner, 0, __ATOMIC_RELAXED);
+}
+
 static void *worker_main(void *arg)
 {
 	struct jr_worker *w = arg;
@@ -619,6 +726,8 @@ static void *worker_main(void *arg)
 	sigdelset(&all, SIGFPE);
 	sigdelset(&all, SIGILL);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* process signals go to the JVM's threads */
+	if (svc->slice_ns)
+		jr_k_set_slice(svc->slice_ns); /* best effort: a kernel without it keeps its default slice */
 
 	for (;;) {
 		if (!w->reader) {
@@ -632,7 +741,15 @@ static void *worker_main(void *arg)
 		struct uffd_msg m;
 		ssize_t n = read(svc->env.uffd, &m, sizeof(m));
 		if (n == (ssize_t)sizeof(m)) {
-			serve_event(w, &m, jr_k_now_ns());
+			uint64_t t_read = jr_k_now_ns();
+#ifdef JR_TRACE
+			w->tr.t[JR_T_READ] = t_read;
+			w->tr.cpu_read = sched_getcpu();
+#endif
+			spin_end(svc, w);
+			serve_event(w, &m, t_read);
+			if (svc->spin && m.event == UFFD_EVENT_PAGEFAULT)
+				w->spin_until = jr_k_now_ns() + SPIN_NS;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -660,10 +777,19 @@ static void *worker_main(void *arg)
 		}
 		if (stop_requested(svc))
 			break;
+		if (w->spin_until && spin_on(svc, w)) {
+			sched_yield(); /* whatever else is runnable on this CPU (the woken faulter) goes first */
+			continue;
+		}
+		spin_end(svc, w);
 		struct epoll_event ev[2];
 		/* A closed descriptor leaves the epoll sets without a word: worker 0 reads again every second,
 		 * which then fails with EBADF. */
 		int r = epoll_wait(w->epfd, ev, 2, w->id == 0 ? 1000 : -1);
+#ifdef JR_TRACE
+		w->tr.t[JR_T_IDLE] = jr_k_now_ns();
+		w->tr.kind = 4;
+#endif
 		if (r < 0 && errno != EINTR) {
 			jr_add(&svc->c[JR_C_READ_ERRORS], 1);
 			jr_k_sleep_ns(1000000); /* ENOMEM: transient, see above */
@@ -715,7 +841,82 @@ static void free_service(struct jr_service *svc)
 	free(svc);
 }
 
-/* Readers: the flags' count, else one per CPU this thread may run on, at least 2. */
+/* quota / period CPUs, rounded up, from a cgroup file holding "quota period" (v2 cpu.max: "max" is no limit) or,
+ * with a second file, v1's cpu.cfs_quota_us and cpu.cfs_period_us (-1: no limit). 0: no limit or unreadable. */
+static uint32_t quota_cpus(const char *file, const char *period_file)
+{
+	char buf[64] = {0};
+	long long quota = -1, period = 0;
+	FILE *f = fopen(file, "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	if (!period_file) {
+		if (sscanf(buf, "%lld %lld", &quota, &period) != 2)
+			return 0; /* "max ..." */
+	} else {
+		quota = atoll(buf);
+		if (!(f = fopen(period_file, "re")))
+			return 0;
+		if (fscanf(f, "%lld", &period) != 1)
+			period = 0;
+		fclose(f);
+	}
+	if (quota <= 0 || period <= 0)
+		return 0;
+	return (uint32_t)((quota + period - 1) / period);
+}
+
+/* The fewest CPUs a CPU quota of this process's cgroup or of one of its parents allows (cgroup v2 cpu.max, v1
+ * cpu.cfs_quota_us), or 0 when none is set or none can be read. */
+static uint32_t cgroup_cpus(void)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return 0;
+	char line[1024], path[1024], file[1200], period[1200];
+	uint32_t best = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = 0;
+		int v2 = c1[1] == 0;
+		const char *ctl = c1 + 1;
+		if (!v2 && !strstr(ctl, "cpu"))
+			continue;
+		snprintf(path, sizeof(path), "%s", c2 + 1);
+		path[strcspn(path, "\n")] = 0;
+		for (;;) { /* this cgroup, then each parent */
+			uint32_t n;
+			if (v2) {
+				snprintf(file, sizeof(file), "/sys/fs/cgroup%s/cpu.max", path);
+				n = quota_cpus(file, NULL);
+				if (!n) {
+					snprintf(file, sizeof(file), "/sys/fs/cgroup/unified%s/cpu.max", path);
+					n = quota_cpus(file, NULL);
+				}
+			} else {
+				snprintf(file, sizeof(file), "/sys/fs/cgroup/cpu%s/cpu.cfs_quota_us", path);
+				snprintf(period, sizeof(period), "/sys/fs/cgroup/cpu%s/cpu.cfs_period_us", path);
+				n = quota_cpus(file, period);
+			}
+			if (n && (!best || n < best))
+				best = n;
+			char *slash = strrchr(path, '/');
+			if (!slash || slash == path)
+				break;
+			*slash = 0;
+		}
+	}
+	fclose(f);
+	return best;
+}
+
+/* Readers: the flags' count, else one per CPU this thread may run on, at least 2, or as many as the cgroup's CPU
+ * quota allows when that is fewer (the application needs its CPUs too; the spare workers still cover file reads). */
 static uint32_t readers_wanted(uint32_t flags)
 {
 	uint32_t n = (flags >> JR_SVC_WORKERS_SHIFT) & 0xff;
@@ -724,6 +925,9 @@ static uint32_t readers_wanted(uint32_t flags)
 		n = sched_getaffinity(0, sizeof(set), &set) == 0 ? (uint32_t)CPU_COUNT(&set) : 2;
 		if (n < 2)
 			n = 2;
+		uint32_t q = cgroup_cpus();
+		if (q && q < n)
+			n = q;
 	}
 	if (n > JR_MAX_WORKERS - JR_BLOCKED_WORKERS)
 		n = JR_MAX_WORKERS - JR_BLOCKED_WORKERS;
@@ -777,6 +981,8 @@ JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uin
 	svc->flags = flags;
 	svc->env.wp = (flags & JR_SVC_WP) != 0;
 	svc->prefetch = (flags & JR_SVC_NO_PREFETCH) == 0;
+	svc->spin = (flags & JR_SVC_NO_SPIN) == 0;
+	svc->slice_ns = (flags & JR_SVC_DEFAULT_SLICE) ? 0 : SLICE_NS;
 	svc->env.page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	svc->env.chunk_pages = chunk_pages;
 	svc->env.chunk_bytes = svc->env.page_size * chunk_pages;

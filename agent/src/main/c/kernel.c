@@ -9,9 +9,24 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static void *ptr(uint64_t a) { return (void *)(uintptr_t)a; }
+
+/* struct sched_attr of linux/sched/types.h (SCHED_ATTR_SIZE_VER0, 48 bytes), which glibc does not declare. */
+struct jr_sched_attr {
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+};
+#ifndef SCHED_FLAG_KEEP_POLICY
+#define SCHED_FLAG_KEEP_POLICY 0x08 /* linux/sched.h */
+#endif
 
 uint64_t jr_k_now_ns(void)
 {
@@ -113,6 +128,19 @@ int jr_k_poison(int uffd, uint64_t start, uint64_t len)
 {
 	struct uffdio_poison p = {.range = {.start = start, .len = len}, .mode = 0};
 	return ioctl(uffd, UFFDIO_POISON, &p) == 0 ? 0 : -errno;
+}
+
+int jr_k_set_slice(uint64_t ns)
+{
+	errno = 0;
+	int nice = getpriority(PRIO_PROCESS, 0); /* this thread's */
+	if (nice == -1 && errno)
+		return -errno;
+	/* SCHED_FLAG_KEEP_POLICY (linux/sched.h): the policy stays; sched_runtime is the slice of a fair thread
+	 * (kernel/sched/syscalls.c __setscheduler_params, clamped to 0.1-100 ms). */
+	struct jr_sched_attr a = {.size = sizeof(a), .sched_flags = SCHED_FLAG_KEEP_POLICY, .sched_nice = nice,
+			       .sched_runtime = ns};
+	return syscall(SYS_sched_setattr, 0, &a, 0) == 0 ? 0 : -errno;
 }
 
 void jr_k_flush_lazyfree(void *dummy, uint64_t page_size)

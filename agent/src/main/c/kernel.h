@@ -32,6 +32,11 @@ int jr_k_copy(int uffd, uint64_t dst, const void *src, uint64_t len, int wp, int
 int jr_k_zeropage(int uffd, uint64_t dst, uint64_t len, int64_t *done);
 int jr_k_poison(int uffd, uint64_t start, uint64_t len); /* waking */
 
+/* Asks the scheduler for a time slice of ns for the calling thread (sched_setattr, SCHED_FLAG_KEEP_POLICY, its nice
+ * kept): Linux 6.12+ uses it as the thread's EEVDF slice request, so a woken thread with a short slice preempts a
+ * longer-running one sooner. Older kernels ignore it. Returns 0 or -errno. */
+int jr_k_set_slice(uint64_t ns);
+
 /* MADV_FREE of a never-touched page: flushes this CPU's lazyfree batch. */
 void jr_k_flush_lazyfree(void *dummy, uint64_t page_size);
 /* Flushes the page batches of every CPU this thread may run on, migrating to each in turn. */

@@ -28,6 +28,9 @@ struct jr_service {
 	uint32_t nreaders;         /* workers that read the userfaultfd at once */
 	sem_t readers;             /* their places: a worker blocked in a file read gives its place up */
 	int prefetch;              /* sequential prefetch on (not JR_SVC_NO_PREFETCH) */
+	int spin;                  /* a worker polls between faults (not JR_SVC_NO_SPIN) */
+	uint32_t spinner;          /* atomic: the polling worker's id + 1, or 0 */
+	uint64_t slice_ns;         /* the workers' scheduler slice, 0: the kernel's default (JR_SVC_DEFAULT_SLICE) */
 	int stop_efd;
 	int help_efd;    /* an eventfd: a prefetch window waits for a helper (fault_service.c) */
 	uint64_t help;   /* atomic: that window's slot generation << 32 | slot, or 0 */

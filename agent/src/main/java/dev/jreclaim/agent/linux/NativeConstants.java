@@ -60,6 +60,10 @@ public final class NativeConstants {
     public static final int JR_SVC_WP = 1;
     /** JR_SVC_NO_PREFETCH: a fault restores its own chunk only, nothing ahead of a sequential reader. */
     public static final int JR_SVC_NO_PREFETCH = 2;
+    /** JR_SVC_NO_SPIN: no service worker polls for the next fault after one; each sleeps at once. */
+    public static final int JR_SVC_NO_SPIN = 4;
+    /** JR_SVC_DEFAULT_SLICE: the service workers keep the kernel's default scheduler slice. */
+    public static final int JR_SVC_DEFAULT_SLICE = 8;
     /** JR_SVC_WORKERS_SHIFT: flags bits 8-15 are the service's reading workers (0: one per CPU, at least 2). */
     public static final int JR_SVC_WORKERS_SHIFT = 8;
     /** JR_MAX_WORKERS: the service's workers at most; JR_BLOCKED_WORKERS of them stand in for those blocked in a file read. */
