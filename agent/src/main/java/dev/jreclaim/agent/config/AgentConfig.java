@@ -17,10 +17,11 @@ import java.util.Objects;
  *                        before it is marked again (idle rules: their own idle time)
  * @param fileMaxOpen     {@code file.max-open}: descriptors the library keeps open for rebuild:file (an LRU)
  * @param recycleMax      {@code memory.recycle-max}: the most freed slots may hold for the next buffer of their size
+ * @param pressureHeadroom {@code pressure.headroom}: below it memory counts as short for mark-when=pressure rules
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
         long snapshotChunk, boolean exitSummary, List<SiteRule> rules, int snapshotMinRatioPct,
-        long snapshotMaxMemory, java.time.Duration remarkIdle, int fileMaxOpen, long recycleMax) {
+        long snapshotMaxMemory, java.time.Duration remarkIdle, int fileMaxOpen, long recycleMax, Headroom pressureHeadroom) {
     /**
      * What the loader checks {@code snapshot.chunk} against: 4 KiB, the page size of linux-x86_64, the only
      * platform the native library is built for. Not the kernel's own page size ({@code linux.Libc.pageSize()},
@@ -65,13 +66,14 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
         Objects.requireNonNull(logLevel);
         Objects.requireNonNull(uffdMode);
         Objects.requireNonNull(remarkIdle);
+        Objects.requireNonNull(pressureHeadroom);
         rules = List.copyOf(rules);
     }
 
     public AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity, long snapshotChunk,
             boolean exitSummary, List<SiteRule> rules) {
         this(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, rules, DEFAULT_MIN_RATIO_PCT,
-                DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_REMARK_IDLE, DEFAULT_FILE_MAX_OPEN, DEFAULT_RECYCLE_MAX);
+                DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_REMARK_IDLE, DEFAULT_FILE_MAX_OPEN, DEFAULT_RECYCLE_MAX, Headroom.DEFAULT);
     }
 
     public static AgentConfig defaults() {
@@ -80,7 +82,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
 
     public AgentConfig withRules(List<SiteRule> newRules) {
         return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules,
-                snapshotMinRatioPct, snapshotMaxMemory, remarkIdle, fileMaxOpen, recycleMax);
+                snapshotMinRatioPct, snapshotMaxMemory, remarkIdle, fileMaxOpen, recycleMax, pressureHeadroom);
     }
 
     /**
