@@ -16,11 +16,12 @@ final class StatCommand {
      * held (memory the kernel cannot drop); agent-MiB: the library's own memory, snapshots included; written-MiB:
      * bytes written since their mark (dirty until the next mark, and not in vol-MiB, which counts only what the
      * kernel can drop now). spill-MiB: snapshots in the spill file (on disk; its page cache the kernel may drop, not
-     * the agent's memory). New columns come last, so that readers of the first ones keep working.
+     * the agent's memory); deferred-MiB: bytes of mark-when=pressure ranges whose mark waits for memory to be short
+     * (ordinary memory, not yet marked). New columns come last, so that readers of the first ones keep working.
      */
-    static final String HEADER = String.format("%8s %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s %10s %10s", "ranges",
-            "alloc-MiB", "vol-MiB", "res-MiB", "purged-MiB", "faults/s", "rebuilt/s", "p99<us", "snap-MiB", "agent-MiB",
-            "written-MiB", "p50<us", "spill-MiB");
+    static final String HEADER = String.format("%8s %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s %10s %10s %12s",
+            "ranges", "alloc-MiB", "vol-MiB", "res-MiB", "purged-MiB", "faults/s", "rebuilt/s", "p99<us", "snap-MiB",
+            "agent-MiB", "written-MiB", "p50<us", "spill-MiB", "deferred-MiB");
 
     private StatCommand() {}
 
@@ -44,28 +45,40 @@ final class StatCommand {
                 Figures f;
                 ServiceTimes times;
                 java.util.Map<String, Long> memory;
+                java.util.Map<String, Long> pressure;
                 try {
                     f = agent.getTotals();
                     times = new ServiceTimes(agent.getServiceHistogram());
                     memory = agent.getAgentMemory();
+                    pressure = deferred(agent);
                 } catch (RuntimeException e) { // the proxy wraps the lost connection
                     throw new CliError("pid " + pid + " went away");
                 }
                 long at = System.nanoTime();
                 ServiceTimes lastTimes = previousTimes == null ? null : times.since(previousTimes);
-                out.println(String.format("%8d %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s %10s %10s", f.getRanges(),
+                out.println(String.format("%8d %10s %10s %10s %10s %10s %10s %10s %10s %10s %11s %10s %10s %12s", f.getRanges(),
                         mib(f.getAllocatedBytes()), mib(f.getVolatileBytes()), mib(f.getResidentBytes()),
                         mib(f.getPurgedBytes()),
                         rate(previous == null ? -1 : f.getFaults() - previous.getFaults(), at - previousAt),
                         rate(previous == null ? -1 : f.getPagesRebuilt() - previous.getPagesRebuilt(), at - previousAt),
                         upperMicros(lastTimes, 0.99), mib(memory.getOrDefault("snapshots", 0L)),
                         mib(memory.getOrDefault("library", 0L)), mib(f.getWrittenBytes()), upperMicros(lastTimes, 0.5),
-                        mib(memory.getOrDefault("spilled", 0L))));
+                        mib(memory.getOrDefault("spilled", 0L)),
+                        pressure == null ? "-" : mib(pressure.getOrDefault("deferred-bytes", 0L))));
                 out.flush();
                 previous = f;
                 previousTimes = times;
                 previousAt = at;
             }
+        }
+    }
+
+    /** The agent's pressure figures, or null from an agent that has none (an older jar). */
+    private static java.util.Map<String, Long> deferred(ReclaimAgentMXBean agent) {
+        try {
+            return agent.getPressure();
+        } catch (java.lang.reflect.UndeclaredThrowableException | UnsupportedOperationException e) {
+            return null;
         }
     }
 

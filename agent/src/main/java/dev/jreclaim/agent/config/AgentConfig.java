@@ -20,11 +20,12 @@ import java.util.Objects;
  * @param recycleMax      {@code memory.recycle-max}: the most freed slots may hold for the next buffer of their size
  * @param snapshotSpill   {@code snapshot.spill}: when snapshots go to the spill file instead of memory
  * @param snapshotSpillDir {@code snapshot.spill-dir}: where the spill file is; null: {@code java.io.tmpdir} at start
+ * @param pressureHeadroom {@code pressure.headroom}: below it memory counts as short for mark-when=pressure rules
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
         long snapshotChunk, boolean exitSummary, List<SiteRule> rules, int snapshotMinRatioPct,
         SnapshotMemoryLimit snapshotMaxMemory, java.time.Duration remarkIdle, int fileMaxOpen, long recycleMax,
-        SpillMode snapshotSpill, java.nio.file.Path snapshotSpillDir) {
+        SpillMode snapshotSpill, java.nio.file.Path snapshotSpillDir, Headroom pressureHeadroom) {
     /**
      * What the loader checks {@code snapshot.chunk} against: 4 KiB, the page size of linux-x86_64, the only
      * platform the native library is built for. Not the kernel's own page size ({@code linux.Libc.pageSize()},
@@ -73,6 +74,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
         Objects.requireNonNull(remarkIdle);
         Objects.requireNonNull(snapshotMaxMemory);
         Objects.requireNonNull(snapshotSpill);
+        Objects.requireNonNull(pressureHeadroom);
         rules = List.copyOf(rules);
     }
 
@@ -80,7 +82,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
             boolean exitSummary, List<SiteRule> rules) {
         this(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, rules, DEFAULT_MIN_RATIO_PCT,
                 DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_REMARK_IDLE, DEFAULT_FILE_MAX_OPEN, DEFAULT_RECYCLE_MAX, DEFAULT_SPILL,
-                null);
+                null, Headroom.DEFAULT);
     }
 
     public static AgentConfig defaults() {
@@ -89,7 +91,8 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
 
     public AgentConfig withRules(List<SiteRule> newRules) {
         return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules,
-                snapshotMinRatioPct, snapshotMaxMemory, remarkIdle, fileMaxOpen, recycleMax, snapshotSpill, snapshotSpillDir);
+                snapshotMinRatioPct, snapshotMaxMemory, remarkIdle, fileMaxOpen, recycleMax, snapshotSpill, snapshotSpillDir,
+                pressureHeadroom);
     }
 
     /**

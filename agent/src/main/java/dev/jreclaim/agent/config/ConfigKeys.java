@@ -19,6 +19,7 @@ public final class ConfigKeys {
     public static final String REMARK_IDLE = "jreclaim.remark.idle";
     public static final String FILE_MAX_OPEN = "jreclaim.file.max-open";
     public static final String MEMORY_RECYCLE_MAX = "jreclaim.memory.recycle-max";
+    public static final String PRESSURE_HEADROOM = "jreclaim.pressure.headroom";
     public static final String EXIT_SUMMARY = "jreclaim.exit-summary";
     /** Where the file is; only from the agent options, a system property or the environment. */
     public static final String CONFIG = "jreclaim.config";
@@ -28,7 +29,8 @@ public final class ConfigKeys {
 
     /** Keys a file may set besides rules, in documentation order. */
     public static final List<String> GLOBAL = List.of(ENABLED, LOG_LEVEL, UFFD_MODE, SERVICE_CAPACITY, SNAPSHOT_CHUNK,
-            SNAPSHOT_MIN_RATIO, SNAPSHOT_MAX_MEMORY, SNAPSHOT_SPILL, SNAPSHOT_SPILL_DIR, REMARK_IDLE, FILE_MAX_OPEN, MEMORY_RECYCLE_MAX, EXIT_SUMMARY);
+            SNAPSHOT_MIN_RATIO, SNAPSHOT_MAX_MEMORY, SNAPSHOT_SPILL, SNAPSHOT_SPILL_DIR, REMARK_IDLE, FILE_MAX_OPEN, MEMORY_RECYCLE_MAX,
+            PRESSURE_HEADROOM, EXIT_SUMMARY);
 
     public static final String KIND = "kind";
     public static final String SITE = "site";
@@ -36,8 +38,9 @@ public final class ConfigKeys {
     public static final String MARK = "mark";
     public static final String ON_PURGE = "on-purge";
     public static final String FILE_CHECK = "file-check";
+    public static final String MARK_WHEN = "mark-when";
     /** Properties of a rule ({@code jreclaim.rule.<id>.<property>}), in documentation order. */
-    public static final List<String> RULE_PROPERTIES = List.of(KIND, SITE, MIN_SIZE, MARK, ON_PURGE, FILE_CHECK);
+    public static final List<String> RULE_PROPERTIES = List.of(KIND, SITE, MIN_SIZE, MARK, MARK_WHEN, ON_PURGE, FILE_CHECK);
 
     static final Pattern RULE_ID = Pattern.compile("[A-Za-z0-9_-]+");
 

@@ -128,7 +128,7 @@ public final class ConfigLoader {
 
         AgentConfig config = new AgentConfig(globals.enabled, globals.logLevel, globals.uffdMode, globals.capacity,
                 globals.chunk, globals.exitSummary, valid, globals.minRatioPct, globals.snapshotMaxMemory,
-                globals.remarkIdle, globals.fileMaxOpen, globals.recycleMax, globals.spill, globals.spillDir);
+                globals.remarkIdle, globals.fileMaxOpen, globals.recycleMax, globals.spill, globals.spillDir, globals.headroom);
         List<String> agentKeys = problems.stream()
                 .filter(p -> p.scope() == ConfigProblem.Scope.AGENT)
                 .map(p -> p.key() == null ? "agent options" : p.key())
@@ -205,7 +205,7 @@ public final class ConfigLoader {
                 if (key == null) {
                     problems.add(ConfigProblem.agent(name, Origin.ENVIRONMENT, s.value,
                             "unknown variable; rule variables are JRECLAIM_RULE_<ID>_KIND, _SITE, _MIN_SIZE, _MARK, "
-                                    + "_ON_PURGE or _FILE_CHECK"));
+                                    + "_MARK_WHEN, _ON_PURGE or _FILE_CHECK"));
                 } else {
                     env.put(key, s);
                 }
@@ -294,6 +294,7 @@ public final class ConfigLoader {
         java.time.Duration remarkIdle = AgentConfig.DEFAULT_REMARK_IDLE;
         int fileMaxOpen = AgentConfig.DEFAULT_FILE_MAX_OPEN;
         long recycleMax = AgentConfig.DEFAULT_RECYCLE_MAX;
+        Headroom headroom = Headroom.DEFAULT;
         boolean exitSummary;
 
         void set(String key, Setting s) {
@@ -311,6 +312,7 @@ public final class ConfigLoader {
                     case ConfigKeys.REMARK_IDLE -> remarkIdle = DurationValue.parsePositive(s.value, "1s");
                     case ConfigKeys.FILE_MAX_OPEN -> fileMaxOpen = parseWhole(s.value, 1, AgentConfig.MAX_FILE_MAX_OPEN);
                     case ConfigKeys.MEMORY_RECYCLE_MAX -> recycleMax = ByteSize.parse(s.value);
+                    case ConfigKeys.PRESSURE_HEADROOM -> headroom = Headroom.parse(s.value);
                     case ConfigKeys.EXIT_SUMMARY -> exitSummary = parseBoolean(s.value);
                     default -> throw new AssertionError(key);
                 }
@@ -417,7 +419,7 @@ public final class ConfigLoader {
                     String what = e.getKey().isEmpty() ? "no property after the rule id"
                             : "unknown rule property '" + e.getKey() + "'";
                     problems.add(ConfigProblem.rule(id, s.written, s.origin, s.value, what
-                            + "; use kind, site, min-size, mark, on-purge or file-check"
+                            + "; use kind, site, min-size, mark, mark-when, on-purge or file-check"
                             + DidYouMean.closest(e.getKey(), RULE_PROPERTIES)));
                     bad = true;
                 }
@@ -456,8 +458,16 @@ public final class ConfigLoader {
                                 + " or remove file-check"));
                 bad = true;
             }
+            MarkWhen markWhen = parse(ConfigKeys.MARK_WHEN, MarkWhen::parse, MarkWhen.ALWAYS);
+            Setting when = settings.get(ConfigKeys.MARK_WHEN);
+            if (markWhen == MarkWhen.PRESSURE && mark instanceof MarkMode.Explicit && !bad) {
+                problems.add(ConfigProblem.rule(id, when.written, when.origin, when.value,
+                        "applies only to a rule the agent marks (mark=on-return or idle:<duration>); an explicit rule's"
+                                + " buffers are marked by the application: remove mark-when"));
+                bad = true;
+            }
             return bad ? Optional.empty()
-                    : Optional.of(new SiteRule(id, kind, site, minSize, mark, onPurge, fileCheck));
+                    : Optional.of(new SiteRule(id, kind, site, minSize, mark, onPurge, fileCheck, markWhen));
         }
 
         private interface Parser<T> {

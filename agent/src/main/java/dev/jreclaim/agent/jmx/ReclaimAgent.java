@@ -7,6 +7,7 @@ import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RangeStats;
 import dev.jreclaim.agent.range.VolatileRange;
 import dev.jreclaim.agent.range.RangeState;
+import dev.jreclaim.agent.rules.PressureFigures;
 import dev.jreclaim.agent.rules.RulePolicy;
 import dev.jreclaim.agent.runtime.ReclaimRuntime;
 import dev.jreclaim.agent.runtime.ReclaimRuntime.AgentRange;
@@ -263,6 +264,29 @@ public final class ReclaimAgent implements ReclaimAgentMXBean {
         out.put("written-bytes", a.writtenBytes());
         out.put("first-writes", runtime.registry().counters().firstWrites());
         out.put("re-marks", runtime.policy() instanceof RulePolicy p ? p.remarksAfterWrites() : 0L);
+        return out;
+    }
+
+    @Override
+    public Map<String, Long> getPressure() {
+        PressureFigures f = runtime.policy() instanceof RulePolicy p ? p.pressureFigures() : PressureFigures.NONE;
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put("level", (long) f.level().ordinal());
+        out.put("available-bytes", f.availableBytes());
+        out.put("headroom-bytes", f.headroomBytes());
+        out.put("limit-bytes", f.limitBytes());
+        out.put("deferred-bytes", f.deferredBytes());
+        out.put("deferred-ranges", f.deferredRanges());
+        out.put("ever-deferred", f.everDeferred());
+        out.put("marked-ranges", f.markedRanges());
+        out.put("marked-bytes", f.markedBytes());
+        out.put("back-pressure-ranges", f.backPressureRanges());
+        out.put("back-pressure-bytes", f.backPressureBytes());
+        out.put("rises", f.rises());
+        out.put("criticals", f.criticals());
+        out.put("polls", f.polls());
+        out.put("poll-nanos", f.pollNanos());
+        out.put("failures", f.failures());
         return out;
     }
 }

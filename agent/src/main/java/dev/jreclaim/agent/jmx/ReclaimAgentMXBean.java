@@ -101,4 +101,15 @@ public interface ReclaimAgentMXBean {
      * ranges written since their mark, jreclaim.remark.idle, since start).
      */
     Map<String, Long> getWritesAfterMark();
+
+    /**
+     * Marking deferred until memory is short (mark-when=pressure rules; docs/observability.md): {@code level} (0 none,
+     * 1 short, 2 critical), {@code available-bytes}, {@code headroom-bytes} and {@code limit-bytes} of the last poll,
+     * {@code deferred-bytes} (bytes of live ranges whose mark waits: ordinary memory, not yet marked),
+     * {@code deferred-ranges}, and since start: {@code ever-deferred}, {@code marked-ranges} and {@code marked-bytes}
+     * (marked by the pressure marker), {@code back-pressure-ranges} and {@code back-pressure-bytes} (marked by an
+     * application thread at critical), {@code rises}, {@code criticals}, {@code polls}, {@code poll-nanos} (their
+     * cost), {@code failures}. All 0 (limit and available Long.MAX_VALUE) without such a rule.
+     */
+    Map<String, Long> getPressure();
 }

@@ -39,6 +39,7 @@ public record ActiveRule(int index, SiteRule rule, PurgeResolution purge) {
     /** "rule 'cache' (direct in com.acme.*#load*, >= 65536 bytes, on-return, SNAPSHOT)". */
     public String describe() {
         return "rule '" + rule.id() + "' (" + rule.kind().token() + (anySite() ? " anywhere" : " in " + rule.site())
-                + ", >= " + rule.minSize() + " bytes, " + rule.mark() + ", " + purge.describe() + ")";
+                + ", >= " + rule.minSize() + " bytes, " + rule.mark()
+                + (rule.marksUnderPressureOnly() ? " when memory is short" : "") + ", " + purge.describe() + ")";
     }
 }

@@ -1,5 +1,6 @@
 package dev.jreclaim.agent.rules;
 
+import dev.jreclaim.agent.pressure.PressureGauge;
 import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.RangeState;
 import dev.jreclaim.agent.range.RangeStats;
@@ -27,6 +28,8 @@ import java.util.concurrent.atomic.LongAdder;
  *     were touched (rebuilt, or the resident size grew above its lowest since the mark); a write to a page never
  *     purged does not show, and a read of a purged page costs one needless mark.
  * </ul>
+ * A range of a mark-when=pressure rule is marked (or marked again) only while the {@link PressureGauge} says memory
+ * is short; until then a due mark waits for a later look, and the idle bytes waiting count as deferred.
  * The ranges it looks at are the registry's whose {@link RangeUse} carries a {@link Watch}: there is no
  * second list. A range being freed waits until the marker has let go of it ({@link #forget}), so the marker
  * never reads unmapped memory.
@@ -41,6 +44,11 @@ final class IdleMarker {
     private volatile boolean tracksWrites;
     /** When the last look over every range that has ended began (System.nanoTime); Long.MIN_VALUE before any. */
     private volatile long lastPassStart = Long.MIN_VALUE;
+    /** The level mark-when=pressure rules' marks wait for; null without such rules. */
+    private final PressureGauge pressure;
+    /** Bytes of LOCKED idle ranges of mark-when=pressure rules the last pass left unmarked: memory was not short. */
+    private volatile long deferredBytes;
+    private long deferredThisPass;
 
     /** The marker's view of one range; guarded by its monitor. */
     static final class Watch {
@@ -64,8 +72,9 @@ final class IdleMarker {
         }
     }
 
-    IdleMarker(SiteTracker sites, Duration shortestIdle) {
+    IdleMarker(SiteTracker sites, Duration shortestIdle, PressureGauge pressure) {
         this.sites = sites;
+        this.pressure = pressure;
         this.tickNanos = Math.clamp(shortestIdle.toNanos() / 4, 10_000_000L, 1_000_000_000L);
     }
 
@@ -124,15 +133,17 @@ final class IdleMarker {
             try {
                 Thread.sleep(Duration.ofNanos(tickNanos));
                 long passStart = System.nanoTime();
+                deferredThisPass = 0;
                 for (VolatileRange r : registry.ranges()) {
                     if (r.attachment() instanceof RangeUse u && u.idle != null) {
                         synchronized (u.idle) {
                             if (!u.idle.gone) {
-                                look(r, u.idle, System.nanoTime());
+                                look(r, u.idle, System.nanoTime(), waitsForPressure(u));
                             }
                         }
                     }
                 }
+                deferredBytes = deferredThisPass;
                 lastPassStart = passStart;
             } catch (InterruptedException e) {
                 return;
@@ -142,7 +153,18 @@ final class IdleMarker {
         }
     }
 
-    private void look(VolatileRange r, Watch w, long now) {
+    /** Whether the range's rule marks only under pressure and memory is not short now. */
+    private boolean waitsForPressure(RangeUse u) {
+        return pressure != null && u.rule().rule().marksUnderPressureOnly() && !pressure.level().isShort();
+    }
+
+    /** Bytes of idle ranges whose mark waits for memory to be short, as of the last look over every range. */
+    long deferredBytes() {
+        return deferredBytes;
+    }
+
+    /** @param waits the rule marks only under pressure and memory is not short: due marks wait for the next look */
+    private void look(VolatileRange r, Watch w, long now, boolean waits) {
         if (r.state() != RangeState.VOLATILE && !w.marksLocked) {
             return; // an on-return range waiting for its site, or locked: not this marker's
         }
@@ -153,7 +175,11 @@ final class IdleMarker {
                 w.fingerprint = f;
                 w.since = now;
             } else if (now - w.since >= w.idleNanos) {
-                mark(r, w, now);
+                if (waits) {
+                    deferredThisPass += r.byteSize(); // idle, but memory is not short: stays ordinary memory
+                } else {
+                    mark(r, w, now);
+                }
             }
             return;
         }
@@ -164,7 +190,7 @@ final class IdleMarker {
                 w.writtenLast = s.writtenBytes();
                 w.since = now;
             }
-            if (s.writtenBytes() > 0 && now - w.since >= w.idleNanos) {
+            if (s.writtenBytes() > 0 && now - w.since >= w.idleNanos && !waits) { // written bytes show apart
                 remarksWritten.increment();
                 mark(r, w, now);
             }
@@ -177,7 +203,7 @@ final class IdleMarker {
         }
         w.residentLow = Math.min(w.residentLow, resident);
         boolean touched = resident > w.residentLow || s.pagesRestored() > w.restoredAtMark;
-        if (touched && now - w.since >= w.idleNanos) {
+        if (touched && now - w.since >= w.idleNanos && !waits) {
             mark(r, w, now);
         }
     }

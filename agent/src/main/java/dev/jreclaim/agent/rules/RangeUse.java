@@ -11,6 +11,8 @@ public final class RangeUse {
      * writes); guarded by its own monitor (the marker and a free meet there).
      */
     final IdleMarker.Watch idle;
+    /** Non-null while the range waits in {@link DeferredRanges} (mark-when=pressure); guarded by that list. */
+    DeferredRanges.Node deferred;
 
     RangeUse(ActiveRule rule, IdleMarker.Watch idle) {
         this.rule = rule;

@@ -1,7 +1,10 @@
 package dev.jreclaim.agent.rules;
 
 import dev.jreclaim.agent.config.AgentConfig;
+import dev.jreclaim.agent.config.Headroom;
 import dev.jreclaim.agent.config.MarkMode;
+import dev.jreclaim.agent.pressure.MemorySignal;
+import dev.jreclaim.agent.pressure.PressureGauge;
 import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.VolatileRange;
 import dev.jreclaim.instrumentation.api.AllocationKind;
@@ -25,13 +28,27 @@ public final class RulePolicy implements AllocationPolicy {
     private final IdleMarker idle;
     /** How long a range written since its mark stays unwritten before it is marked again (jreclaim.remark.idle). */
     private final Duration remarkIdle;
+    /** Non-null when a rule marks only once memory is short (mark-when=pressure). */
+    private final PressureMarker pressure;
 
     /** With the default {@code jreclaim.remark.idle}. */
     public RulePolicy(List<ActiveRule> rules, SiteTracker sites) {
         this(rules, sites, AgentConfig.DEFAULT_REMARK_IDLE);
     }
 
+    /** With the default {@code jreclaim.pressure.headroom}. */
     public RulePolicy(List<ActiveRule> rules, SiteTracker sites, Duration remarkIdle) {
+        this(rules, sites, remarkIdle, Headroom.DEFAULT);
+    }
+
+    /** Under pressure as this process's memory cgroup (or, without a limit, /proc/meminfo) reports it. */
+    public RulePolicy(List<ActiveRule> rules, SiteTracker sites, Duration remarkIdle, Headroom headroom) {
+        this(rules, sites, remarkIdle, rules.stream().anyMatch(RulePolicy::defers)
+                ? new PressureGauge(MemorySignal.ofThisProcess(), headroom) : null);
+    }
+
+    /** @param gauge the pressure signal of the mark-when=pressure rules (tests drive their own); null without such rules */
+    RulePolicy(List<ActiveRule> rules, SiteTracker sites, Duration remarkIdle, PressureGauge gauge) {
         this.rules = rules.toArray(ActiveRule[]::new);
         for (int i = 0; i < this.rules.length; i++) {
             if (this.rules[i].index() != i) {
@@ -42,13 +59,31 @@ public final class RulePolicy implements AllocationPolicy {
         this.anySiteRule = rules.stream().anyMatch(ActiveRule::anySite);
         this.sites = sites;
         this.remarkIdle = remarkIdle;
+        this.pressure = gauge == null ? null : new PressureMarker(gauge, sites::markOne);
+        if (pressure != null) {
+            sites.deferUnderPressure(pressure);
+        }
         // Idle rules' ranges are watched for their idle time, on-return rules' for re-marking after writes.
         Duration shortest = rules.stream()
                 .filter(r -> r.source() != null && !(r.mark() instanceof MarkMode.Explicit))
                 .map(r -> r.mark() instanceof MarkMode.Idle i ? i.after() : remarkIdle)
                 .min(Duration::compareTo)
                 .orElse(null);
-        this.idle = shortest == null ? null : new IdleMarker(sites, shortest);
+        this.idle = shortest == null ? null : new IdleMarker(sites, shortest, gauge);
+    }
+
+    private static boolean defers(ActiveRule r) {
+        return r.source() != null && r.rule().marksUnderPressureOnly();
+    }
+
+    /** Deferred marking now ({@link PressureFigures#NONE} without a mark-when=pressure rule). */
+    public PressureFigures pressureFigures() {
+        return pressure == null ? PressureFigures.NONE : pressure.figures(idle == null ? 0 : idle.deferredBytes());
+    }
+
+    /** For tests: one poll of the pressure signal and the marking it calls for, on this thread. */
+    void pressurePass() {
+        pressure.pass();
     }
 
     /** Marks of ranges written since their mark, made by the idle marker (0 without idle or on-return rules). */
@@ -74,8 +109,12 @@ public final class RulePolicy implements AllocationPolicy {
         if (idle != null) {
             idle.start(ranges);
         }
-        if (Arrays.stream(rules).anyMatch(r -> r.source() != null && r.mark() instanceof MarkMode.OnReturn)) {
+        if (Arrays.stream(rules).anyMatch(r -> r.source() != null && r.mark() instanceof MarkMode.OnReturn
+                && !r.rule().marksUnderPressureOnly())) {
             sites.startBackgroundMarking(ranges);
+        }
+        if (pressure != null) {
+            pressure.start(ranges, sites::markAgentThread);
         }
     }
 
@@ -124,8 +163,13 @@ public final class RulePolicy implements AllocationPolicy {
 
     @Override
     public void freeing(VolatileRange range) {
-        if (range.attachment() instanceof RangeUse u && u.idle != null) {
-            IdleMarker.forget(u.idle);
+        if (range.attachment() instanceof RangeUse u) {
+            if (u.idle != null) {
+                IdleMarker.forget(u.idle);
+            }
+            if (pressure != null && u.rule().rule().marksUnderPressureOnly()) {
+                pressure.forget(u);
+            }
         }
     }
 
@@ -142,6 +186,7 @@ public final class RulePolicy implements AllocationPolicy {
     @Override
     public String describe() {
         return rules.length == 0 ? NONE.describe()
-                : java.util.Arrays.stream(rules).map(ActiveRule::describe).collect(Collectors.joining(", "));
+                : java.util.Arrays.stream(rules).map(ActiveRule::describe).collect(Collectors.joining(", "))
+                        + (pressure == null ? "" : " (memory is short below a " + pressure.gauge().describe() + ")");
     }
 }

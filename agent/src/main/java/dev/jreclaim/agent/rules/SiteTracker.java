@@ -27,6 +27,8 @@ public final class SiteTracker implements SiteListener, SiteTable {
     private volatile int[][] sites = new int[0][];
     private final LongAdder markFailures = new LongAdder();
     private volatile BackgroundMarker marker;
+    /** Non-null when a rule marks only under pressure: its ranges wait there instead. */
+    private volatile PressureMarker pressure;
 
     public SiteTracker(List<ActiveRule> rules) {
         this.rules = List.copyOf(rules);
@@ -66,6 +68,11 @@ public final class SiteTracker implements SiteListener, SiteTable {
         if (marker == null) {
             marker = new BackgroundMarker(ranges, this::markAgentThread, this::markOne);
         }
+    }
+
+    /** From now on, the on-return ranges of mark-when=pressure rules wait in {@code marker} for memory to be short. */
+    void deferUnderPressure(PressureMarker marker) {
+        this.pressure = marker;
     }
 
     /** Waits until every on-return mark handed to the background marker so far is done. */
@@ -132,7 +139,12 @@ public final class SiteTracker implements SiteListener, SiteTable {
         for (int rule : sites[site]) {
             List<VolatileRange> ended = t.exit(rule);
             if (ended != null && returned && !ended.isEmpty()) {
-                markAll(t, ended);
+                PressureMarker p = pressure;
+                if (p != null && rules.get(rule).rule().marksUnderPressureOnly()) {
+                    deferAll(t, p, ended);
+                } else {
+                    markAll(t, ended);
+                }
             }
         }
     }
@@ -161,7 +173,16 @@ public final class SiteTracker implements SiteListener, SiteTable {
         }
     }
 
-    private void markOne(VolatileRange r) {
+    private static void deferAll(ThreadSites t, PressureMarker p, List<VolatileRange> ranges) {
+        t.beginAgentWork();
+        try {
+            p.returned(ranges);
+        } finally {
+            t.endAgentWork();
+        }
+    }
+
+    void markOne(VolatileRange r) {
         try {
             r.mark();
         } catch (IllegalStateException freedMeanwhile) {

@@ -166,7 +166,7 @@ public final class AgentStart {
             return disabled(String.join("; ", installed.problems()));
         }
         problems.addAll(UnreachableRules.warnings(config.rules(), maxDirectMemory()));
-        RulePolicy policy = new RulePolicy(rules.rules(), sites, config.remarkIdle());
+        RulePolicy policy = new RulePolicy(rules.rules(), sites, config.remarkIdle(), config.pressureHeadroom());
         ReclaimRuntime runtime = new ReclaimRuntime(service, policy);
         ReclaimRuntime.setCurrent(runtime);
         if (config.exitSummary()) {

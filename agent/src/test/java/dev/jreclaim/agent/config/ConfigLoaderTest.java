@@ -365,6 +365,52 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void badPressureHeadroom() throws IOException {
+        String allowed = "use a share of the memory limit from 1% to 90% (e.g. 20%) or a size of at least 1MiB (e.g. 64MiB); agent disabled";
+        assertAgentProblem("jreclaim.pressure.headroom=0%\n",
+                "jreclaim: jreclaim.pressure.headroom=0%: out of range; " + allowed);
+        assertAgentProblem("jreclaim.pressure.headroom=95%\n",
+                "jreclaim: jreclaim.pressure.headroom=95%: out of range; " + allowed);
+        assertAgentProblem("jreclaim.pressure.headroom=12.5%\n",
+                "jreclaim: jreclaim.pressure.headroom=12.5%: not a whole percentage; " + allowed);
+        assertAgentProblem("jreclaim.pressure.headroom=64KiB\n",
+                "jreclaim: jreclaim.pressure.headroom=64KiB: too small; " + allowed);
+        assertAgentProblem("jreclaim.pressure.headroom=lots\n",
+                "jreclaim: jreclaim.pressure.headroom=lots: not a size; use bytes or a number with KiB, MiB or GiB (e.g. 64KiB); or "
+                        + allowed);
+    }
+
+    @Test
+    void pressureHeadroom() throws IOException {
+        assertEquals(new Headroom(20, 0), load(GOOD, Map.of(), Map.of()).config().pressureHeadroom());
+        assertEquals(new Headroom(35, 0), load(GOOD + "jreclaim.pressure.headroom=35%\n", Map.of(), Map.of()).config().pressureHeadroom());
+        Headroom fixed = load(GOOD, Map.of(), Map.of("JRECLAIM_PRESSURE_HEADROOM", "64MiB")).config().pressureHeadroom();
+        assertEquals(new Headroom(0, 64L << 20), fixed);
+        assertEquals(64L << 20, fixed.of(1L << 30));
+        assertEquals((1L << 30) / 100 * 35, new Headroom(35, 0).of(1L << 30));
+    }
+
+    @Test
+    void badMarkWhen() throws IOException {
+        assertRuleProblem("jreclaim.rule.bad.kind=direct\njreclaim.rule.bad.site=a.B#c\njreclaim.rule.bad.mark-when=later\n",
+                "jreclaim: jreclaim.rule.bad.mark-when=later: not a mark-when value; use always or pressure; rule 'bad' disabled");
+        assertRuleProblem("jreclaim.rule.bad.kind=direct\njreclaim.rule.bad.mark=explicit\njreclaim.rule.bad.mark-when=pressure\n",
+                "jreclaim: jreclaim.rule.bad.mark-when=pressure: applies only to a rule the agent marks (mark=on-return or"
+                        + " idle:<duration>); an explicit rule's buffers are marked by the application: remove mark-when;"
+                        + " rule 'bad' disabled");
+    }
+
+    @Test
+    void markWhen() throws IOException {
+        LoadedConfig c = load(GOOD + "jreclaim.rule.before.mark-when=Pressure\n"
+                + "jreclaim.rule.idle.kind=arena\njreclaim.rule.idle.mark=idle:5s\njreclaim.rule.idle.mark-when=always\n",
+                Map.of(), Map.of("JRECLAIM_RULE_IDLE_MARK_WHEN", "pressure"));
+        assertEquals(List.of(), c.lines());
+        assertEquals(List.of(MarkWhen.PRESSURE, MarkWhen.PRESSURE), c.config().rules().stream().map(SiteRule::markWhen).toList());
+        assertEquals(MarkWhen.ALWAYS, load(GOOD, Map.of(), Map.of()).config().rules().getFirst().markWhen(), "the default");
+    }
+
+    @Test
     void badRemarkIdle() throws IOException {
         assertAgentProblem("jreclaim.remark.idle=0s\n",
                 "jreclaim: jreclaim.remark.idle=0s: zero or negative duration; use a whole number with ms, s, m or h (e.g. 1s); agent disabled");
@@ -474,7 +520,7 @@ class ConfigLoaderTest {
     void malformedRuleVariable() throws IOException {
         LoadedConfig c = load(GOOD, Map.of(), Map.of("JRECLAIM_RULE_CACHE_MINSIZE", "1"));
         assertEquals(List.of("jreclaim: JRECLAIM_RULE_CACHE_MINSIZE=1: unknown variable; rule variables are"
-                + " JRECLAIM_RULE_<ID>_KIND, _SITE, _MIN_SIZE, _MARK, _ON_PURGE or _FILE_CHECK; agent disabled"), c.lines());
+                + " JRECLAIM_RULE_<ID>_KIND, _SITE, _MIN_SIZE, _MARK, _MARK_WHEN, _ON_PURGE or _FILE_CHECK; agent disabled"), c.lines());
     }
 
     @Test
@@ -630,13 +676,13 @@ class ConfigLoaderTest {
     void unknownRuleProperty() throws IOException {
         assertRuleProblem("jreclaim.rule.bad.kind=direct\njreclaim.rule.bad.site=a.B#c\njreclaim.rule.bad.min_size=1\n",
                 "jreclaim: jreclaim.rule.bad.min_size=1: unknown rule property 'min_size'; use kind, site, min-size, mark"
-                        + ", on-purge or file-check (did you mean min-size?); rule 'bad' disabled");
+                        + ", mark-when, on-purge or file-check (did you mean min-size?); rule 'bad' disabled");
     }
 
     @Test
     void ruleWithoutProperty() throws IOException {
         assertRuleProblem("jreclaim.rule.bad.kind=direct\njreclaim.rule.bad.site=a.B#c\njreclaim.rule.bad=x\n",
-                "jreclaim: jreclaim.rule.bad=x: no property after the rule id; use kind, site, min-size, mark, on-purge or file-check;"
+                "jreclaim: jreclaim.rule.bad=x: no property after the rule id; use kind, site, min-size, mark, mark-when, on-purge or file-check;"
                         + " rule 'bad' disabled");
     }
 
