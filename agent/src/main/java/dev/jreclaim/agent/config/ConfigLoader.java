@@ -128,7 +128,7 @@ public final class ConfigLoader {
 
         AgentConfig config = new AgentConfig(globals.enabled, globals.logLevel, globals.uffdMode, globals.capacity,
                 globals.chunk, globals.exitSummary, valid, globals.minRatioPct, globals.snapshotMaxMemory,
-                globals.remarkIdle, globals.fileMaxOpen, globals.recycleMax);
+                globals.remarkIdle, globals.fileMaxOpen, globals.recycleMax, globals.cache, globals.cacheDir);
         List<String> agentKeys = problems.stream()
                 .filter(p -> p.scope() == ConfigProblem.Scope.AGENT)
                 .map(p -> p.key() == null ? "agent options" : p.key())
@@ -293,6 +293,8 @@ public final class ConfigLoader {
         int fileMaxOpen = AgentConfig.DEFAULT_FILE_MAX_OPEN;
         long recycleMax = AgentConfig.DEFAULT_RECYCLE_MAX;
         boolean exitSummary;
+        boolean cache = true;
+        java.nio.file.Path cacheDir;
 
         void set(String key, Setting s) {
             try {
@@ -308,6 +310,8 @@ public final class ConfigLoader {
                     case ConfigKeys.FILE_MAX_OPEN -> fileMaxOpen = parseWhole(s.value, 1, AgentConfig.MAX_FILE_MAX_OPEN);
                     case ConfigKeys.MEMORY_RECYCLE_MAX -> recycleMax = ByteSize.parse(s.value);
                     case ConfigKeys.EXIT_SUMMARY -> exitSummary = parseBoolean(s.value);
+                    case ConfigKeys.CACHE -> cache = parseBoolean(s.value);
+                    case ConfigKeys.CACHE_DIR -> cacheDir = parseAbsolutePath(s.value);
                     default -> throw new AssertionError(key);
                 }
             } catch (InvalidValueException e) {
@@ -322,6 +326,19 @@ public final class ConfigLoader {
             case "false" -> false;
             default -> throw new InvalidValueException("not a boolean; use true or false");
         };
+    }
+
+    static java.nio.file.Path parseAbsolutePath(String text) throws InvalidValueException {
+        java.nio.file.Path p;
+        try {
+            p = java.nio.file.Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new InvalidValueException("not a path (" + e.getReason() + ")");
+        }
+        if (text.isEmpty() || !p.isAbsolute()) {
+            throw new InvalidValueException("not an absolute path; give the directory from the root (/var/cache/jreclaim)");
+        }
+        return p;
     }
 
     static int parseCapacity(String text) throws InvalidValueException {
