@@ -173,13 +173,14 @@ public final class TransformCache {
     }
 
     /**
-     * An index, not a check (the entry is compared in full): the kind, then a hash of the inputs but the build, so that
-     * a new build overwrites its predecessor's entries instead of adding to them.
+     * An index, not a check (the entry is compared in full): the kind, then a hash of every input. With the build in
+     * it, two agent builds used on one machine (two services) keep an entry each instead of overwriting each other's;
+     * a superseded build's entries stay until the directory is cleaned (java.io.tmpdir's, by the system).
      */
     private String fileName(String kind, String shape, String className, byte[] original) {
         CRC32C crc = new CRC32C();
         crc.update(original);
-        long h = (long) (shape + '\n' + className).hashCode() << 32 | crc.getValue();
+        long h = (long) (build + '\n' + shape + '\n' + className).hashCode() << 32 | crc.getValue();
         return kind + "-" + Long.toHexString(h) + ".class-cache";
     }
 }
