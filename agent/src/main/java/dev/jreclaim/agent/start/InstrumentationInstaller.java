@@ -89,8 +89,8 @@ final class InstrumentationInstaller {
         // Only what the rules need: no rule covering arenas, no arena instrumentation.
         List<InstrumentationModule> jdk = all.stream()
                 .filter(m -> m.target() == Target.JDK && m.appliesTo(context)).toList();
-        List<String> problems = installJdk(context, jdk, cache);
-        clock.step("JDK substitutions");
+        List<String> problems = installJdk(context, jdk, cache, clock);
+        clock.step("JDK retransformation");
         if (problems.isEmpty()) {
             problems = SubstitutionProbe.verify(jdk);
             clock.step("substitution probe");
@@ -130,7 +130,7 @@ final class InstrumentationInstaller {
      * @return problems; empty when every substitution was applied
      */
     private static List<String> installJdk(InstrumentationContext context, List<InstrumentationModule> jdk,
-            TransformCache cache) {
+            TransformCache cache, StartClock clock) {
         Instrumentation inst = context.instrumentation();
         if (jdk.isEmpty()) {
             return List.of();
@@ -156,6 +156,7 @@ final class InstrumentationInstaller {
         if (!problems.isEmpty()) {
             return problems;
         }
+        clock.step("JDK preload");
         JdkSubstitutions transformer = new JdkSubstitutions(substitutions, cache);
         List<Class<?>> targets = new ArrayList<>();
         for (String name : transformer.classNames()) {
@@ -169,6 +170,7 @@ final class InstrumentationInstaller {
             return problems;
         }
         inst.addTransformer(transformer, true);
+        clock.step("JDK targets");
         try {
             inst.retransformClasses(targets.toArray(Class<?>[]::new));
         } catch (UnmodifiableClassException | RuntimeException | LinkageError e) {
