@@ -21,11 +21,15 @@ import java.util.Objects;
  * @param snapshotSpill   {@code snapshot.spill}: when snapshots go to the spill file instead of memory
  * @param snapshotSpillDir {@code snapshot.spill-dir}: where the spill file is; null: {@code java.io.tmpdir} at start
  * @param pressureHeadroom {@code pressure.headroom}: below it memory counts as short for mark-when=pressure rules
+ * @param cache           {@code cache}: whether transformed classes are kept across starts (the transform cache)
+ * @param cacheDir        {@code cache.dir}: the transform cache's directory, an absolute path; null for the default
+ *                        (docs/configuration.md)
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
         long snapshotChunk, boolean exitSummary, List<SiteRule> rules, int snapshotMinRatioPct,
         SnapshotMemoryLimit snapshotMaxMemory, java.time.Duration remarkIdle, int fileMaxOpen, long recycleMax,
-        SpillMode snapshotSpill, java.nio.file.Path snapshotSpillDir, Headroom pressureHeadroom) {
+        SpillMode snapshotSpill, java.nio.file.Path snapshotSpillDir, Headroom pressureHeadroom, boolean cache,
+        java.nio.file.Path cacheDir) {
     /**
      * What the loader checks {@code snapshot.chunk} against: 4 KiB, the page size of linux-x86_64, the only
      * platform the native library is built for. Not the kernel's own page size ({@code linux.Libc.pageSize()},
@@ -82,7 +86,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
             boolean exitSummary, List<SiteRule> rules) {
         this(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, rules, DEFAULT_MIN_RATIO_PCT,
                 DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_REMARK_IDLE, DEFAULT_FILE_MAX_OPEN, DEFAULT_RECYCLE_MAX, DEFAULT_SPILL,
-                null, Headroom.DEFAULT);
+                null, Headroom.DEFAULT, true, null);
     }
 
     public static AgentConfig defaults() {
@@ -92,7 +96,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     public AgentConfig withRules(List<SiteRule> newRules) {
         return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules,
                 snapshotMinRatioPct, snapshotMaxMemory, remarkIdle, fileMaxOpen, recycleMax, snapshotSpill, snapshotSpillDir,
-                pressureHeadroom);
+                pressureHeadroom, cache, cacheDir);
     }
 
     /**

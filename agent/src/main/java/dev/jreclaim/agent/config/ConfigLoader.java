@@ -128,7 +128,8 @@ public final class ConfigLoader {
 
         AgentConfig config = new AgentConfig(globals.enabled, globals.logLevel, globals.uffdMode, globals.capacity,
                 globals.chunk, globals.exitSummary, valid, globals.minRatioPct, globals.snapshotMaxMemory,
-                globals.remarkIdle, globals.fileMaxOpen, globals.recycleMax, globals.spill, globals.spillDir, globals.headroom);
+                globals.remarkIdle, globals.fileMaxOpen, globals.recycleMax, globals.spill, globals.spillDir, globals.headroom,
+                globals.cache, globals.cacheDir);
         List<String> agentKeys = problems.stream()
                 .filter(p -> p.scope() == ConfigProblem.Scope.AGENT)
                 .map(p -> p.key() == null ? "agent options" : p.key())
@@ -296,6 +297,8 @@ public final class ConfigLoader {
         long recycleMax = AgentConfig.DEFAULT_RECYCLE_MAX;
         Headroom headroom = Headroom.DEFAULT;
         boolean exitSummary;
+        boolean cache = true;
+        java.nio.file.Path cacheDir;
 
         void set(String key, Setting s) {
             try {
@@ -314,6 +317,8 @@ public final class ConfigLoader {
                     case ConfigKeys.MEMORY_RECYCLE_MAX -> recycleMax = ByteSize.parse(s.value);
                     case ConfigKeys.PRESSURE_HEADROOM -> headroom = Headroom.parse(s.value);
                     case ConfigKeys.EXIT_SUMMARY -> exitSummary = parseBoolean(s.value);
+                    case ConfigKeys.CACHE -> cache = parseBoolean(s.value);
+                    case ConfigKeys.CACHE_DIR -> cacheDir = parseAbsolutePath(s.value);
                     default -> throw new AssertionError(key);
                 }
             } catch (InvalidValueException e) {
@@ -332,17 +337,22 @@ public final class ConfigLoader {
 
     /** An absolute path of an existing directory (the spill file has no name in it: nothing is left behind). */
     static java.nio.file.Path parseSpillDir(String text) throws InvalidValueException {
+        java.nio.file.Path p = parseAbsolutePath(text);
+        if (!java.nio.file.Files.isDirectory(p)) {
+            throw new InvalidValueException("no such directory; use the absolute path of a directory on a disk (not tmpfs)");
+        }
+        return p;
+    }
+
+    static java.nio.file.Path parseAbsolutePath(String text) throws InvalidValueException {
         java.nio.file.Path p;
         try {
             p = java.nio.file.Path.of(text);
         } catch (java.nio.file.InvalidPathException e) {
-            throw new InvalidValueException("not a path; use the absolute path of a directory on a disk (not tmpfs)");
+            throw new InvalidValueException("not a path (" + e.getReason() + ")");
         }
-        if (!p.isAbsolute()) {
-            throw new InvalidValueException("not an absolute path; use the absolute path of a directory on a disk (not tmpfs)");
-        }
-        if (!java.nio.file.Files.isDirectory(p)) {
-            throw new InvalidValueException("no such directory; use the absolute path of a directory on a disk (not tmpfs)");
+        if (text.isEmpty() || !p.isAbsolute()) {
+            throw new InvalidValueException("not an absolute path; give the directory from the root (/var/cache/jreclaim)");
         }
         return p;
     }

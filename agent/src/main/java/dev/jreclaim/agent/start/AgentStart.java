@@ -5,6 +5,7 @@ import dev.jreclaim.agent.config.ConfigLoader;
 import dev.jreclaim.agent.config.LoadedConfig;
 import dev.jreclaim.agent.config.UffdMode;
 import dev.jreclaim.agent.config.UnreachableRules;
+import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.UffdAbi;
 import dev.jreclaim.agent.linux.Userfaultfd;
 import dev.jreclaim.agent.jfr.JfrEvents;
@@ -16,6 +17,7 @@ import dev.jreclaim.agent.rules.RulePolicy;
 import dev.jreclaim.agent.rules.RuleSet;
 import dev.jreclaim.agent.rules.SiteTracker;
 import dev.jreclaim.agent.runtime.ReclaimRuntime;
+import dev.jreclaim.agent.start.cache.TransformCache;
 import dev.jreclaim.instrumentation.api.InstrumentationContext;
 import dev.jreclaim.instrumentation.api.FileReadHook;
 import dev.jreclaim.instrumentation.api.MemoryHook;
@@ -158,9 +160,11 @@ public final class AgentStart {
         RuleSet rules = RuleSet.of(config.rules(), service.writeProtect(), kernelAccessServed);
         problems.addAll(rules.problems());
         SiteTracker sites = new SiteTracker(rules.rules());
+        TransformCache cache = config.cache() ? TransformCache.open(config.cacheDir(), Libc.geteuid()) : null;
+        clock.step("transform cache");
         InstrumentationInstaller.Result installed = InstrumentationInstaller.install(
                 new InstrumentationContext(inst, rules.hasSites() ? sites : SiteTable.NONE, sites, rules.kinds(),
-                        rules.needsPins(kernelAccessServed), rules.readsFiles()), clock);
+                        rules.needsPins(kernelAccessServed), rules.readsFiles()), cache, clock);
         if (!installed.problems().isEmpty()) {
             service.close();
             return disabled(String.join("; ", installed.problems()));

@@ -1,19 +1,16 @@
 package dev.jreclaim.agent.start;
 
-import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
-
 import dev.jreclaim.agent.log.AgentLog;
+import dev.jreclaim.agent.start.cache.TransformCache;
 import dev.jreclaim.instrumentation.api.CallSubstitution;
 import dev.jreclaim.instrumentation.api.InstrumentationContext;
 import dev.jreclaim.instrumentation.api.InstrumentationModule;
 import dev.jreclaim.instrumentation.api.InstrumentationModule.Target;
 import dev.jreclaim.instrumentation.api.SiteHook;
-import dev.jreclaim.instrumentation.api.SiteTable;
 import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
@@ -28,7 +25,9 @@ import net.bytebuddy.utility.JavaModule;
  * Finds every {@link InstrumentationModule} and installs those this start needs ({@code appliesTo}). The
  * JDK's call substitutions first, by a plain transformer of the classes they name ({@link JdkSubstitutions};
  * the freeing classes loaded first; java.base allowed to link to the replacement methods), then checked by
- * {@link SubstitutionProbe}; only then the application's, with Byte Buddy, one builder per module.
+ * {@link SubstitutionProbe}; only then the application's, through one {@link ApplicationTransformer} that builds
+ * their Byte Buddy transformers only when a class that may hold a site is not in the transform cache (a holder
+ * class per Byte Buddy constant: loading this class loads nothing of Byte Buddy).
  */
 final class InstrumentationInstaller {
     private InstrumentationInstaller() {}
@@ -37,10 +36,12 @@ final class InstrumentationInstaller {
      * Where Byte Buddy reads class files while transforming: the transformed class's loader, then the system
      * class path. The second is for the agent's own classes (the replacement methods, the advice) after a late
      * attach: the jar was appended to the boot loader's search, which finds classes but not their class files
-     * as resources; the attach put the jar on the system class path too.
+     * as resources; the attach put the jar on the system class path too. A holder: built on first use.
      */
-    private static final AgentBuilder.LocationStrategy AGENT_CLASS_FILES = AgentBuilder.LocationStrategy.ForClassLoader
-            .STRONG.withFallbackTo(net.bytebuddy.dynamic.ClassFileLocator.ForClassLoader.ofSystemLoader());
+    static final class AgentClassFiles {
+        static final AgentBuilder.LocationStrategy LOCATION = AgentBuilder.LocationStrategy.ForClassLoader.STRONG
+                .withFallbackTo(net.bytebuddy.dynamic.ClassFileLocator.ForClassLoader.ofSystemLoader());
+    }
 
     /**
      * What was installed.
@@ -74,7 +75,7 @@ final class InstrumentationInstaller {
         return all;
     }
 
-    static Result install(InstrumentationContext context, StartClock clock) {
+    static Result install(InstrumentationContext context, TransformCache cache, StartClock clock) {
         List<InstrumentationModule> all;
         try {
             all = modules();
@@ -88,8 +89,8 @@ final class InstrumentationInstaller {
         // Only what the rules need: no rule covering arenas, no arena instrumentation.
         List<InstrumentationModule> jdk = all.stream()
                 .filter(m -> m.target() == Target.JDK && m.appliesTo(context)).toList();
-        List<String> problems = installJdk(context, jdk);
-        clock.step("JDK substitutions");
+        List<String> problems = installJdk(context, jdk, cache, clock);
+        clock.step("JDK retransformation");
         if (problems.isEmpty()) {
             problems = SubstitutionProbe.verify(jdk);
             clock.step("substitution probe");
@@ -110,10 +111,12 @@ final class InstrumentationInstaller {
                 .filter(m -> m.target() == Target.APPLICATION && m.appliesTo(context)).toList();
         if (!application.isEmpty()) {
             SiteHook.install(context.siteListener()); // before the advice: an entry it reports is never missed
-            for (InstrumentationModule m : application) {
-                List<String> errors = installApplication(context, m);
-                installed.add(errors.isEmpty() ? m.name()
-                        : m.name() + " (not in " + errors.size() + " classes: " + errors.getFirst() + ")");
+            List<List<String>> errors = installApplication(context, application, cache);
+            for (int i = 0; i < application.size(); i++) {
+                InstrumentationModule m = application.get(i);
+                List<String> e = errors.get(i);
+                installed.add(e.isEmpty() ? m.name()
+                        : m.name() + " (not in " + e.size() + " classes: " + e.getFirst() + ")");
             }
             clock.step("application advice");
         }
@@ -126,7 +129,8 @@ final class InstrumentationInstaller {
      *
      * @return problems; empty when every substitution was applied
      */
-    private static List<String> installJdk(InstrumentationContext context, List<InstrumentationModule> jdk) {
+    private static List<String> installJdk(InstrumentationContext context, List<InstrumentationModule> jdk,
+            TransformCache cache, StartClock clock) {
         Instrumentation inst = context.instrumentation();
         if (jdk.isEmpty()) {
             return List.of();
@@ -152,7 +156,8 @@ final class InstrumentationInstaller {
         if (!problems.isEmpty()) {
             return problems;
         }
-        JdkSubstitutions transformer = new JdkSubstitutions(substitutions);
+        clock.step("JDK preload");
+        JdkSubstitutions transformer = new JdkSubstitutions(substitutions, cache);
         List<Class<?>> targets = new ArrayList<>();
         for (String name : transformer.classNames()) {
             try {
@@ -165,6 +170,7 @@ final class InstrumentationInstaller {
             return problems;
         }
         inst.addTransformer(transformer, true);
+        clock.step("JDK targets");
         try {
             inst.retransformClasses(targets.toArray(Class<?>[]::new));
         } catch (UnmodifiableClassException | RuntimeException | LinkageError e) {
@@ -203,7 +209,7 @@ final class InstrumentationInstaller {
         Set<String> transformed = java.util.concurrent.ConcurrentHashMap.newKeySet();
         AgentBuilder builder = new AgentBuilder.Default()
                 .disableClassFormatChanges()
-                .with(AGENT_CLASS_FILES)
+                .with(AgentClassFiles.LOCATION)
                 .with(RedefinitionStrategy.RETRANSFORMATION)
                 .with(RedefinitionStrategy.Listener.ErrorEscalating.FAIL_LAST)
                 .with(new ErrorListener(problems))
@@ -237,90 +243,45 @@ final class InstrumentationInstaller {
     }
 
     /**
-     * Installs one application module's advice; classes already loaded (before premain, or before a late
-     * attach) are retransformed now, later ones as they load.
+     * Installs the application modules' one transformer ({@link ApplicationTransformer}: Byte Buddy only for a class
+     * that may hold a site and is not in the transform cache); classes already loaded (before premain, or before a
+     * late attach) that the site table may name are retransformed now, later ones as they load.
      *
-     * @return the errors seen while installing (a class that cannot be transformed keeps its methods unadvised)
+     * @return per module, the errors seen while installing (a class that cannot be transformed keeps its methods
+     *         unadvised)
      */
-    private static List<String> installApplication(InstrumentationContext context, InstrumentationModule m) {
+    private static List<List<String>> installApplication(InstrumentationContext context,
+            List<InstrumentationModule> modules, TransformCache cache) {
         Instrumentation inst = context.instrumentation();
-        List<String> problems = new ArrayList<>();
-        ErrorListener errors = new ErrorListener(problems);
-        // Byte Buddy's safe mode keeps it off sun.misc.Unsafe, which JDK 24+ warns about on first use. The
-        // relocated copy reads its relocated name (dev.jreclaim.shaded.bytebuddy.safe); a value the user set wins.
-        String safe = ByteBuddy.class.getPackageName() + ".safe";
-        if (System.getProperty(safe) == null) {
-            System.setProperty(safe, "true");
-        }
-        try {
-            ClassLoader platform = ClassLoader.getPlatformClassLoader();
-            AgentBuilder builder = new AgentBuilder.Default()
-                    .disableClassFormatChanges()
-                    .disableNativeMethodPrefix()
-                    .with(AGENT_CLASS_FILES)
-                    .with(RedefinitionStrategy.RETRANSFORMATION)
-                    // Of the classes already loaded, only those the site table may name: not all of them.
-                    .with(new RedefinitionStrategy.DiscoveryStrategy.Explicit(candidates(inst, context.sites())))
-                    .with(errors)
-                    // The boot and platform loaders' classes by their loader alone, before Byte Buddy describes
-                    // them (every class the JVM loads later passes here); then synthetic classes.
-                    .ignore((type, loader, module, redefined, domain) -> loader == null || loader == platform)
-                    .or(isSynthetic())
-                    // An advised class in a named module must read the boot loader's unnamed module, where SiteHook is.
-                    .assureReadEdgeTo(inst, SiteHook.class);
-            m.instrument(builder, context).installOn(inst);
-        } catch (RuntimeException e) {
-            problems.add(m.name() + ": retransformation failed: " + e);
-        }
-        synchronized (problems) {
-            errors.reportFromNowOn(m.name());
-            return List.copyOf(problems);
-        }
-    }
-
-    /** The loaded classes of the application's loaders that the site table may name. */
-    private static Set<Class<?>> candidates(Instrumentation inst, SiteTable sites) {
-        ClassLoader platform = ClassLoader.getPlatformClassLoader();
-        Set<Class<?>> found = new LinkedHashSet<>();
-        for (Class<?> c : inst.getAllLoadedClasses()) {
-            ClassLoader loader = c.getClassLoader();
-            if (loader != null && loader != platform && !c.isArray() && !c.isHidden() && inst.isModifiableClass(c)
-                    && sites.mayHaveSites(c.getName())) {
-                found.add(c);
+        ApplicationTransformer transformer = new ApplicationTransformer(inst, context, modules, cache);
+        inst.addTransformer(transformer, true);
+        Class<?>[] loaded = transformer.candidates();
+        if (loaded.length > 0) {
+            try {
+                inst.retransformClasses(loaded);
+            } catch (UnmodifiableClassException | RuntimeException | LinkageError e) {
+                transformer.errors().forEach(m -> m.add("retransformation failed: " + e));
             }
         }
-        return found;
+        AgentLog.debug("application modules: " + loaded.length + " loaded classes retransformed, Byte Buddy "
+                + (transformer.byteBuddyLoaded() ? "loaded" : "not loaded") + (cache == null ? ", no transform cache"
+                        : ", transform cache " + cache.describe()));
+        return transformer.errors().stream().map(ApplicationTransformer.ModuleErrors::reportFromNowOn).toList();
     }
 
-    /**
-     * Collects Byte Buddy's errors, which it otherwise drops, for the start-up line; once that is written
-     * ({@link #reportFromNowOn}), an error on a class loaded later is a line of its own naming the class.
-     */
+    /** Collects Byte Buddy's errors on the guards, which it otherwise drops, for the start-up line. */
     private static final class ErrorListener extends AgentBuilder.Listener.Adapter {
         private final List<String> problems;
-        private String module;
 
         ErrorListener(List<String> problems) {
             this.problems = problems;
         }
 
-        /** Called with the problems' lock held. */
-        void reportFromNowOn(String moduleName) {
-            module = moduleName;
-        }
-
         @Override
         public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable error) {
-            String late;
             synchronized (problems) {
-                if (this.module == null) {
-                    problems.add("cannot transform " + typeName + ": " + error);
-                    return;
-                }
-                late = this.module;
+                problems.add("cannot transform " + typeName + ": " + error);
             }
-            AgentLog.warn(late + ": cannot transform " + typeName + ", loaded after the agent started: " + error
-                    + "; its methods run unadvised");
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.jreclaim.agent.start;
 
 import dev.jreclaim.agent.log.AgentLog;
+import dev.jreclaim.agent.start.cache.TransformCache;
 import dev.jreclaim.instrumentation.api.CallSubstitution;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
@@ -29,19 +30,27 @@ import java.util.concurrent.ConcurrentHashMap;
  * Applies the JDK modules' {@link CallSubstitution}s to the boot loader's classes they name, with the JDK's
  * class-file API ({@code java.lang.classfile}, which the JVM itself has loaded by the time an agent starts):
  * each matching call instruction becomes an {@code invokestatic} of the replacement, nothing else changes.
- * Every other class costs one map lookup of its name. It stays registered after installation, so that a
+ * Every other class costs one map lookup of its name. A class whose result the transform cache holds (same class
+ * bytes, substitutions and agent build) is not parsed at all. It stays registered after installation, so that a
  * later retransformation of those classes (by another agent) keeps the substitutions.
  */
 final class JdkSubstitutions implements ClassFileTransformer {
+    private static final String KIND = "jdk";
+
     /** The substitutions by the internal name of a class that holds their calls. */
     private final Map<String, List<CallSubstitution>> byClass = new HashMap<>();
     /** Calls replaced, by substitution and internal class name, as of each class's last transformation. */
-    private final Map<CallSubstitution, Map<String, Integer>> replaced = new ConcurrentHashMap<>();
+    // By identity: a record's hashCode is bootstrapped (ObjectMethods), which costs start-up milliseconds.
+    private final Map<CallSubstitution, Map<String, Integer>> replaced =
+            java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     private final List<String> errors = new ArrayList<>();
     private final List<CallSubstitution> all;
+    /** Null: every class is rewritten with the class-file API. */
+    private final TransformCache cache;
 
-    JdkSubstitutions(List<CallSubstitution> all) {
+    JdkSubstitutions(List<CallSubstitution> all, TransformCache cache) {
         this.all = List.copyOf(all);
+        this.cache = cache;
         for (CallSubstitution s : this.all) {
             for (String c : s.classes()) {
                 byClass.computeIfAbsent(internal(c), k -> new ArrayList<>()).add(s);
@@ -76,10 +85,50 @@ final class JdkSubstitutions implements ClassFileTransformer {
         }
     }
 
+    /**
+     * From the transform cache when it holds this class's result for the same substitutions (the counts of replaced
+     * calls come with it), else rewritten and stored.
+     */
     private byte[] rewrite(String className, List<CallSubstitution> subs, byte[] bytes) {
+        String shape = shape(subs);
+        String name = className.replace('/', '.');
+        TransformCache.Entry hit = cache == null ? null : cache.find(KIND, shape, name, bytes);
+        if (hit != null && hit.transformed() != null && hit.facts().size() == subs.size()) {
+            try {
+                for (int i = 0; i < subs.size(); i++) {
+                    int count = Integer.parseInt(hit.facts().get(i));
+                    replaced.computeIfAbsent(subs.get(i), k -> new ConcurrentHashMap<>()).put(className, count);
+                }
+                return hit.transformed();
+            } catch (NumberFormatException e) {
+                AgentLog.debug("transform cache: entry of " + name + " has bad counts; rewriting");
+            }
+        }
+        int[] counts = new int[subs.size()];
+        byte[] out = rewrite(subs, bytes, counts);
+        for (int i = 0; i < subs.size(); i++) {
+            replaced.computeIfAbsent(subs.get(i), k -> new ConcurrentHashMap<>()).put(className, counts[i]);
+        }
+        if (cache != null) {
+            cache.store(KIND, shape, name, bytes, out, java.util.Arrays.stream(counts).mapToObj(Integer::toString).toList());
+        }
+        return out;
+    }
+
+    /** Every field of the substitutions, for the cache (not the records' toString: its bootstrap costs start-up ms). */
+    private static String shape(List<CallSubstitution> subs) {
+        StringBuilder b = new StringBuilder();
+        for (CallSubstitution s : subs) {
+            b.append(String.join(",", s.classes())).append(' ').append(s.method()).append(' ').append(s.calledOwner())
+                    .append('.').append(s.calledName()).append(" -> ").append(s.replacement()).append(' ')
+                    .append(s.optional()).append(' ').append(s.enclosingLongSlot()).append('\n');
+        }
+        return b.toString();
+    }
+
+    private static byte[] rewrite(List<CallSubstitution> subs, byte[] bytes, int[] counts) {
         ClassFile cf = ClassFile.of();
         ClassModel model = cf.parse(bytes);
-        int[] counts = new int[subs.size()];
         ClassTransform transform = (cb, element) -> {
             if (element instanceof MethodModel m) {
                 List<Integer> here = new ArrayList<>();
@@ -95,11 +144,7 @@ final class JdkSubstitutions implements ClassFileTransformer {
             }
             cb.with(element);
         };
-        byte[] out = cf.transformClass(model, transform);
-        for (int i = 0; i < subs.size(); i++) {
-            replaced.computeIfAbsent(subs.get(i), k -> new ConcurrentHashMap<>()).put(className, counts[i]);
-        }
-        return out;
+        return cf.transformClass(model, transform);
     }
 
     /** Replaces each call the substitutions at {@code here} name; counts them per substitution. */

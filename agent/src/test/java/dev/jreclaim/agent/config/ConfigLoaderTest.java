@@ -438,6 +438,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void badCache() throws IOException {
+        assertAgentProblem("jreclaim.cache=on\n",
+                "jreclaim: jreclaim.cache=on: not a boolean; use true or false; agent disabled");
+        assertAgentProblem("jreclaim.cache.dir=relative/dir\n",
+                "jreclaim: jreclaim.cache.dir=relative/dir: not an absolute path; give the directory from the root"
+                        + " (/var/cache/jreclaim); agent disabled");
+        assertAgentProblem("jreclaim.cache.dir=\n",
+                "jreclaim: jreclaim.cache.dir=: not an absolute path; give the directory from the root"
+                        + " (/var/cache/jreclaim); agent disabled");
+    }
+
+    @Test
+    void cacheIsOnInTheDefaultDirectoryUnlessTold() throws IOException {
+        AgentConfig d = load(GOOD, Map.of(), Map.of()).config();
+        assertEquals(true, d.cache());
+        assertEquals(null, d.cacheDir());
+        AgentConfig c = load(GOOD + "jreclaim.cache=false\njreclaim.cache.dir=/var/cache/jr\n", Map.of(), Map.of()).config();
+        assertEquals(false, c.cache());
+        assertEquals(java.nio.file.Path.of("/var/cache/jr"), c.cacheDir());
+        assertEquals(java.nio.file.Path.of("/x"), load(GOOD, Map.of(), Map.of("JRECLAIM_CACHE_DIR", "/x")).config().cacheDir());
+    }
+
+    @Test
     void fileMaxOpen() throws IOException {
         assertEquals(16, load(GOOD + "jreclaim.file.max-open=16\n", Map.of(), Map.of()).config().fileMaxOpen());
         assertEquals(256, load(GOOD, Map.of(), Map.of()).config().fileMaxOpen());

@@ -32,9 +32,12 @@ public final class SiteInstrumentation implements InstrumentationModule {
      * boot loader finds the file. After a late attach the jar was only appended to the boot loader's search,
      * which finds classes but not resources; the attach put the jar on the system class path, where it is.
      */
-    private static final ClassFileLocator ADVICE_CLASS_FILE = new ClassFileLocator.Compound(
-            ClassFileLocator.ForClassLoader.of(SiteAdvice.class.getClassLoader()),
-            ClassFileLocator.ForClassLoader.ofSystemLoader());
+    private static final class AdviceClassFile {
+        /** A holder, so that finding and instantiating the module loads nothing of Byte Buddy (docs/agent.md, "The transform cache"). */
+        static final ClassFileLocator LOCATOR = new ClassFileLocator.Compound(
+                ClassFileLocator.ForClassLoader.of(SiteAdvice.class.getClassLoader()),
+                ClassFileLocator.ForClassLoader.ofSystemLoader());
+    }
 
     /** Whether a class of this name may be instrumented at all. */
     public static boolean instrumentable(String className) {
@@ -82,7 +85,7 @@ public final class SiteInstrumentation implements InstrumentationModule {
             }
         }
         for (int id : ids) {
-            b = b.visit(Advice.withCustomMapping().bind(SiteId.class, id).to(SiteAdvice.class, ADVICE_CLASS_FILE)
+            b = b.visit(Advice.withCustomMapping().bind(SiteId.class, id).to(SiteAdvice.class, AdviceClassFile.LOCATOR)
                     .on(m -> hasCode(m) && table.siteOf(type.getName(), m.getInternalName()) == id));
         }
         return b;
