@@ -106,7 +106,7 @@ enum jr_range_stat {
 	JR_RS_PAGES_RESTORED,    /* pages installed by the service (any source) */
 	JR_RS_PAGES_POISONED,
 	JR_RS_PURGED_SINCE_MARK, /* pages found purged that could not be rebuilt */
-	JR_RS_SNAPSHOT_BYTES,    /* compressed snapshot held for the range */
+	JR_RS_SNAPSHOT_BYTES,    /* compressed snapshot held for the range in memory (a spilled chunk: its 16-byte header) */
 	JR_RS_MARKS,
 	JR_RS_REBUILD_FAILURES,
 	JR_RS_REGISTERED,        /* 1 once the range is registered with the userfaultfd (first mark) */
