@@ -318,7 +318,8 @@ public final class ConfigLoader {
                     case ConfigKeys.PRESSURE_HEADROOM -> headroom = Headroom.parse(s.value);
                     case ConfigKeys.EXIT_SUMMARY -> exitSummary = parseBoolean(s.value);
                     case ConfigKeys.CACHE -> cache = parseBoolean(s.value);
-                    case ConfigKeys.CACHE_DIR -> cacheDir = parseAbsolutePath(s.value);
+                    case ConfigKeys.CACHE_DIR ->
+                            cacheDir = parseAbsolutePath(s.value, "give the directory from the root (/var/cache/jreclaim)");
                     default -> throw new AssertionError(key);
                 }
             } catch (InvalidValueException e) {
@@ -337,22 +338,24 @@ public final class ConfigLoader {
 
     /** An absolute path of an existing directory (the spill file has no name in it: nothing is left behind). */
     static java.nio.file.Path parseSpillDir(String text) throws InvalidValueException {
-        java.nio.file.Path p = parseAbsolutePath(text);
+        String use = "use the absolute path of a directory on a disk (not tmpfs)";
+        java.nio.file.Path p = parseAbsolutePath(text, use);
         if (!java.nio.file.Files.isDirectory(p)) {
-            throw new InvalidValueException("no such directory; use the absolute path of a directory on a disk (not tmpfs)");
+            throw new InvalidValueException("no such directory; " + use);
         }
         return p;
     }
 
-    static java.nio.file.Path parseAbsolutePath(String text) throws InvalidValueException {
+    /** @param use what to give instead, said after the problem */
+    static java.nio.file.Path parseAbsolutePath(String text, String use) throws InvalidValueException {
         java.nio.file.Path p;
         try {
             p = java.nio.file.Path.of(text);
         } catch (java.nio.file.InvalidPathException e) {
-            throw new InvalidValueException("not a path (" + e.getReason() + ")");
+            throw new InvalidValueException("not a path (" + e.getReason() + "); " + use);
         }
         if (text.isEmpty() || !p.isAbsolute()) {
-            throw new InvalidValueException("not an absolute path; give the directory from the root (/var/cache/jreclaim)");
+            throw new InvalidValueException("not an absolute path; " + use);
         }
         return p;
     }
