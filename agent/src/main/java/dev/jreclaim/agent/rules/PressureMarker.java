@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * waiting ranges oldest first in batches ({@link RangeRegistry#markBatch}), polling again after each batch, until
  * the level clears or none waits. At CRITICAL the thread returning from the site pays: it marks waiting ranges, the
  * oldest first, at least as many bytes as it has just added, before its call returns; the producer slows to the
- * marker's speed instead of the container being OOM-killed. Nothing is ever un-marked when pressure goes away:
+ * marker's speed instead of the container being OOM-killed; so does a thread allocating a range of such a rule at
+ * CRITICAL, before it fills it ({@link #allocated}). Nothing is ever un-marked when pressure goes away:
  * marked ranges stay volatile.
  *
  * <p>A freed range leaves the list in {@link #forget} (its RangeUse's node, O(1)); one taken out for marking and
@@ -79,6 +80,29 @@ final class PressureMarker {
     }
 
     /**
+     * A range of a mark-when=pressure rule was just allocated, untouched (its pages are charged when it is filled), on
+     * the allocating thread inside agent work: counted towards the next poll's nudge; at CRITICAL this thread first
+     * marks the oldest waiting ranges worth its size, so that the fill finds reclaimable memory instead of an OOM kill.
+     */
+    void allocated(VolatileRange r) {
+        long bytes = r.byteSize();
+        PressureLevel level = gauge.level();
+        if (level == PressureLevel.CRITICAL) {
+            markOldest(bytes, backPressure, backPressureBytes);
+        }
+        if (level.isShort() || sincePoll.addAndGet(bytes) >= nudgeBytes()) {
+            nudge();
+        }
+    }
+
+    private void nudge() {
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /**
      * A site of a mark-when=pressure rule returned normally with {@code ended}, on the application's thread (inside
      * agent work): they wait; at CRITICAL this thread first marks the oldest waiting ranges worth their bytes.
      */
@@ -94,11 +118,8 @@ final class PressureMarker {
         if (level == PressureLevel.CRITICAL) {
             markOldest(bytes, backPressure, backPressureBytes);
         }
-        if (level.isShort() || sincePoll.addAndGet(bytes) >= nudgeBytes()) {
-            Thread t = thread;
-            if (t != null) {
-                LockSupport.unpark(t);
-            }
+        if (level.isShort()) {
+            nudge(); // a range waits while short: the marker marks it without waiting for its period
         }
     }
 

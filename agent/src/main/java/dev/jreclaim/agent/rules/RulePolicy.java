@@ -156,6 +156,9 @@ public final class RulePolicy implements AllocationPolicy {
 
     @Override
     public void taken(RangeUse use, VolatileRange range) {
+        if (pressure != null && use.rule().rule().marksUnderPressureOnly()) {
+            pressure.allocated(range); // at critical this thread marks waiting ranges before it fills this one
+        }
         if (use.rule().mark() instanceof MarkMode.OnReturn) {
             sites.allocatedInExtent(use.rule(), range);
         } // idle (and on-return, to re-mark): the marker finds it in the registry by its attachment; explicit: stays LOCKED

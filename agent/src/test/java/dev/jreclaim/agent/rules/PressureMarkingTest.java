@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The mark-when=pressure policy with a memory signal the test drives (real ranges, real marks; the reclaim itself is
  * PressureMarkingIT's, in a real memory cgroup): deferred while memory is plentiful, marked oldest first once it is
- * short and until the level clears, never un-marked when pressure goes away, and at critical the thread returning
- * from the site marks the oldest waiting range itself. The pressure thread is not started: each pass is stepped here.
+ * short and until the level clears, never un-marked when pressure goes away, and at critical the allocating thread
+ * marks the oldest waiting ranges itself, before its fill and at its return. The pressure thread is not started: each pass is stepped here.
  */
 class PressureMarkingTest {
     static final long GIB = 1L << 30, MIB = 1L << 20;
@@ -115,30 +115,32 @@ class PressureMarkingTest {
             assertEquals(RangeState.LOCKED, all.get(20).state());
             assertEquals(5, p.pressureFigures().deferredRanges());
 
-            // Critical: the returning thread marks the oldest waiting range (16), as many bytes as it adds; its own waits.
+            // Critical: the allocating thread marks the oldest waiting range (16) before it fills its own, and again
+            // (17) at the return, as many bytes as each adds; its own range waits.
             signal.then(10 * MIB);
             assertEquals(PressureLevel.CRITICAL, gauge.poll());
             all.add(loadOne(p, sites, load, rule, ranges, 21));
-            assertEquals(RangeState.VOLATILE, all.get(16).state(), "the oldest waiting range, marked by this thread");
-            assertEquals(RangeState.LOCKED, all.get(17).state());
+            assertEquals(RangeState.VOLATILE, all.get(16).state(), "the oldest waiting range, marked at the allocation");
+            assertEquals(RangeState.VOLATILE, all.get(17).state(), "the next, marked at the return");
+            assertEquals(RangeState.LOCKED, all.get(18).state());
             assertEquals(RangeState.LOCKED, all.get(21).state());
             PressureFigures critical = p.pressureFigures();
-            assertEquals(1, critical.backPressureRanges());
-            assertEquals(MIB, critical.backPressureBytes());
+            assertEquals(2, critical.backPressureRanges());
+            assertEquals(2 * MIB, critical.backPressureBytes());
             assertEquals(16, critical.markedRanges(), "the pressure thread marked nothing more");
-            assertEquals(5, critical.deferredRanges());
+            assertEquals(4, critical.deferredRanges());
 
             // Still short: a pass marks every waiting range; a freed waiting range leaves the list.
             all.get(21).free();
             p.freeing(all.get(21)); // (the runtime calls it before the unmap; the order does not matter to the list)
-            assertEquals(4, p.pressureFigures().deferredRanges());
+            assertEquals(3, p.pressureFigures().deferredRanges());
             p.pressurePass();
             for (int i = 0; i < 21; i++) {
                 assertEquals(RangeState.VOLATILE, all.get(i).state(), "range " + i);
             }
             PressureFigures end = p.pressureFigures();
             assertEquals(0, end.deferredBytes());
-            assertEquals(20, end.markedRanges());
+            assertEquals(19, end.markedRanges());
             assertEquals(22, end.everDeferred());
             assertTrue(end.polls() >= 5 && end.pollNanos() > 0, "polls counted: " + end);
             // Every byte is still what was written.
