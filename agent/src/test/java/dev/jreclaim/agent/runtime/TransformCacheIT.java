@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The transform cache against the packaged jar (docs/agent.md, "The transform cache"): the first start transforms the site
  * class with Byte Buddy and stores it, the second takes it (and the JDK's substituted classes) from the cache and
- * loads no class of Byte Buddy (-verbose:class), with the same instrumented behaviour; with the cache off, Byte
- * Buddy is loaded again.
+ * loads no class of Byte Buddy (-verbose:class), with the same instrumented behaviour; a damaged entry is transformed
+ * again (same behaviour) and stored anew; with the cache off, Byte Buddy is loaded again.
  */
 class TransformCacheIT {
     static final List<String> EXPECTED = List.of("site buffer: SNAPSHOT VOLATILE", "purged and read back: wrong bytes 0");
@@ -59,6 +59,21 @@ class TransformCacheIT {
         assertTrue(second.agentLines().stream().anyMatch(l -> l.contains("Byte Buddy not loaded")
                 && l.contains(" hits, 0 stored")), second.toString());
         assertFalse(second.agentLines().stream().anyMatch(l -> l.contains("Byte Buddy set up")), second.toString());
+
+        // A damaged entry is a miss: Byte Buddy again, the same behaviour, and the entry written anew.
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : entries.filter(p -> p.getFileName().toString().startsWith("site-")).toList()) {
+                byte[] b = Files.readAllBytes(p);
+                b[b.length / 2] ^= 0x5a;
+                Files.write(p, b);
+            }
+        }
+        ChildJvm.Result damaged = run(rules(dir, true));
+        assertEquals(EXPECTED, programLines(damaged), damaged.toString());
+        assertTrue(byteBuddyClasses(damaged) > 100, "a damaged entry is transformed again: " + damaged);
+        ChildJvm.Result rewritten = run(rules(dir, true));
+        assertEquals(EXPECTED, programLines(rewritten), rewritten.toString());
+        assertEquals(0, byteBuddyClasses(rewritten), "the entry was stored again: " + rewritten);
 
         ChildJvm.Result off = run(rules(dir, false));
         assertEquals(EXPECTED, programLines(off), off.toString());

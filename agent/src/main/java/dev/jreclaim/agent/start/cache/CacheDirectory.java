@@ -24,6 +24,15 @@ public final class CacheDirectory {
     private final Path dir;
     private final int euid;
 
+    /** The directory, a parent or an entry is not to be trusted (owner, mode, a link): said at INFO, not DEBUG. */
+    public static final class UntrustedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        UntrustedException(String message) {
+            super(message);
+        }
+    }
+
     private CacheDirectory(Path dir, int euid) {
         this.dir = dir;
         this.euid = euid;
@@ -41,7 +50,8 @@ public final class CacheDirectory {
     /**
      * Opens {@code dir}, creating it 0700 when it does not exist (its parent must).
      *
-     * @throws IOException naming what makes the directory untrusted or unusable
+     * @throws UntrustedException naming what makes the directory untrusted
+     * @throws IOException         when it cannot be created or examined
      */
     public static CacheDirectory open(Path dir, int euid) throws IOException {
         if (!dir.isAbsolute()) {
@@ -58,7 +68,7 @@ public final class CacheDirectory {
         Map<String, Object> a = Files.readAttributes(dir, "unix:mode,uid,isDirectory,isSymbolicLink",
                 LinkOption.NOFOLLOW_LINKS);
         if ((boolean) a.get("isSymbolicLink") || !(boolean) a.get("isDirectory")) {
-            throw new IOException(dir + " is not a directory (a symbolic link or a file)");
+            throw new UntrustedException(dir + " is not a directory (a symbolic link or a file)");
         }
         checkOwnedAndPrivate(dir, a, euid, "directory");
         return new CacheDirectory(dir, euid);
@@ -69,11 +79,11 @@ public final class CacheDirectory {
         int uid = (int) a.get("uid");
         int mode = (int) a.get("mode");
         if (uid != euid && uid != 0) {
-            throw new IOException("its parent " + p + " is owned by uid " + uid + ", not by this process's euid "
+            throw new UntrustedException("its parent " + p + " is owned by uid " + uid + ", not by this process's euid "
                     + euid + " or root");
         }
         if ((mode & (S_IWGRP | S_IWOTH)) != 0 && (mode & S_ISVTX) == 0) {
-            throw new IOException("its parent " + p + " is writable by group or others without the sticky bit (mode "
+            throw new UntrustedException("its parent " + p + " is writable by group or others without the sticky bit (mode "
                     + Integer.toOctalString(mode & 07777) + ")");
         }
     }
@@ -82,10 +92,10 @@ public final class CacheDirectory {
         int uid = (int) a.get("uid");
         int mode = (int) a.get("mode");
         if (uid != euid) {
-            throw new IOException(what + " " + p + " is owned by uid " + uid + ", not by this process's euid " + euid);
+            throw new UntrustedException(what + " " + p + " is owned by uid " + uid + ", not by this process's euid " + euid);
         }
         if ((mode & (S_IWGRP | S_IWOTH)) != 0) {
-            throw new IOException(what + " " + p + " is writable by group or others (mode "
+            throw new UntrustedException(what + " " + p + " is writable by group or others (mode "
                     + Integer.toOctalString(mode & 07777) + ")");
         }
     }
@@ -104,7 +114,7 @@ public final class CacheDirectory {
             return null;
         }
         if (!(boolean) a.get("isRegularFile")) {
-            throw new IOException("entry " + f + " is not a regular file (a symbolic link?)");
+            throw new UntrustedException("entry " + f + " is not a regular file (a symbolic link?)");
         }
         checkOwnedAndPrivate(f, a, euid, "entry");
         // O_NOFOLLOW: a link swapped in since the check is refused by the kernel.

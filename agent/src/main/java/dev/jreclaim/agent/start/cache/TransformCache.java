@@ -39,11 +39,11 @@ public final class TransformCache {
     /**
      * The cache this start uses, or null (then everything is transformed as without one): {@code dir}, else
      * {@link CacheDirectory#defaultPath}, checked ({@link CacheDirectory#open}); the build's fingerprint from the
-     * agent jar. Why there is none is an INFO line when the directory is refused, a DEBUG line when the agent does
-     * not run from a jar.
+     * agent jar. Why there is none is an INFO line when the directory is not to be trusted, a DEBUG line otherwise
+     * (it cannot be created: a read-only file system; the agent does not run from a jar), so that the start-up line
+     * stays the agent's only line.
      */
     public static TransformCache open(java.nio.file.Path dir, int euid) {
-        java.nio.file.Path path = dir != null ? dir : CacheDirectory.defaultPath(euid);
         String build;
         try {
             build = AgentBuild.fingerprint();
@@ -51,11 +51,20 @@ public final class TransformCache {
             AgentLog.debug("no transform cache: " + e.getMessage());
             return null;
         }
+        return open(dir, euid, build);
+    }
+
+    /** {@link #open(java.nio.file.Path, int)} for a build whose fingerprint is known. */
+    static TransformCache open(java.nio.file.Path dir, int euid, String build) {
+        java.nio.file.Path path = dir != null ? dir : CacheDirectory.defaultPath(euid);
         try {
             return new TransformCache(CacheDirectory.open(path, euid), build);
-        } catch (IOException | RuntimeException e) {
+        } catch (CacheDirectory.UntrustedException e) {
             AgentLog.info("no transform cache in " + path + ": " + e.getMessage() + "; classes are transformed at"
                     + " every start (jreclaim.cache.dir names another directory)");
+            return null;
+        } catch (IOException | RuntimeException e) {
+            AgentLog.debug("no transform cache in " + path + ": " + e);
             return null;
         }
     }
@@ -74,8 +83,11 @@ public final class TransformCache {
         byte[] file;
         try {
             file = dir.read(name);
-        } catch (IOException | RuntimeException e) {
+        } catch (CacheDirectory.UntrustedException e) {
             AgentLog.info("transform cache: entry of " + className + " not used: " + e.getMessage());
+            return null;
+        } catch (IOException | RuntimeException e) {
+            AgentLog.debug("transform cache: entry of " + className + " not readable: " + e);
             return null;
         }
         if (file == null) {

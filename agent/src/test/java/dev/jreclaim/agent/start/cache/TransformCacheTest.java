@@ -105,9 +105,9 @@ class TransformCacheTest {
         for (String mode : List.of("rwxrwx---", "rwx---rwx", "rwx-w----")) {
             Path dir = Files.createDirectory(tmp.resolve("d" + mode.hashCode()));
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(mode));
-            IOException e = assertThrows(IOException.class, () -> CacheDirectory.open(dir, euid()), mode);
+            IOException e = assertThrows(CacheDirectory.UntrustedException.class, () -> CacheDirectory.open(dir, euid()), mode);
             assertTrue(e.getMessage().contains("writable by group or others"), e.getMessage());
-            assertNull(TransformCache.open(dir, euid()), mode);
+            assertNull(TransformCache.open(dir, euid(), "b"), mode);
         }
     }
 
@@ -117,7 +117,7 @@ class TransformCacheTest {
         Path dir = Files.createDirectory(tmp.resolve("c"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setAttribute(dir, "unix:uid", NOBODY);
-        IOException e = assertThrows(IOException.class, () -> CacheDirectory.open(dir, euid()));
+        IOException e = assertThrows(CacheDirectory.UntrustedException.class, () -> CacheDirectory.open(dir, euid()));
         assertTrue(e.getMessage().contains("owned by uid " + NOBODY), e.getMessage());
     }
 
@@ -165,6 +165,12 @@ class TransformCacheTest {
     @Test
     void aRelativeDirectoryIsRefused() {
         assertThrows(IOException.class, () -> CacheDirectory.open(Path.of("relative"), euid()));
+    }
+
+    @Test
+    void aDirectoryThatCannotBeCreatedIsNoCache(@TempDir Path tmp) {
+        assertNull(TransformCache.open(tmp.resolve("missing").resolve("c"), euid(), "b"), "its parent does not exist");
+        assertNotNull(TransformCache.open(tmp.resolve("c"), euid(), "b"), "a directory that can be created");
     }
 
     private static void requireRoot() {
