@@ -2,6 +2,7 @@ package dev.jreclaim.agent.start;
 
 import dev.jreclaim.agent.cgroup.UsableMemory;
 import dev.jreclaim.agent.config.AgentConfig;
+import dev.jreclaim.agent.config.PurgePolicy;
 import dev.jreclaim.agent.linux.Libc;
 import dev.jreclaim.agent.linux.Userfaultfd;
 import dev.jreclaim.agent.range.RangeRegistry;
@@ -25,10 +26,15 @@ final class ServiceOptions {
         // A share of max-memory is of the memory this process may use: its cgroup's tightest limit, else RAM.
         long maxSnapshotBytes = config.snapshotMaxMemory().resolve(
                 config.snapshotMaxMemory().percent() >= 0 ? UsableMemory.bytes() : 0);
-        java.nio.file.Path spillDir = config.snapshotSpillDir() != null ? config.snapshotSpillDir()
+        // No rule that keeps snapshots (rebuild:snapshot, or rebuild:file's pages without a file): no spill file.
+        boolean keepsSnapshots = config.rules().stream().anyMatch(r -> r.onPurge().contains(PurgePolicy.REBUILD_SNAPSHOT)
+                || r.onPurge().contains(PurgePolicy.REBUILD_FILE));
+        java.nio.file.Path spillDir = !keepsSnapshots ? null
+                : config.snapshotSpillDir() != null ? config.snapshotSpillDir()
                 : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
         return new RangeRegistry.Options(mode, config.serviceCapacity(), config.snapshotChunkPages(Libc.pageSize()),
                 RangeRegistry.Options.defaults().maxRangeBytes(), config.snapshotMinRatioPct(), maxSnapshotBytes,
-                config.fileMaxOpen(), config.recycleMax(), config.snapshotSpill().code(), spillDir.toString());
+                config.fileMaxOpen(), config.recycleMax(), config.snapshotSpill().code(),
+                spillDir == null ? null : spillDir.toString());
     }
 }
