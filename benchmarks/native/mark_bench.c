@@ -1,13 +1,13 @@
-/* measure-mark.c (not a test; docs/benchmarks.md, "Where a mark's time goes"): what a SNAPSHOT mark costs the
+/* mark_bench.c ( docs/benchmarks.md, "Where a mark's time goes"): what a SNAPSHOT mark costs the
  * marking thread, in its own CPU time, against LZ4_compress_default over the same bytes in the same process.
  * N ranges of SIZE bytes are filled as benchmarks' MarkChild.load fills its buffers (3 random bytes of every 8),
  * marked in batches of BATCH (default 64, as rules/BackgroundMarker; BATCH=1 is a marker that keeps up with
  * its producer), then LZ4 runs over the marked ranges themselves (as MarkChild does), into one reused buffer.
  * Prints MiB/s of each, minor faults and user/system time per mark, and the process's LazyFree after the marks.
  * Env: BATCH, NOLZ4=1 (marks only, for perf/strace), FILLCPU=c (fill on CPU c). Needs root.
- * Build: M=agent/src/main/c; gcc -O2 -std=gnu11 -DJR_LZ4_STATIC -I$M -o /tmp/measure-mark \
- *   agent/src/test/c/measure-mark.c $M/[a-z]*.c "$(gcc -print-file-name=liblz4.a)" -lpthread -ldl
- * Run: /tmp/measure-mark SIZE N [ROUNDS] (the first of ROUNDS, default 3, is a warm-up). */
+ * Build: M=agent/src/main/c; gcc -O2 -std=gnu11 -DJR_LZ4_STATIC -I$M -o /tmp/mark_bench \
+ *   benchmarks/native/mark_bench.c $M/[a-z]*.c "$(gcc -print-file-name=liblz4.a)" -lpthread -ldl
+ * Run: /tmp/mark_bench SIZE N [ROUNDS] (the first of ROUNDS, default 3, is a warm-up). */
 
 #define _GNU_SOURCE
 #include "jreclaim.h"
