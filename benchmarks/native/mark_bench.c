@@ -1,4 +1,4 @@
-/* mark_bench.c ( docs/benchmarks.md, "Where a mark's time goes"): what a SNAPSHOT mark costs the
+/* mark_bench.c (docs/benchmarks.md, "Where a mark's time goes"): what a SNAPSHOT mark costs the
  * marking thread, in its own CPU time, against LZ4_compress_default over the same bytes in the same process.
  * N ranges of SIZE bytes are filled as benchmarks' MarkChild.load fills its buffers (3 random bytes of every 8),
  * marked in batches of BATCH (default 64, as rules/BackgroundMarker; BATCH=1 is a marker that keeps up with
