@@ -233,11 +233,13 @@ JR_API int jr_range_remove(struct jr_service *svc, int64_t handle);
  * (-EMFILE: past the mapping budget; -ENOMEM) leaves it LOCKED, counted in JR_MS_REGISTER_REFUSED. */
 JR_API int jr_range_mark(struct jr_service *svc, int64_t handle);
 /*
- * begin = 1: drains every CPU's page batches once and makes this thread's following jr_range_mark calls
- * skip their two drains, until jr_mark_batch(svc, 0), which drains once more (only when svc is not NULL:
- * a NULL svc just ends the batch). The drain migrates the thread to every CPU: one per batch, not two per
- * mark, keeps a mark's cost independent of the number of CPUs. Only a page the application faulted in
- * after the batch's first drain can still sit off the LRU when its range is marked (docs/fault-path.md).
+ * begin = 1: drains every CPU's page batches once, keeps this thread on the CPU the drain ends on and makes
+ * its following jr_range_mark calls skip their drains, until jr_mark_batch(svc, 0), which flushes that CPU's
+ * lazyfree batch (where every MADV_FREE of the batch went; only when svc is not NULL: a NULL svc just ends
+ * the batch) and gives the thread its CPUs back. The drain migrates the thread to every CPU: one round per
+ * batch, not two per mark, keeps a mark's cost independent of the number of CPUs. Only a page the
+ * application faulted in after the batch's first drain can still sit off the LRU when its range is marked
+ * (docs/fault-path.md).
  */
 JR_API int jr_mark_batch(struct jr_service *svc, int begin);
 /* Makes the range non-volatile; returns JR_INTACT or JR_PURGED and counts it. */

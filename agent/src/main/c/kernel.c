@@ -150,6 +150,10 @@ void jr_k_flush_lazyfree(void *dummy, uint64_t page_size)
 	madvise(dummy, page_size, MADV_FREE);
 }
 
+/* The CPU set jr_k_drain_hold found, while this thread is held on one CPU. */
+static __thread cpu_set_t held_allowed;
+static __thread int held;
+
 /*
  * MADV_FREE starts with lru_add_drain() of the current CPU, so moving to each CPU in turn and
  * freeing the dummy page there drains them all. A page faulted in shortly before a mark may still
@@ -157,20 +161,21 @@ void jr_k_flush_lazyfree(void *dummy, uint64_t page_size)
  * page stays resident (safe, but never reclaimed); a page just marked may sit in a lazyfree batch
  * that MADV_PAGEOUT cannot see. The CPU this thread runs on is drained first, where it is, so one
  * migration is made per other CPU (a migration waits for that CPU to run us: on a busy machine it
- * costs far more than the drain); only mark and purge use it.
+ * costs far more than the drain); only mark and purge use it. A marker holds the thread on the CPU the drain
+ * ends on (jr_k_drain_hold) for the marks that follow: its own MADV_FREEs then all feed that CPU's lazyfree
+ * batch, and the drain after them is a flush where it is (jr_k_drain_release) instead of a second round.
  */
-void jr_k_drain_all_cpus(void *dummy, uint64_t page_size)
+/* Drains every CPU of allowed; returns 1 when it moved the thread (which then sits on the last CPU drained). */
+static int drain_cpus(void *dummy, uint64_t page_size, const cpu_set_t *allowed)
 {
-	cpu_set_t allowed, one;
+	cpu_set_t one;
 	int here = sched_getcpu();
 	jr_k_flush_lazyfree(dummy, page_size);
 	if (sched_getcpu() != here)
 		here = -1; /* moved meanwhile: not sure which CPU was drained, so drain every one */
-	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
-		return;
 	int moved = 0;
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &allowed) || cpu == here)
+		if (!CPU_ISSET(cpu, allowed) || cpu == here)
 			continue;
 		CPU_ZERO(&one);
 		CPU_SET(cpu, &one);
@@ -179,6 +184,51 @@ void jr_k_drain_all_cpus(void *dummy, uint64_t page_size)
 			jr_k_flush_lazyfree(dummy, page_size);
 		}
 	}
-	if (moved)
+	return moved;
+}
+
+void jr_k_drain_all_cpus(void *dummy, uint64_t page_size)
+{
+	cpu_set_t allowed;
+	if (held) {
+		drain_cpus(dummy, page_size, &held_allowed); /* ends on one CPU, as held */
+		return;
+	}
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) {
+		jr_k_flush_lazyfree(dummy, page_size);
+		return;
+	}
+	if (drain_cpus(dummy, page_size, &allowed))
 		sched_setaffinity(0, sizeof(allowed), &allowed);
+}
+
+void jr_k_drain_hold(void *dummy, uint64_t page_size)
+{
+	if (held) {
+		drain_cpus(dummy, page_size, &held_allowed);
+		return;
+	}
+	if (sched_getaffinity(0, sizeof(held_allowed), &held_allowed) != 0) {
+		jr_k_flush_lazyfree(dummy, page_size);
+		return;
+	}
+	cpu_set_t one;
+	int moved = drain_cpus(dummy, page_size, &held_allowed), here = sched_getcpu();
+	if (!moved && CPU_COUNT(&held_allowed) > 1 && here >= 0) {
+		/* drained where it was: stay there */
+		CPU_ZERO(&one);
+		CPU_SET(here, &one);
+		moved = sched_setaffinity(0, sizeof(one), &one) == 0;
+	}
+	held = moved;
+}
+
+void jr_k_drain_release(void *dummy, uint64_t page_size)
+{
+	if (dummy)
+		jr_k_flush_lazyfree(dummy, page_size);
+	if (held) {
+		held = 0;
+		sched_setaffinity(0, sizeof(held_allowed), &held_allowed);
+	}
 }

@@ -41,5 +41,11 @@ int jr_k_set_slice(uint64_t ns);
 void jr_k_flush_lazyfree(void *dummy, uint64_t page_size);
 /* Flushes the page batches of every CPU this thread may run on, migrating to each in turn. */
 void jr_k_drain_all_cpus(void *dummy, uint64_t page_size);
+/* jr_k_drain_all_cpus, then this thread stays on the CPU it ends on until jr_k_drain_release: every MADV_FREE
+ * it makes meanwhile leaves its pages in that one CPU's lazyfree batch, which the release flushes where it is,
+ * without a second round of migrations. Nested holds keep the first one's CPU set. */
+void jr_k_drain_hold(void *dummy, uint64_t page_size);
+/* Flushes this CPU's lazyfree batch and gives back the CPU set the hold found (nothing else when none is held). */
+void jr_k_drain_release(void *dummy, uint64_t page_size);
 
 #endif

@@ -195,8 +195,10 @@ static __thread int mark_batched;
 JR_API int jr_mark_batch(struct jr_service *svc, int begin)
 {
 	mark_batched = begin != 0;
-	if (svc)
-		jr_k_drain_all_cpus(svc->env.dummy, svc->env.page_size);
+	if (begin && svc)
+		jr_k_drain_hold(svc->env.dummy, svc->env.page_size);
+	else if (!begin) /* the batch's MADV_FREEs were all made on the CPU the hold keeps */
+		jr_k_drain_release(svc ? svc->env.dummy : NULL, svc ? svc->env.page_size : 0);
 	return 0;
 }
 
@@ -246,14 +248,14 @@ JR_API int jr_range_mark(struct jr_service *svc, int64_t handle)
 	jr_slot_lock(sl);
 	sl->ever_marked = 1;
 	jr_slot_unlock(sl);
-	if (!mark_batched)
-		jr_k_drain_all_cpus(env->dummy, env->page_size); /* pages just written must be on the LRU for MADV_FREE */
+	if (!mark_batched) /* pages just written must be on the LRU for MADV_FREE; held here until the flush below */
+		jr_k_drain_hold(env->dummy, env->page_size);
 	if (ops->needs_wp && !env->wp)
 		err = -EOPNOTSUPP; /* a capture racing writers needs UFFD_FEATURE_PAGEFAULT_FLAG_WP */
 	else
 		err = ops->mark(env, sl);
 	if (!mark_batched)
-		jr_k_drain_all_cpus(env->dummy, env->page_size);
+		jr_k_drain_release(env->dummy, env->page_size); /* its MADV_FREEs: all on the CPU held */
 	jr_slot_lock(sl);
 	if (err) {
 		jr_state_move(sl, JR_STATE_MARKING, prev);

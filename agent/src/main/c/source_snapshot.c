@@ -317,10 +317,17 @@ static int all_zero(const unsigned char *p, size_t n)
 }
 
 /* The chunk's LZ4 block if it pays and fits the snapshot memory limit (charged to it), else NULL with
- * *why set to the counter that says why. */
-static struct chunk *keepable(const struct jr_env *env, const unsigned char *buf, uint64_t wlen, struct chunk *cbuf,
+ * *why set to the counter that says why. *cand is the block's memory (a header and room for bound bytes,
+ * allocated here when NULL): a block kept in memory takes it over, shrunk in place to its size (realloc, so
+ * no copy and no fresh pages for a buffer of its own), and *cand becomes NULL; else the caller reuses it. */
+static struct chunk *keepable(const struct jr_env *env, const unsigned char *buf, uint64_t wlen, struct chunk **cand,
 			      int bound, uint64_t replaced_cost, int *why, int *err)
 {
+	if (!*cand && !(*cand = malloc(sizeof(struct chunk) + (size_t)bound))) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	struct chunk *cbuf = *cand;
 	int n = jr_lz4_compress((const char *)buf, (char *)cbuf->data, (int)wlen, bound);
 	uint32_t ratio = __atomic_load_n(&env->snapshot_min_ratio_pct, __ATOMIC_RELAXED);
 	if (n <= 0 || (uint64_t)n * ratio > wlen * 100) {
@@ -354,17 +361,12 @@ static struct chunk *keepable(const struct jr_env *env, const unsigned char *buf
 		*why = JR_C_CHUNKS_OVER_BUDGET;
 		return NULL;
 	}
-	struct chunk *next = malloc(cost);
-	if (!next) {
-		__atomic_sub_fetch(held(env), cost, __ATOMIC_RELAXED);
-		*err = -ENOMEM;
-		return NULL;
-	}
-	next->stored_len = (uint32_t)n;
-	next->spilled = 0;
-	next->off = 0;
-	memcpy(next->data, cbuf->data, (size_t)n);
-	return next;
+	cbuf->stored_len = (uint32_t)n;
+	cbuf->spilled = 0;
+	cbuf->off = 0;
+	struct chunk *next = realloc(cbuf, cost); /* shrinking: in place; on failure the larger block serves */
+	*cand = NULL;
+	return next ? next : cbuf;
 }
 
 static int is_lost(struct jr_slot *sl, struct snapshot *s, uint64_t page)
@@ -413,14 +415,13 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 	struct snapshot *s = sl->src;
 	uint64_t ps = env->page_size, cb = env->chunk_bytes;
 	int bound = jr_lz4_bound((int)cb);
-	unsigned char *buf = malloc(cb), *old = malloc(cb), *vec = malloc(env->chunk_pages), *filebuf = NULL;
-	unsigned char *verified = malloc(env->chunk_pages); /* pages of this chunk the file rebuilds */
-	struct chunk *cbuf = malloc(sizeof(struct chunk) + (size_t)bound);
+	/* buf (the chunk as the snapshot holds it) and old (the previous snapshot decoded) only for a chunk with
+	 * pages missing, lost or read from a file; cand is the next block's memory (keepable). Allocated at first
+	 * need: a chunk whose pages are all resident is compressed where it is (below). */
+	unsigned char vec[JR_MAX_CHUNK_PAGES], verified[JR_MAX_CHUNK_PAGES]; /* verified: pages the file rebuilds */
+	unsigned char *buf = NULL, *old = NULL, *filebuf = NULL;
+	struct chunk *cand = NULL;
 	int err = 0;
-	if (!buf || !old || !vec || !verified || !cbuf) {
-		err = -ENOMEM;
-		goto out;
-	}
 	jr_slot_lock(sl);
 	int fallback = s->fallback;
 	uint32_t policy = s->file_policy;
@@ -441,7 +442,23 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 		int old_ready = 0, nverified = 0;
 		uint64_t page0 = (w0 - sl->base) / ps;
 		memset(verified, 0, np);
-		for (uint64_t p = 0; p < np; p++) {
+		/* Every page resident and none lost or read from a file: the snapshot is the chunk's bytes as they
+		 * are, and inside the hold window nothing writes them (a page the kernel drops meanwhile was not
+		 * written since the last mark: the service restores the same bytes from prev), so LZ4 reads them in
+		 * place, without a copy. A provenance recorded meanwhile waits for the next mark. */
+		jr_slot_lock(sl);
+		int in_place = !s->prov && !s->lost;
+		jr_slot_unlock(sl);
+		for (uint64_t p = 0; in_place && p < np; p++)
+			in_place = vec[p] & 1;
+		const unsigned char *src = in_place ? (const unsigned char *)(uintptr_t)w0 : NULL;
+		if (!src && ((!buf && !(buf = malloc(cb))) || (!old && !(old = malloc(cb))) ||
+			     (!cand && !(cand = malloc(sizeof(struct chunk) + (size_t)bound))))) {
+			err = -ENOMEM;
+			jr_hold_end(env, sl, w0, wlen, 0);
+			goto out;
+		}
+		for (uint64_t p = 0; !src && p < np; p++) {
 			unsigned char *dst = buf + p * ps;
 			struct prov pv = prov_at(sl, s, page0 + p);
 			if (is_lost(sl, s, page0 + p)) {
@@ -471,7 +488,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			} else if (pv.vfile >= 0 && keep_both && s->vsnap[page0 + p] && prev) {
 				/* purged since, and its bytes were in the old snapshot: keep them (the file first, still) */
 				if (!old_ready) {
-					if (decode(env, prev, old, wlen, cbuf->data, (size_t)bound) != 0) {
+					if (decode(env, prev, old, wlen, cand->data, (size_t)bound) != 0) {
 						err = -EIO;
 						jr_hold_end(env, sl, w0, wlen, 0);
 						goto out;
@@ -487,7 +504,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 				memset(dst, 0, ps); /* never touched, or all zero at the last mark */
 			} else {
 				if (!old_ready) {
-					if (decode(env, prev, old, wlen, cbuf->data, (size_t)bound) != 0) {
+					if (decode(env, prev, old, wlen, cand->data, (size_t)bound) != 0) {
 						err = -EIO;
 						jr_hold_end(env, sl, w0, wlen, 0);
 						goto out;
@@ -497,11 +514,13 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 				memcpy(dst, old + p * ps, ps); /* purged since: its bytes are the old snapshot's */
 			}
 		}
+		if (!src)
+			src = buf;
 		struct chunk *next = NULL;
 		int why = 0, both = 0;
 		if (keep_both && nverified && !all_zero(buf, wlen)) {
 			/* The file's pages in the snapshot too, so a page whose file changes still comes back. */
-			next = keepable(env, buf, wlen, cbuf, bound, chunk_cost(prev), &why, &err);
+			next = keepable(env, buf, wlen, &cand, bound, chunk_cost(prev), &why, &err);
 			both = next != NULL;
 			why = 0;
 			if (err) {
@@ -509,12 +528,12 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 				goto out;
 			}
 		}
-		if (!both)
+		if (!both && nverified)
 			for (uint64_t p = 0; p < np; p++)
 				if (verified[p])
 					memset(buf + p * ps, 0, ps); /* the file alone rebuilds them */
-		if (!both && !all_zero(buf, wlen)) {
-			next = keepable(env, buf, wlen, cbuf, bound, chunk_cost(prev), &why, &err);
+		if (!both && !all_zero(src, wlen)) {
+			next = keepable(env, src, wlen, &cand, bound, chunk_cost(prev), &why, &err);
 			if (err) {
 				jr_hold_end(env, sl, w0, wlen, 0);
 				goto out;
@@ -526,7 +545,7 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 			/* Ordinary memory: every page present and dirty, never MADV_FREE'd. Until the touch
 			 * below has made each page non-lazyfree, a page dropped meanwhile still holds the old
 			 * snapshot's bytes, so the old snapshot stays in place until then. */
-			if (prev)
+			if (prev && buf) /* in place: no page was missing */
 				install_missing(env, sl, w0, np, vec, buf);
 			jr_hold_end(env, sl, w0, wlen, 0);
 			touch_unlost(sl, s, w0, np, ps);
@@ -563,12 +582,10 @@ static int snapshot_mark(const struct jr_env *env, struct jr_slot *sl)
 	__atomic_store_n(&sl->st[JR_RS_SNAPSHOT_BYTES], total, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->st[JR_RS_KEPT_PAGES], kept_pages, __ATOMIC_RELAXED);
 out:
-	free(verified);
 	free(filebuf);
 	free(buf);
 	free(old);
-	free(vec);
-	free(cbuf);
+	free(cand);
 	return err;
 }
 
