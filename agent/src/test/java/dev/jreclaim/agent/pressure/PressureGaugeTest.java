@@ -2,9 +2,9 @@ package dev.jreclaim.agent.pressure;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jreclaim.agent.cgroup.MemoryCgroup;
+import dev.jreclaim.agent.cgroup.TestCgroups;
 import dev.jreclaim.agent.config.Headroom;
 import java.io.IOException;
 import java.util.List;
@@ -36,13 +36,7 @@ class PressureGaugeTest {
 
     @Test
     void aRealCgroupsLimitAndUsage() throws IOException {
-        MemoryCgroup cg;
-        try {
-            cg = MemoryCgroup.createChild("jreclaim-gauge-" + ProcessHandle.current().pid(), 64L << 20);
-        } catch (IOException e) {
-            assumeTrue(false, "skipped: needs a writable memory cgroup: " + e.getMessage());
-            throw e;
-        }
+        MemoryCgroup cg = TestCgroups.childOrSkip("jreclaim-gauge", 64L << 20);
         try (cg) {
             CgroupSignal s = new CgroupSignal(cg.version(), List.of(cg.path()));
             MemoryReading r = s.read(Headroom.DEFAULT);

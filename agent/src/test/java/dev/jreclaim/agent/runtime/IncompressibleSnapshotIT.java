@@ -2,10 +2,9 @@ package dev.jreclaim.agent.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jreclaim.agent.cgroup.MemoryCgroup;
-import java.io.IOException;
+import dev.jreclaim.agent.cgroup.TestCgroups;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,13 +32,7 @@ class IncompressibleSnapshotIT {
 
     private static ChildJvm.Result runIn(String name, String agentArgs) throws Exception {
         String mode = agentArgs == null ? "plain" : "agent";
-        MemoryCgroup cg;
-        try {
-            cg = MemoryCgroup.createChild(name + "-" + ProcessHandle.current().pid(), LIMIT);
-        } catch (IOException e) {
-            assumeTrue(false, "skipped: needs a writable memory cgroup: " + e.getMessage());
-            throw e;
-        }
+        MemoryCgroup cg = TestCgroups.childOrSkip(name, LIMIT);
         try (cg) {
             ChildJvm.Result r = ChildJvm.run(cg.wrap(ChildJvm.java(agentArgs, List.of("-Xmx32m",
                     "-XX:MaxDirectMemorySize=512m"), IncompressibleBuffers.class, "" + COUNT, "" + MIB, mode)));

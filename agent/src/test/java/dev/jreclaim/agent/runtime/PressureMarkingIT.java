@@ -2,10 +2,9 @@ package dev.jreclaim.agent.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jreclaim.agent.cgroup.MemoryCgroup;
-import java.io.IOException;
+import dev.jreclaim.agent.cgroup.TestCgroups;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,13 +36,7 @@ class PressureMarkingIT {
 
     @Test
     void buffersStayPlainUntilTheCgroupIsShortThenAreMarkedAndTheChildSurvives() throws Exception {
-        MemoryCgroup cg;
-        try {
-            cg = MemoryCgroup.createChild("jreclaim-pressure-" + ProcessHandle.current().pid(), LIMIT);
-        } catch (IOException e) {
-            assumeTrue(false, "skipped: needs a writable memory cgroup: " + e.getMessage());
-            throw e;
-        }
+        MemoryCgroup cg = TestCgroups.childOrSkip("jreclaim-pressure", LIMIT);
         try (cg) {
             ChildJvm.Result r = ChildJvm.run(cg.wrap(ChildJvm.java(ConfigFile.option(CONFIG), List.of("-Xmx32m",
                     "-XX:MaxDirectMemorySize=1g"), PressureBuffers.class, "" + COUNT, "" + MIB)));

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jreclaim.agent.cgroup.MemoryCgroup;
-import java.io.IOException;
+import dev.jreclaim.agent.cgroup.TestCgroups;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,13 +36,7 @@ class SpilledSnapshotIT {
     record Run(ChildJvm.Result result, long oomKills) {}
 
     private static Run runIn(String name, String config) throws Exception {
-        MemoryCgroup cg;
-        try {
-            cg = MemoryCgroup.createChild(name + "-" + ProcessHandle.current().pid(), LIMIT);
-        } catch (IOException e) {
-            assumeTrue(false, "skipped: needs a writable memory cgroup: " + e.getMessage());
-            throw e;
-        }
+        MemoryCgroup cg = TestCgroups.childOrSkip(name, LIMIT);
         try (cg) {
             ChildJvm.Result r = ChildJvm.run(cg.wrap(ChildJvm.java(ConfigFile.option(config), List.of("-Xmx32m",
                     "-XX:MaxDirectMemorySize=1g"), SpilledBuffers.class, "" + COUNT, "" + MIB)));

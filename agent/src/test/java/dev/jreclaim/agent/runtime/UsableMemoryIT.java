@@ -1,10 +1,9 @@
 package dev.jreclaim.agent.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jreclaim.agent.cgroup.MemoryCgroup;
-import java.io.IOException;
+import dev.jreclaim.agent.cgroup.TestCgroups;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -16,13 +15,7 @@ class UsableMemoryIT {
     @Test
     void aChildInAMemoryCgroupSeesItsLimit() throws Exception {
         long limit = 200L << 20;
-        MemoryCgroup cg;
-        try {
-            cg = MemoryCgroup.createChild("jreclaim-usable-" + ProcessHandle.current().pid(), limit);
-        } catch (IOException e) {
-            assumeTrue(false, "skipped: needs a writable memory cgroup: " + e.getMessage());
-            throw e;
-        }
+        MemoryCgroup cg = TestCgroups.childOrSkip("jreclaim-usable", limit);
         try (cg) {
             ChildJvm.Result r = ChildJvm.run(cg.wrap(ChildJvm.java("", List.of("-Xmx32m"), UsableMemoryChild.class)));
             assertEquals(0, r.exit(), r.toString());
