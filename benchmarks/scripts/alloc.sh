@@ -7,8 +7,8 @@
 # machine the load moves between forks, so the pair runs ALLOC_ROUNDS times (default 2) and each figure is
 # the median over the rounds of that round's ratio. Prints one `name: value` line per ratio (agent / plain,
 # lower is better), then the same cycle in thread CPU time (robust to a loaded run queue), then the load average:
-#   alloc-write-free-1MiB-ratio: 0.95 (agent 73.1 µs, plain 77.0 µs, median of 2 rounds; goal <= 1.0)
-#   alloc-write-free-1MiB-cpu-ratio: 0.97 (agent 70.2 µs, plain 72.5 µs of thread CPU, median of 2 rounds; goal <= 1.0)
+#   alloc-write-free-1MiB-ratio: 0.95 (agent 73.1 µs, plain 77.0 µs, median of 2 rounds; goal <= 1.0 (issue 11 item 4): met)
+#   alloc-write-free-1MiB-cpu-ratio: 0.97 (agent 70.2 µs, plain 72.5 µs of thread CPU, median of 2 rounds; goal <= 1.0: met)
 # JMH's options: ALLOC_JMH_OPTS (default -f 1 -wi 3 -i 5 -w 1s -r 1s). About 2 minutes a round.
 set -euo pipefail
 JAR=benchmarks/target/benchmarks.jar
@@ -32,12 +32,17 @@ done | sort -k1,1 -k2,2g | awk '
   { k = $1; n[k]++; r[k, n[k]] = $2; a[k, n[k]] = $3; p[k, n[k]] = $4 }
   END {
     split("allocateWriteFree|1048576 allocateWriteFree|65536 allocateAndFree|1048576 allocateAndFree|65536", ks, " ")
+    # The fixed cost per buffer, from the unwritten 64 KiB cycle (no memory work left to compare there):
+    # what a "not met" names as its cause.
+    f = "allocateAndFree|65536"; fm = int(n[f] / 2) + 1
+    fixed = (f in n) ? sprintf("the agent'"'"'s fixed cost per buffer, +%.1f µs in alloc-free-64KiB (rule lookup, range object, registry entries, two downcalls) against the JDK'"'"'s malloc + zeroing", a[f, fm] - p[f, fm]) : "the agent'"'"'s fixed cost per buffer"
     for (i = 1; i in ks; i++) {
       k = ks[i]; split(k, kp, "|")
       name = (kp[1] == "allocateWriteFree" ? "alloc-write-free-" : "alloc-free-") (kp[2] == 1048576 ? "1MiB" : "64KiB") "-ratio"
       if (!(k in n)) { printf "%s: missing (JMH gave no score)\n", name; continue }
       m = int(n[k] / 2) + 1     # rows are sorted by ratio: the median round (the upper middle for an even count)
-      printf "%s: %.2f (agent %.1f µs, plain %.1f µs, median of %d rounds; goal <= 1.0)\n", name, r[k, m], a[k, m], p[k, m], n[k]
+      goal = (kp[1] == "allocateWriteFree" && kp[2] == 1048576) ? "goal <= 1.0 (issue 11 item 4)" : "goal <= 1.0 (never worse than the plain JDK; no item of its own)"
+      printf "%s: %.2f (agent %.1f µs, plain %.1f µs, median of %d rounds; %s: %s)\n", name, r[k, m], a[k, m], p[k, m], n[k], goal, (r[k, m] <= 1.0) ? "met" : "not met, " fixed
     }
   }'
 # The same cycle timed in thread CPU time (user + system, page faults included), which a loaded machine's
@@ -74,8 +79,9 @@ done | awk '{ print $1, $3 / $2, $3, $2 }' | sort -k1,1n -k2,2g | awk '
     split("1048576 65536", ks, " ")
     for (i = 1; i in ks; i++) {
       k = ks[i]; m = int(n[k] / 2) + 1
-      printf "alloc-write-free-%s-cpu-ratio: %.2f (agent %.1f µs, plain %.1f µs of thread CPU, median of %d rounds; goal <= 1.0)\n",
-        (k == 1048576 ? "1MiB" : "64KiB"), r[k, m], a[k, m] / 1000, p[k, m] / 1000, n[k]
+      printf "alloc-write-free-%s-cpu-ratio: %.2f (agent %.1f µs, plain %.1f µs of thread CPU, median of %d rounds; goal <= 1.0: %s)\n",
+        (k == 1048576 ? "1MiB" : "64KiB"), r[k, m], a[k, m] / 1000, p[k, m] / 1000, n[k],
+        (r[k, m] <= 1.0) ? "met" : sprintf("not met, +%.1f µs of CPU per buffer: the agent'"'"'s Java side and its zeroing at free (docs/benchmarks.md, Allocation)", (a[k, m] - p[k, m]) / 1000)
     }
   }'
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
