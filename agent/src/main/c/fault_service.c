@@ -24,8 +24,8 @@
  *   restore (only a wake): its pages equal the source, and the first write to them is seen.
  *
  * Page first (off with JR_SVC_NO_PAGE_FIRST): a fault that does not continue a sequential read has its own page
- * COPY'd and woken before the other pages of its chunk, which follow under the same protocol (every run of the
- * chunk takes the same MADV_FREE and WP clear after all the COPYs, inside the same window lock); the faulter
+ * COPY'd, woken and MADV_FREE'd before the other pages of its chunk, which follow under the same protocol (the WP
+ * of every run is cleared after all of them are lazyfree, inside the same window lock); the faulter
  * goes on after one page's COPY instead of sixteen. A sequential reader touches the next page at once, so its
  * chunk goes in from the faulting page to the chunk's end first (one COPY when the fault is the chunk's first page).
  *
@@ -523,9 +523,9 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 			i = j;
 		}
 	} else if (wp && page && first_end > page && first_end <= wend) {
-		/* Page first: [page, first_end) goes in and is woken alone (counted first: the header), then the rest of
-		 * the chunk; every run then takes the same MADV_FREE and WP clear below, so a write to the early page
-		 * waits for them (serve_wp) exactly as a write to the others does. */
+		/* Page first: [page, first_end) goes in, is woken and MADV_FREE'd alone (counted first: the header),
+		 * then the rest of the chunk; every run's WP is cleared below after all of them are lazyfree, so a write
+		 * to the early page waits for that (serve_wp) exactly as a write to the others does. */
 		install_span(svc, page, first_end, src + (page - w0), wp, runs, &nruns);
 		uint64_t early = 0;
 		for (; nwoken < nruns; nwoken++) {
@@ -537,6 +537,13 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 			for (int r = 0; r < nwoken; r++)
 				jr_k_wake(env->uffd, runs[r].start, runs[r].len);
 			w->woken_ns = jr_k_now_ns();
+			/* MADV_FREE'd before the rest goes in, so that no page of the chunk waits longer between its COPY and
+			 * its MADV_FREE than in one piece: a write that reaches a page in between without a WP fault (the WP
+			 * cleared by written_before_pin in range_protocol.c, which does not take the window lock) would be
+			 * dropped with it. */
+			for (int r = 0; r < nwoken; r++)
+				jr_k_madvise(runs[r].start, runs[r].len, MADV_FREE);
+			w->need_flush = 1;
 		} else {
 			nwoken = 0; /* someone else installed it: woken with the rest below */
 		}
@@ -571,7 +578,7 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 			w->woken_ns = jr_k_now_ns();
 	}
 	TR(w, JR_T_WOKEN);
-	for (int r = 0; r < nruns && !use_zeropage; r++) {
+	for (int r = nwoken; r < nruns && !use_zeropage; r++) {
 		jr_k_madvise(runs[r].start, runs[r].len, MADV_FREE);
 		w->need_flush = 1;
 	}
