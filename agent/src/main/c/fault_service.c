@@ -472,14 +472,19 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 	 * dropped with the page. Without WP a SNAPSHOT range is never marked: zeros are right. */
 	int use_zeropage = (!ops->produce && !env->wp) || (ops->needs_wp && !env->wp);
 	/* ZERO with WP: zeros by COPY, write-protected, so that a write after the restore is seen (written.h);
-	 * a ZEROPAGE page cannot be write-protected. */
+	 * a ZEROPAGE page cannot be write-protected. A source that produces single pages makes the early page
+	 * first (page first), the whole chunk after its wake. */
+	int wp = env->wp && !use_zeropage;
+	int page_first = wp && page && first_end > page && first_end <= wend && !may_lose;
+	int early_only = page_first && ops->produce && ops->produce_pages;
 	if (!use_zeropage && !ops->produce)
 		memset(w->scratch, 0, wlen);
 	else if (!use_zeropage) {
 		if (ops->produce_blocks)
 			leave_readers(w);
 		/* state stays: removal waits for the hazard */
-		int err = ops->produce(env, sl, w0, wlen, w->scratch, w->work);
+		int err = early_only ? ops->produce(env, sl, page, first_end - page, w->scratch + (page - w0), w->work)
+				     : ops->produce(env, sl, w0, wlen, w->scratch, w->work);
 		if (err) {
 			/* Never hand out wrong bytes: poison the page, count the failure. */
 			jr_add(&svc->c[JR_C_REBUILD_FAILURES], 1);
@@ -497,7 +502,6 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 
 	/* Pages produce could not rebuild (on-purge ...,throw) are poisoned by give_up and marked present in vec,
 	 * never installed; otherwise install_span finds the missing runs itself. */
-	int wp = env->wp && !use_zeropage;
 	struct run runs[MAX_RUNS];
 	int nruns = 0, nwoken = 0, covered = 0;
 	const unsigned char *src = use_zeropage ? NULL : w->scratch;
@@ -522,7 +526,7 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 				break;
 			i = j;
 		}
-	} else if (wp && page && first_end > page && first_end <= wend) {
+	} else if (page_first) {
 		/* Page first: [page, first_end) goes in, is woken and MADV_FREE'd alone (counted first: the header),
 		 * then the rest of the chunk; every run's WP is cleared below after all of them are lazyfree, so a write
 		 * to the early page waits for that (serve_wp) exactly as a write to the others does. */
@@ -538,17 +542,24 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 				jr_k_wake(env->uffd, runs[r].start, runs[r].len);
 			w->woken_ns = jr_k_now_ns();
 			/* MADV_FREE'd before the rest goes in, so that no page of the chunk waits longer between its COPY and
-			 * its MADV_FREE than in one piece: a write that reaches a page in between without a WP fault (the WP
-			 * cleared by written_before_pin in range_protocol.c, which does not take the window lock) would be
-			 * dropped with it. */
+			 * its MADV_FREE than in one piece (a write that reached it in between without a WP fault would be
+			 * dropped with it: whatever clears WP outside a restore takes the window lock exclusive). */
 			for (int r = 0; r < nwoken; r++)
 				jr_k_madvise(runs[r].start, runs[r].len, MADV_FREE);
 			w->need_flush = 1;
 		} else {
 			nwoken = 0; /* someone else installed it: woken with the rest below */
 		}
-		install_span(svc, first_end, wend, src + (first_end - w0), wp, runs, &nruns);
-		install_span(svc, w0, page, src, wp, runs, &nruns);
+		/* The rest of a source that produced only the early page: the whole chunk now (the early page's bytes
+		 * again, the same). If that fails the rest stays missing, and its next fault produces it again. */
+		int rest_err = early_only ? ops->produce(env, sl, w0, wlen, w->scratch, w->work) : 0;
+		if (rest_err) {
+			jr_add(&svc->c[JR_C_REBUILD_FAILURES], 1);
+			jr_add(&sl->st[JR_RS_REBUILD_FAILURES], 1);
+		} else {
+			install_span(svc, first_end, wend, src + (first_end - w0), wp, runs, &nruns);
+			install_span(svc, w0, page, src, wp, runs, &nruns);
+		}
 	} else {
 		install_span(svc, w0, wend, src, wp, runs, &nruns);
 	}
@@ -651,9 +662,9 @@ static void serve_missing(struct jr_worker *w, uint64_t addr, uint64_t t_read)
 		 * the next page): its own page is woken before the other 15 are copied. A sequential reader's chunk
 		 * goes in from the faulting page to the chunk's end first. */
 		uint64_t wend = w0 + svc->env.chunk_bytes < sl->base + sl->len ? w0 + svc->env.chunk_bytes : sl->base + sl->len;
-		int sequential = !svc->page_first;
+		int sequential = 1; /* without prefetch's bookkeeping (or ZERO) nothing tells: the chunk from the page on */
 		if (svc->prefetch && ops->produce)
-			sequential |= note_fault(w, idx, sl, w0);
+			sequential = note_fault(w, idx, sl, w0) || !svc->page_first;
 		uint64_t first_end = sequential ? (page > w0 ? wend : 0) : page + svc->env.page_size;
 		restore_chunk(w, sl, ops, w0, page, first_end, &wake);
 	} else {
