@@ -23,12 +23,6 @@
  *   With write tracking (written.h) a chunk not written since its mark keeps its WP after the
  *   restore (only a wake): its pages equal the source, and the first write to them is seen.
  *
- * Page first (off with JR_SVC_NO_PAGE_FIRST): a fault that does not continue a sequential read has its own page
- * COPY'd, woken and MADV_FREE'd before the other pages of its chunk, which follow under the same protocol (the WP
- * of every run is cleared after all of them are lazyfree, inside the same window lock); the faulter
- * goes on after one page's COPY instead of sixteen. A sequential reader touches the next page at once, so its
- * chunk goes in from the faulting page to the chunk's end first (one COPY when the fault is the chunk's first page).
- *
  * Writes after the mark (serve_first_write): with write tracking a marked chunk stays
  * write-protected, so a WP fault outside any hold window is the first write to its chunk since
  * the mark. The chunk is recorded as written and its WP cleared, which wakes the writer; its
@@ -269,14 +263,13 @@ static void leave_readers(struct jr_worker *w)
 	}
 }
 
-/* Under the slot lock: whether a fault at chunk w0 continues a sequential read of the range (returns 1), and if
- * so the window of chunks to restore ahead of it, which this worker then follows. */
-static int note_fault(struct jr_worker *w, uint32_t idx, struct jr_slot *sl, uint64_t w0)
+/* Under the slot lock: whether a fault at chunk w0 continues a sequential read of the range, and if so
+ * the window of chunks to restore ahead of it, which this worker then follows. */
+static void note_fault(struct jr_worker *w, uint32_t idx, struct jr_slot *sl, uint64_t w0)
 {
 	uint64_t cb = w->svc->env.chunk_bytes, end = sl->base + sl->len;
 	uint64_t reach = sl->pf_end > sl->pf_expect ? sl->pf_end : sl->pf_expect;
-	int sequential = sl->pf_expect && w0 >= sl->pf_expect && w0 <= reach;
-	if (sequential) {
+	if (sl->pf_expect && w0 >= sl->pf_expect && w0 <= reach) {
 		uint32_t d = sl->pf_depth ? sl->pf_depth * 2 : PF_FIRST_DEPTH;
 		sl->pf_depth = d < PF_MAX_DEPTH ? d : PF_MAX_DEPTH;
 		if (sl->pf_next < w0 + cb)
@@ -302,7 +295,6 @@ static int note_fault(struct jr_worker *w, uint32_t idx, struct jr_slot *sl, uin
 		sl->pf_helped = 0;
 	}
 	sl->pf_expect = w0 + cb;
-	return sequential;
 }
 
 /* Whether every page of the chunk at w0 is present. */
@@ -365,58 +357,14 @@ static void clear_wp_outside_hold(const struct jr_env *env, uint64_t h0, uint64_
 		jr_k_writeprotect(env->uffd, ib, b - ib, 0);
 }
 
-/* Installs the missing pages of [a, b) from src (the bytes for a; NULL: ZEROPAGE): one ioctl when they are all
- * missing (a purge drops whole chunks); if a page is present part-way, mincore tells the missing runs of the rest.
- * Appends the runs installed. Nothing here can fault on a registered range. */
-static void install_span(struct jr_service *svc, uint64_t a, uint64_t b, const unsigned char *src, int wp,
-			 struct run *runs, int *nruns)
-{
-	const struct jr_env *env = &svc->env;
-	uint64_t ps = env->page_size, from = a;
-	if (a >= b)
-		return;
-	int64_t done = 0;
-	int r = src ? jr_k_copy(env->uffd, a, src, b - a, wp, &done) : jr_k_zeropage(env->uffd, a, b - a, &done);
-	if (r == 0)
-		done = (int64_t)(b - a);
-	if (done > 0) {
-		if (*nruns < MAX_RUNS)
-			runs[(*nruns)++] = (struct run){a, (uint64_t)done};
-		from = a + (uint64_t)done;
-	}
-	if (r != 0 && (r == -EEXIST || done > 0))
-		jr_add(&svc->c[JR_C_RACES], 1);
-	if (from >= b)
-		return;
-	unsigned char vec[JR_MAX_CHUNK_PAGES];
-	uint64_t npages = (b - from) / ps;
-	if (jr_k_mincore(from, npages * ps, vec) != 0)
-		memset(vec, 0, npages); /* fall back to trying every page: EEXIST sorts it out */
-	uint64_t i = 0;
-	while (i < npages) {
-		if (vec[i] & 1) {
-			i++;
-			continue;
-		}
-		uint64_t j = i;
-		while (j < npages && !(vec[j] & 1))
-			j++;
-		if (install(svc, from + i * ps, src ? src + (from - a) + i * ps : NULL, (j - i) * ps, wp, runs, nruns) != 0)
-			break;
-		i = j;
-	}
-}
-
 /*
  * Restores the missing runs of one chunk of a rebuildable source. Entered with the hazard set and the
  * window lock held shared, the slot lock held; returns with the slot lock released. page: the faulting
- * page, or 0 for a chunk restored ahead of the reader. first_end: with write protection, [page, first_end) is
- * installed and woken first, before the rest of the chunk (page first: the faulter goes on after one page's
- * COPY); 0: the chunk in one piece. Returns the pages installed; *wake: whether the faulting page still needs a
- * wake (no run covered it), sent by the caller after the hazard is cleared.
+ * page, or 0 for a chunk restored ahead of the reader. Returns the pages installed; *wake: whether the
+ * faulting page still needs a wake (no run covered it), sent by the caller after the hazard is cleared.
  */
 static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const struct jr_source_ops *ops, uint64_t w0,
-			      uint64_t page, uint64_t first_end, int *wake)
+			      uint64_t page, int *wake)
 {
 	struct jr_service *svc = w->svc;
 	const struct jr_env *env = &svc->env;
@@ -472,19 +420,14 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 	 * dropped with the page. Without WP a SNAPSHOT range is never marked: zeros are right. */
 	int use_zeropage = (!ops->produce && !env->wp) || (ops->needs_wp && !env->wp);
 	/* ZERO with WP: zeros by COPY, write-protected, so that a write after the restore is seen (written.h);
-	 * a ZEROPAGE page cannot be write-protected. A source that produces single pages makes the early page
-	 * first (page first), the whole chunk after its wake. */
-	int wp = env->wp && !use_zeropage;
-	int page_first = wp && page && first_end > page && first_end <= wend && !may_lose;
-	int early_only = page_first && ops->produce && ops->produce_pages;
+	 * a ZEROPAGE page cannot be write-protected. */
 	if (!use_zeropage && !ops->produce)
 		memset(w->scratch, 0, wlen);
 	else if (!use_zeropage) {
 		if (ops->produce_blocks)
 			leave_readers(w);
 		/* state stays: removal waits for the hazard */
-		int err = early_only ? ops->produce(env, sl, page, first_end - page, w->scratch + (page - w0), w->work)
-				     : ops->produce(env, sl, w0, wlen, w->scratch, w->work);
+		int err = ops->produce(env, sl, w0, wlen, w->scratch, w->work);
 		if (err) {
 			/* Never hand out wrong bytes: poison the page, count the failure. */
 			jr_add(&svc->c[JR_C_REBUILD_FAILURES], 1);
@@ -500,80 +443,67 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 	}
 	TR(w, JR_T_PRODUCED);
 
-	/* Pages produce could not rebuild (on-purge ...,throw) are poisoned by give_up and marked present in vec,
-	 * never installed; otherwise install_span finds the missing runs itself. */
+	/* The whole chunk in one ioctl when it is all missing (a purge drops whole chunks); if a page is
+	 * present part-way, mincore tells the missing runs of the rest. Nothing here can fault on a
+	 * registered range. */
+	int wp = env->wp && !use_zeropage;
 	struct run runs[MAX_RUNS];
-	int nruns = 0, nwoken = 0, covered = 0;
-	const unsigned char *src = use_zeropage ? NULL : w->scratch;
+	int nruns = 0;
+	uint64_t from = w0;
+	unsigned char vec[JR_MAX_CHUNK_PAGES];
+	int have_vec = 0;
 	if (may_lose && !use_zeropage) {
-		unsigned char vec[JR_MAX_CHUNK_PAGES];
+		/* Pages produce could not rebuild (on-purge ...,throw): poisoned by give_up, marked present in vec. */
 		uint64_t n = wlen / ps;
 		if (jr_k_mincore(w0, n * ps, vec) != 0)
 			memset(vec, 0, n);
 		jr_slot_lock(sl);
 		ops->give_up(env, sl, w0, n, vec);
 		jr_slot_unlock(sl);
+		have_vec = 1;
+	}
+	if (!have_vec) {
+		int64_t done = 0;
+		const unsigned char *src = use_zeropage ? NULL : w->scratch;
+		int r = src ? jr_k_copy(env->uffd, w0, src, wlen, wp, &done) : jr_k_zeropage(env->uffd, w0, wlen, &done);
+		if (r == 0)
+			done = (int64_t)wlen;
+		if (done > 0) {
+			runs[nruns++] = (struct run){w0, (uint64_t)done};
+			from = w0 + (uint64_t)done;
+		}
+		if (r != 0 && (r == -EEXIST || done > 0))
+			jr_add(&svc->c[JR_C_RACES], 1);
+	}
+	if (from < wend) {
+		uint64_t npages = (wend - from) / ps;
+		if (!have_vec && jr_k_mincore(from, npages * ps, vec) != 0)
+			memset(vec, 0, npages); /* fall back to trying every page: EEXIST sorts it out */
 		uint64_t i = 0;
-		while (i < n) {
+		while (i < npages) {
 			if (vec[i] & 1) {
 				i++;
 				continue;
 			}
 			uint64_t j = i;
-			while (j < n && !(vec[j] & 1))
+			while (j < npages && !(vec[j] & 1))
 				j++;
-			if (install(svc, w0 + i * ps, w->scratch + i * ps, (j - i) * ps, wp, runs, &nruns) != 0)
+			const unsigned char *src = use_zeropage ? NULL : w->scratch + (from - w0) + i * ps;
+			if (install(svc, from + i * ps, src, (j - i) * ps, wp, runs, &nruns) != 0)
 				break;
 			i = j;
 		}
-	} else if (page_first) {
-		/* Page first: [page, first_end) goes in, is woken and MADV_FREE'd alone (counted first: the header),
-		 * then the rest of the chunk; every run's WP is cleared below after all of them are lazyfree, so a write
-		 * to the early page waits for that (serve_wp) exactly as a write to the others does. */
-		install_span(svc, page, first_end, src + (page - w0), wp, runs, &nruns);
-		uint64_t early = 0;
-		for (; nwoken < nruns; nwoken++) {
-			early += runs[nwoken].len;
-			covered |= page >= runs[nwoken].start && page < runs[nwoken].start + runs[nwoken].len;
-		}
-		if (covered) {
-			count_pages(svc, source, early / ps, 1);
-			for (int r = 0; r < nwoken; r++)
-				jr_k_wake(env->uffd, runs[r].start, runs[r].len);
-			w->woken_ns = jr_k_now_ns();
-			/* MADV_FREE'd before the rest goes in, so that no page of the chunk waits longer between its COPY and
-			 * its MADV_FREE than in one piece (a write that reached it in between without a WP fault would be
-			 * dropped with it: whatever clears WP outside a restore takes the window lock exclusive). */
-			for (int r = 0; r < nwoken; r++)
-				jr_k_madvise(runs[r].start, runs[r].len, MADV_FREE);
-			w->need_flush = 1;
-		} else {
-			nwoken = 0; /* someone else installed it: woken with the rest below */
-		}
-		/* The rest of a source that produced only the early page: the whole chunk now (the early page's bytes
-		 * again, the same). If that fails the rest stays missing, and its next fault produces it again. */
-		int rest_err = early_only ? ops->produce(env, sl, w0, wlen, w->scratch, w->work) : 0;
-		if (rest_err) {
-			jr_add(&svc->c[JR_C_REBUILD_FAILURES], 1);
-			jr_add(&sl->st[JR_RS_REBUILD_FAILURES], 1);
-		} else {
-			install_span(svc, first_end, wend, src + (first_end - w0), wp, runs, &nruns);
-			install_span(svc, w0, page, src, wp, runs, &nruns);
-		}
-	} else {
-		install_span(svc, w0, wend, src, wp, runs, &nruns);
 	}
 
 	TR(w, JR_T_COPIED);
-	uint64_t installed = 0, early_pages = 0;
+	uint64_t installed = 0;
+	int covered = 0;
 	for (int r = 0; r < nruns; r++) {
 		installed += runs[r].len;
-		if (r < nwoken)
-			early_pages += runs[r].len / ps;
 		covered |= page >= runs[r].start && page < runs[r].start + runs[r].len;
 	}
-	/* Counted before the wake (see the header); the early pages were counted before theirs. */
-	count_pages(svc, source, installed / ps - early_pages, page != 0 && nwoken == 0);
+	/* Counted before the wake (see the header). */
+	count_pages(svc, source, installed / ps, page != 0);
 	if (installed)
 		jr_add(&sl->st[JR_RS_PAGES_RESTORED], installed / ps);
 	if (!page)
@@ -583,13 +513,13 @@ static uint64_t restore_chunk(struct jr_worker *w, struct jr_slot *sl, const str
 		 * (docs/fault-path.md, "Wake before MADV_FREE"). A write to them takes a WP fault, whose worker
 		 * waits for the window lock we hold shared (serve_wp), or is woken by the WP clear below, which
 		 * comes after the MADV_FREE: either way it lands after it and is kept. */
-		for (int r = nwoken; r < nruns; r++)
+		for (int r = 0; r < nruns; r++)
 			jr_k_wake(env->uffd, runs[r].start, runs[r].len);
-		if (covered && !nwoken)
+		if (covered)
 			w->woken_ns = jr_k_now_ns();
 	}
 	TR(w, JR_T_WOKEN);
-	for (int r = nwoken; r < nruns && !use_zeropage; r++) {
+	for (int r = 0; r < nruns && !use_zeropage; r++) {
 		jr_k_madvise(runs[r].start, runs[r].len, MADV_FREE);
 		w->need_flush = 1;
 	}
@@ -658,15 +588,9 @@ static void serve_missing(struct jr_worker *w, uint64_t addr, uint64_t t_read)
 	int wake = 0;
 	if (ops->rebuilds) {
 		uint64_t w0 = sl->base + ((page - sl->base) / svc->env.chunk_bytes) * svc->env.chunk_bytes;
-		/* Page first for a fault that does not continue a sequential read (its reader is not about to touch
-		 * the next page): its own page is woken before the other 15 are copied. A sequential reader's chunk
-		 * goes in from the faulting page to the chunk's end first. */
-		uint64_t wend = w0 + svc->env.chunk_bytes < sl->base + sl->len ? w0 + svc->env.chunk_bytes : sl->base + sl->len;
-		int sequential = 1; /* without prefetch's bookkeeping (or ZERO) nothing tells: the chunk from the page on */
 		if (svc->prefetch && ops->produce)
-			sequential = note_fault(w, idx, sl, w0) || !svc->page_first;
-		uint64_t first_end = sequential ? (page > w0 ? wend : 0) : page + svc->env.page_size;
-		restore_chunk(w, sl, ops, w0, page, first_end, &wake);
+			note_fault(w, idx, sl, w0);
+		restore_chunk(w, sl, ops, w0, page, &wake);
 	} else {
 		serve_lost(svc, sl, state, page);
 	}
@@ -703,7 +627,7 @@ static void prefetch_next(struct jr_worker *w)
 		if (sl->pf_next < sl->pf_end)
 			w->pf_slot = idx; /* more to come */
 		int wake;
-		restore_chunk(w, sl, jr_source_ops(sl->source), c, 0, 0, &wake);
+		restore_chunk(w, sl, jr_source_ops(sl->source), c, 0, &wake);
 	}
 	jr_window_restore_end(sl);
 	jr_table_hazard_clear(&svc->table, w->id);
@@ -1058,7 +982,6 @@ JR_API int64_t jr_service_start(int uffd, uint32_t flags, uint32_t capacity, uin
 	svc->env.wp = (flags & JR_SVC_WP) != 0;
 	svc->prefetch = (flags & JR_SVC_NO_PREFETCH) == 0;
 	svc->spin = (flags & JR_SVC_NO_SPIN) == 0;
-	svc->page_first = (flags & JR_SVC_NO_PAGE_FIRST) == 0;
 	svc->slice_ns = (flags & JR_SVC_DEFAULT_SLICE) ? 0 : SLICE_NS;
 	svc->env.page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	svc->env.chunk_pages = chunk_pages;

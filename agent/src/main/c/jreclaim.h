@@ -122,7 +122,6 @@ enum jr_range_stat {
 #define JR_SVC_NO_PREFETCH 2u /* no sequential prefetch: a fault restores its own chunk only */
 #define JR_SVC_NO_SPIN 4u /* no worker polls for the next fault after one: each sleeps in epoll_wait at once */
 #define JR_SVC_DEFAULT_SLICE 8u /* the workers keep the kernel's default scheduler slice (no 100 us slice request) */
-#define JR_SVC_NO_PAGE_FIRST 16u /* a fault's chunk goes in and is woken in one piece (no faulting-page-first wake) */
 /* Bits 8-15 of the flags: how many workers read the userfaultfd at once (0: one per CPU, at least 2;
  * at most JR_MAX_WORKERS). The service also keeps JR_BLOCKED_WORKERS spare workers for the ones blocked in
  * a file read, so slow reads do not hold up faults on other ranges (fault_service.c). */

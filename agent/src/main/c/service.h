@@ -29,7 +29,6 @@ struct jr_service {
 	sem_t readers;             /* their places: a worker blocked in a file read gives its place up */
 	int prefetch;              /* sequential prefetch on (not JR_SVC_NO_PREFETCH) */
 	int spin;                  /* a worker polls between faults (not JR_SVC_NO_SPIN) */
-	int page_first;            /* a random fault's own page is woken before the rest of its chunk (not JR_SVC_NO_PAGE_FIRST) */
 	uint32_t spinner;          /* atomic: the polling worker's id + 1, or 0 */
 	uint64_t slice_ns;         /* the workers' scheduler slice, 0: the kernel's default (JR_SVC_DEFAULT_SLICE) */
 	int stop_efd;

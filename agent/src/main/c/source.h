@@ -22,9 +22,6 @@ struct jr_source_ops {
 	/* 1: produce may block (a file read): the service gives up its reader's place meanwhile, so other
 	 * workers go on serving faults (fault_service.c). */
 	int produce_blocks;
-	/* 1: produce fills any whole pages of a chunk, not only the whole chunk (FILE: a pread at their offset), so a
-	 * random fault's own page is produced and installed before the rest (fault_service.c, "Page first"). */
-	int produce_pages;
 	/* At add, before the range is visible: sets up sl->src. Takes ownership of file_fd only on
 	 * success. -errno on failure, with nothing left to release. */
 	int (*init)(const struct jr_env *env, struct jr_slot *sl, int file_fd, uint64_t file_off);

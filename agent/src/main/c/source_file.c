@@ -62,7 +62,6 @@ const struct jr_source_ops jr_source_file_ops = {
 	.name = "FILE",
 	.rebuilds = 1,
 	.produce_blocks = 1,
-	.produce_pages = 1,
 	.init = file_init,
 	.release = file_release,
 	.mark = jr_mark_plain,

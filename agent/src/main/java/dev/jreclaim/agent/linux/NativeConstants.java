@@ -64,8 +64,6 @@ public final class NativeConstants {
     public static final int JR_SVC_NO_SPIN = 4;
     /** JR_SVC_DEFAULT_SLICE: the service workers keep the kernel's default scheduler slice. */
     public static final int JR_SVC_DEFAULT_SLICE = 8;
-    /** JR_SVC_NO_PAGE_FIRST: a fault's chunk goes in and is woken in one piece (no faulting-page-first wake). */
-    public static final int JR_SVC_NO_PAGE_FIRST = 16;
     /** JR_SVC_WORKERS_SHIFT: flags bits 8-15 are the service's reading workers (0: one per CPU, at least 2). */
     public static final int JR_SVC_WORKERS_SHIFT = 8;
     /** JR_MAX_WORKERS: the service's workers at most; JR_BLOCKED_WORKERS of them stand in for those blocked in a file read. */
