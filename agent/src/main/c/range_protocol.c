@@ -43,7 +43,9 @@ static int populate_or_drop(struct jr_slot *sl, int for_good)
 }
 
 /* The chunks of [offset, offset+len) written from now on, their WP cleared (written.h), before this thread
- * or the kernel writes them. Under the slot lock, outside MARKING (no hold window exists). */
+ * or the kernel writes them. Under the slot lock, outside MARKING (no hold window exists), and under the window
+ * lock exclusive (taken before the slot lock): a WP cleared between a restore's COPY and its MADV_FREE would let
+ * this thread's write land before the MADV_FREE, which then drops it (range_table.c, "Concurrency"). */
 static void written_before_pin(const struct jr_env *env, struct jr_slot *sl, uint64_t offset, uint64_t len)
 {
 	uint64_t a = sl->base + offset / env->chunk_bytes * env->chunk_bytes;
@@ -274,15 +276,18 @@ static int lock_range(struct jr_service *svc, int64_t handle)
 	int prev = jr_state_enter(&svc->table, handle, -1, &sl);
 	if (prev < 0)
 		return prev;
+	jr_window_exclusive_begin(sl); /* written_before_pin below (see it) */
 	jr_slot_lock(sl);
 	if (sl->state != JR_STATE_VOLATILE) { /* LOCKED already, or raced with another caller */
 		int st = sl->state;
 		jr_slot_unlock(sl);
+		jr_window_exclusive_end(sl);
 		return st == JR_STATE_LOCKED ? JR_INTACT : -EBUSY;
 	}
 	if (ops_of(sl)->rebuilds && !loses(sl)) {
 		jr_state_move(sl, JR_STATE_VOLATILE, JR_STATE_LOCKED); /* O(1): every page can be rebuilt on touch */
 		jr_slot_unlock(sl);
+		jr_window_exclusive_end(sl);
 		return JR_INTACT;
 	}
 	if (ops_of(sl)->rebuilds) { /* rebuild:file,throw: LOCKING, where a page whose file failed reads as zeros */
@@ -290,6 +295,7 @@ static int lock_range(struct jr_service *svc, int64_t handle)
 		if (sl->written)
 			written_before_pin(&svc->env, sl, 0, sl->len); /* the populate below: no WP fault per chunk */
 		jr_slot_unlock(sl);
+		jr_window_exclusive_end(sl);
 		int lost = populate_or_drop(sl, 0);
 		jr_slot_lock(sl);
 		__atomic_store_n(&sl->st[JR_RS_PAGES_POISONED], 0, __ATOMIC_RELAXED);
@@ -302,6 +308,7 @@ static int lock_range(struct jr_service *svc, int64_t handle)
 	if (sl->written && !lost)
 		written_before_pin(&svc->env, sl, 0, sl->len); /* the touch below: no WP fault per chunk */
 	jr_slot_unlock(sl);
+	jr_window_exclusive_end(sl);
 
 	if (!lost)
 		jr_k_touch_write(sl->base, sl->len, svc->env.page_size); /* faults here count as purged */
@@ -338,10 +345,12 @@ static int settle(struct jr_service *svc, int64_t handle)
 	if (prev < 0)
 		return prev;
 	int purged = 0;
+	jr_window_exclusive_begin(sl); /* written_before_pin (see it) */
 	jr_slot_lock(sl);
 	if (sl->written)
 		written_before_pin(&svc->env, sl, 0, sl->len); /* the touch below: no WP fault per chunk */
 	jr_slot_unlock(sl);
+	jr_window_exclusive_end(sl);
 	if (!ops_of(sl)->rebuilds && jr_load(&sl->st[JR_RS_PAGES_POISONED])) {
 		jr_k_madvise(sl->base, sl->len, MADV_DONTNEED);
 		purged = 1;
@@ -395,15 +404,18 @@ JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset,
 		return err;
 	int populate;
 	for (;;) {
+		jr_window_exclusive_begin(sl); /* written_before_pin (see it) */
 		jr_slot_lock(sl);
 		int st = sl->state;
 		if (st == JR_STATE_FREE || st == JR_STATE_DEAD || sl->gen != jr_handle_gen(handle)) {
 			jr_slot_unlock(sl);
+			jr_window_exclusive_end(sl);
 			return -EBADF;
 		}
 		if (st != JR_STATE_MARKING && st != JR_STATE_LOCKING) {
 			if (offset > sl->len || len > sl->len - offset) {
 				jr_slot_unlock(sl);
+				jr_window_exclusive_end(sl);
 				return -ERANGE;
 			}
 			sl->pins++;
@@ -411,9 +423,11 @@ JR_API int jr_range_pin(struct jr_service *svc, int64_t handle, uint64_t offset,
 			if (sl->written && len > 0)
 				written_before_pin(&svc->env, sl, offset, len);
 			jr_slot_unlock(sl);
+			jr_window_exclusive_end(sl);
 			break;
 		}
 		jr_slot_unlock(sl);
+		jr_window_exclusive_end(sl);
 		sched_yield();
 	}
 	if (len == 0)

@@ -23,6 +23,14 @@ import java.util.regex.Pattern;
 public final class SafepointBench {
     private static final Pattern REACHING = Pattern.compile("Safepoint \"[^\"]*\".*Reaching safepoint: (\\d+) ns");
     static final double GOAL = 1.10;
+    /**
+     * What benchmarks/scripts/safepoint-why.sh measured (docs/benchmarks.md, "Time to safepoint under a fault storm"):
+     * a late safepoint waits for a reader that waited for at most one or two faults, and a fault that takes
+     * milliseconds is one whose worker was runnable without a CPU.
+     */
+    static final String WHY = "a reader in a fault waits for a fault worker that is runnable without a CPU (2 CPUs"
+            + " shared with the storm's purger, in MADV_PAGEOUT on a kernel without full preemption, the readers, the VM"
+            + " thread and the rest of the machine), then for a CPU itself; benchmarks/scripts/safepoint-why.sh";
 
     private SafepointBench() {}
 
@@ -59,7 +67,7 @@ public final class SafepointBench {
             String name = "safepoint-storm-p" + Math.round(pct * 100);
             System.out.println(BenchLine.atMost(name, (double) a / Math.max(1, b), "x",
                     "time to safepoint " + f(a / 1e3) + " us under the storm, " + f(b / 1e3) + " us without; " + detail,
-                    GOAL, "a thread in a fault waits for its chunk"));
+                    GOAL, WHY));
         }
     }
 
