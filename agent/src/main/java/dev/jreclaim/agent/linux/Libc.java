@@ -91,6 +91,9 @@ public final class Libc {
     private static final class StrerrorH {
         static final MethodHandle H = plainHandle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
+    private static final class MallocTrimH {
+        static final MethodHandle H = plainHandle("malloc_trim", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    }
     private static final class MallocH {
         static final MethodHandle H = plainHandle("malloc", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
     }
@@ -345,6 +348,18 @@ public final class Libc {
     public static long sysconf(int name) {
         try {
             return (long) SysconfH.H.invokeExact(name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * malloc_trim(3): returns the free memory of every malloc arena to the kernel (glibc madvises the free pages of
+     * each arena, not only the top of the main heap); true when some was released.
+     */
+    public static boolean mallocTrim() {
+        try {
+            return (int) MallocTrimH.H.invokeExact(0L) != 0;
         } catch (Throwable t) {
             throw rethrow(t);
         }
