@@ -71,16 +71,16 @@ public final class Libc {
                     FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
     }
     private static final class LseekH {
-        static final MethodHandle H = errnoHandle("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+        static final MethodHandle H = errnoSharedHandle("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     }
     private static final class CloseH {
-        static final MethodHandle H = errnoHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle H = errnoSharedHandle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
     private static final class MemfdCreateH {
-        static final MethodHandle H = errnoHandle("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle H = errnoSharedHandle("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     }
     private static final class StatvfsH {
-        static final MethodHandle H = errnoHandle("statvfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        static final MethodHandle H = errnoSharedHandle("statvfs", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     }
     private static final class SysconfH {
         static final MethodHandle H = plainHandle("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
@@ -91,6 +91,9 @@ public final class Libc {
     private static final class StrerrorH {
         static final MethodHandle H = plainHandle("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
+    private static final class MallocTrimH {
+        static final MethodHandle H = plainHandle("malloc_trim", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+    }
     private static final class MallocH {
         static final MethodHandle H = plainHandle("malloc", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
     }
@@ -98,10 +101,10 @@ public final class Libc {
         static final MethodHandle H = plainHandle("free", FunctionDescriptor.ofVoid(JAVA_LONG));
     }
     private static final class ExitNowH {
-        static final MethodHandle H = plainHandle("_exit", FunctionDescriptor.ofVoid(JAVA_INT));
+        static final MethodHandle H = exactHandle("_exit", FunctionDescriptor.ofVoid(JAVA_INT));
     }
     private static final class AlarmH {
-        static final MethodHandle H = plainHandle("alarm", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle H = exactHandle("alarm", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         // Whoever arms the backstop may need _exit(2) once the JVM is hung, when linking it could not happen.
         static {
             ExitNowH.H.type();
@@ -130,8 +133,22 @@ public final class Libc {
         return LINKER.downcallHandle(symbol(name), fd, options);
     }
 
-    private static MethodHandle plainHandle(String name, FunctionDescriptor fd) {
+    /** A rare call's errno-capturing handle, of a shape shared with others ({@link SharedShape}); not variadic. */
+    private static MethodHandle errnoSharedHandle(String name, FunctionDescriptor fd) {
+        return SharedShape.link(symbol(name), fd, 1, CAPTURE_ERRNO);
+    }
+
+    /**
+     * The watchdog's backstop (alarm, _exit) with its exact shape and no adapter: what a hung JVM calls must need
+     * nothing more than the stub linked in advance.
+     */
+    private static MethodHandle exactHandle(String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(symbol(name), fd);
+    }
+
+    /** Calls that set no errno the agent reads, all rare: shapes shared with others ({@link SharedShape}). */
+    private static MethodHandle plainHandle(String name, FunctionDescriptor fd) {
+        return SharedShape.link(symbol(name), fd, 0);
     }
 
     private static MemorySegment symbol(String name) {
@@ -345,6 +362,18 @@ public final class Libc {
     public static long sysconf(int name) {
         try {
             return (long) SysconfH.H.invokeExact(name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * malloc_trim(3): returns the free memory of every malloc arena to the kernel (glibc madvises the free pages of
+     * each arena, not only the top of the main heap); true when some was released.
+     */
+    public static boolean mallocTrim() {
+        try {
+            return (int) MallocTrimH.H.invokeExact(0L) != 0;
         } catch (Throwable t) {
             throw rethrow(t);
         }

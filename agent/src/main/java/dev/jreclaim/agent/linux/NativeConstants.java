@@ -125,7 +125,7 @@ public final class NativeConstants {
 
     /** The library's table: name to value, in its order. */
     static Map<String, Long> exported(SymbolLookup lib) {
-        MethodHandle h = NativeLibrary.downcall(lib, "jr_constants", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        MethodHandle h = NativeLibrary.sharedDowncall(lib, "jr_constants", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ADDRESS);
             int n = (int) h.invokeExact(out);

@@ -66,6 +66,20 @@ public final class NativeLibrary {
         return downcall(lookup(), name, fd);
     }
 
+    /**
+     * A downcall made at start or rarely: linked with a shape shared by the calls of its arity ({@link SharedShape}),
+     * so that start-up links fewer of the JDK's stubs. Not for the hot calls (marks, range add/remove).
+     */
+    static MethodHandle sharedDowncall(SymbolLookup lib, String name, FunctionDescriptor fd) {
+        MemorySegment symbol = lib.find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libjreclaim.so has no symbol " + name));
+        return SharedShape.link(symbol, fd, 0);
+    }
+
+    static MethodHandle sharedDowncall(String name, FunctionDescriptor fd) {
+        return sharedDowncall(lookup(), name, fd);
+    }
+
     private static SymbolLookup load() {
         String arch = System.getProperty("os.arch");
         if (!"Linux".equals(System.getProperty("os.name")) || !("amd64".equals(arch) || "x86_64".equals(arch))) {
@@ -177,9 +191,9 @@ public final class NativeLibrary {
     }
 
     private static final class Handles {
-        static final MethodHandle VERSION = downcall("jr_version", FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
+        static final MethodHandle VERSION = sharedDowncall("jr_version", FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
         static final MethodHandle LZ4_AVAILABLE =
-                downcall("jr_lz4_available", FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
+                sharedDowncall("jr_lz4_available", FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT));
     }
 
     /** What a downcall threw, as an unchecked exception (Errors pass through). */

@@ -17,53 +17,54 @@ import java.lang.invoke.MethodHandle;
 public final class NativeService {
     // One holder class per downcall, linked on first use (as in Libc): each shape costs the JDK milliseconds and
     // hundreds of KiB of heap to link, which start-up would pay for calls it may never make (docs/benchmarks.md, "Footprint").
+    // All but jr_mark_batch (a mark's path) share their arity's shape (SharedShape): start links fewer stubs.
     // jr_service_stop is linked with jr_service_start: a started service can always be stopped.
     private static final class Handles {
-        static final MethodHandle START = NativeLibrary.downcall("jr_service_start",
+        static final MethodHandle START = NativeLibrary.sharedDowncall("jr_service_start",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-        static final MethodHandle STOP = NativeLibrary.downcall("jr_service_stop", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+        static final MethodHandle STOP = NativeLibrary.sharedDowncall("jr_service_stop", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
     }
     private static final class AliveH {
-        static final MethodHandle ALIVE = NativeLibrary.downcall("jr_service_alive", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
+        static final MethodHandle ALIVE = NativeLibrary.sharedDowncall("jr_service_alive", FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
     }
     private static final class CountersH {
-        static final MethodHandle COUNTERS = NativeLibrary.downcall("jr_service_counters",
+        static final MethodHandle COUNTERS = NativeLibrary.sharedDowncall("jr_service_counters",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
     }
     private static final class HistogramH {
-        static final MethodHandle HISTOGRAM = NativeLibrary.downcall("jr_service_histogram",
+        static final MethodHandle HISTOGRAM = NativeLibrary.sharedDowncall("jr_service_histogram",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
     }
     private static final class TestDelayH {
-        static final MethodHandle SET_TEST_DELAY = NativeLibrary.downcall("jr_service_set_test_delay",
+        static final MethodHandle SET_TEST_DELAY = NativeLibrary.sharedDowncall("jr_service_set_test_delay",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
     private static final class SnapshotLimitsH {
-        static final MethodHandle SET_SNAPSHOT_LIMITS = NativeLibrary.downcall("jr_service_set_snapshot_limits",
+        static final MethodHandle SET_SNAPSHOT_LIMITS = NativeLibrary.sharedDowncall("jr_service_set_snapshot_limits",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG));
     }
     private static final class SpillH {
-        static final MethodHandle SET_SPILL = NativeLibrary.downcall("jr_service_set_spill",
+        static final MethodHandle SET_SPILL = NativeLibrary.sharedDowncall("jr_service_set_spill",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
     }
     private static final class MaxOpenFilesH {
-        static final MethodHandle SET_MAX_OPEN_FILES = NativeLibrary.downcall("jr_service_set_max_open_files",
+        static final MethodHandle SET_MAX_OPEN_FILES = NativeLibrary.sharedDowncall("jr_service_set_max_open_files",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT));
     }
     private static final class MemoryH {
-        static final MethodHandle MEMORY = NativeLibrary.downcall("jr_service_memory",
+        static final MethodHandle MEMORY = NativeLibrary.sharedDowncall("jr_service_memory",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
     }
     private static final class MapLimitH {
-        static final MethodHandle SET_MAP_LIMIT = NativeLibrary.downcall("jr_service_set_map_limit",
+        static final MethodHandle SET_MAP_LIMIT = NativeLibrary.sharedDowncall("jr_service_set_map_limit",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
     private static final class RecycleMaxH {
-        static final MethodHandle SET_RECYCLE_MAX = NativeLibrary.downcall("jr_service_set_recycle_max",
+        static final MethodHandle SET_RECYCLE_MAX = NativeLibrary.sharedDowncall("jr_service_set_recycle_max",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
     private static final class LiveRangesH {
-        static final MethodHandle LIVE_RANGES = NativeLibrary.downcall("jr_service_live_ranges",
+        static final MethodHandle LIVE_RANGES = NativeLibrary.sharedDowncall("jr_service_live_ranges",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
     }
     private static final class MarkBatchH {

@@ -47,6 +47,12 @@ public final class AgentStart {
             lines = List.of(disabled("internal error: " + t));
         }
         lines.forEach(AgentStart::emit);
+        if (!attached && ReclaimRuntime.current() != null) {
+            StartClock clock = new StartClock();
+            StartLeftovers.release();
+            clock.step("leftovers");
+            AgentLog.debug("start leftovers released: " + String.join(", ", clock.steps()));
+        }
     }
 
     /**
