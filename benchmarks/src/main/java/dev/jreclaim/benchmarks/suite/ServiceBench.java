@@ -30,7 +30,10 @@ import java.util.zip.CRC32;
  * (every blob asked for 3 times by 4 threads, every response's CRC32 checked), with and without the agent and
  * samples/blobcache-jreclaim.properties, in the same run. Requests/s of the loading pass (each blob produced and,
  * with the agent, marked) and of the two passes of cache hits are measured apart, the breakdown a line's "why"
- * names. Runs without a memory limit need nothing; runs in a memory cgroup need root (the line says so otherwise).
+ * names. The demo's load is a cyclic scan (blob n mod 384), LRU's worst case once the cache outgrows the cgroup:
+ * beside it, {@code service-cgroup-256MiB-zipf} serves the same cache with hits of skewed popularity, and the
+ * cgroup line names what the plain JDK did in the same cgroup. Runs without a memory limit need nothing; runs in a
+ * memory cgroup need root (the line says so otherwise).
  *
  * <p>{@code ServiceBench <agent.jar> <config.properties> <samples.jar>}; prints {@code name: value (…; goal …)} lines.
  */
@@ -256,13 +259,17 @@ public final class ServiceBench {
                 reader.join(Duration.ofSeconds(10));
             }
             String exitLine;
+            boolean killed = proc.exitValue() == 137 || (cg != null && cg.oomKills() > 0);
             synchronized (lines) {
                 exitLine = lines.stream().filter(l -> l.startsWith("jreclaim: at exit:")).findFirst().orElse("");
                 if (!failure.isEmpty()) {
                     failure += ": " + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+                } else if (killed && withAgent) { // what the agent said before the kill: did it start, did it warn
+                    List<String> agentLines = lines.stream().filter(l -> l.startsWith("jreclaim:")).toList();
+                    failure = "the agent's lines before the kill: " + (agentLines.isEmpty() ? "none"
+                            : String.join(" | ", agentLines.subList(Math.max(0, agentLines.size() - 3), agentLines.size())));
                 }
             }
-            boolean killed = proc.exitValue() == 137 || (cg != null && cg.oomKills() > 0);
             double all = (loading.served() + hitLoad.served()) * 1000.0 / Math.max(1, loading.millis() + hitLoad.millis());
             return new Run(loading.requestsPerSecond(), hitLoad.requestsPerSecond(), all, loading.served() + hitLoad.served(),
                     loading.wrong() + hitLoad.wrong(), loading.errors() + hitLoad.errors(), killed, cg == null ? -1 : cg.peakBytes(),
