@@ -16,13 +16,14 @@ import java.util.function.Consumer;
  * {@code mark-when}). A site's return only appends its ranges to {@link DeferredRanges}: they stay LOCKED, ordinary
  * memory, with no snapshot, no MADV_FREE and no write-protect, so while memory is plentiful they cost what the
  * plain JDK's buffers cost. One daemon thread polls the {@link PressureGauge} every {@link #POLL} ({@link #POLL_FAR}
- * while no range waits or more than twice the level's clearing point is left; sooner when the ranges deferred since its last poll
- * reach an eighth of the headroom) and, while the level is SHORT, marks the
+ * while no range waits or more than twice the level's clearing point is left) and, while the level is SHORT, marks the
  * waiting ranges oldest first in batches ({@link RangeRegistry#markBatch}), polling again after each batch, until
  * the level clears or none waits. At CRITICAL the thread returning from the site pays: it marks waiting ranges, the
  * oldest first, at least as many bytes as it has just added, before its call returns; the producer slows to the
  * marker's speed instead of the container being OOM-killed; so does a thread allocating a range of such a rule at
- * CRITICAL, before it fills it ({@link #allocated}). Nothing is ever un-marked when pressure goes away:
+ * CRITICAL, before it fills it ({@link #allocated}). A thread that allocated an eighth of the headroom since the last
+ * poll polls the level itself, so that the back-pressure never waits for the marker's thread to be scheduled. Nothing
+ * is ever un-marked when pressure goes away:
  * marked ranges stay volatile.
  *
  * <p>A freed range leaves the list in {@link #forget} (its RangeUse's node, O(1)); one taken out for marking and
@@ -81,16 +82,25 @@ final class PressureMarker {
 
     /**
      * A range of a mark-when=pressure rule was just allocated, untouched (its pages are charged when it is filled), on
-     * the allocating thread inside agent work: counted towards the next poll's nudge; at CRITICAL this thread first
+     * the allocating thread inside agent work. Once an eighth of the headroom was allocated since the last poll, this
+     * thread polls the gauge itself instead of only nudging the marker's thread: that thread may be in the middle of a
+     * batch of marks, or not be scheduled at all on a loaded machine, while the application fills memory faster than
+     * it marks, and a level left stale at SHORT holds back the back-pressure below (the blob-cache sample was
+     * OOM-killed in its 256 MiB cgroup at load average 10-13 with no lazily freed page left, docs/benchmarks.md). At
+     * most one poll (a pread or two, 5-90 µs) per eighth of the headroom allocated. At CRITICAL this thread first
      * marks the oldest waiting ranges worth its size, so that the fill finds reclaimable memory instead of an OOM kill.
      */
     void allocated(VolatileRange r) {
         long bytes = r.byteSize();
         PressureLevel level = gauge.level();
+        if (sincePoll.addAndGet(bytes) >= nudgeBytes()) {
+            sincePoll.set(0);
+            level = gauge.poll(); // counted in the gauge's polls, as the marker's own
+        }
         if (level == PressureLevel.CRITICAL) {
             markOldest(bytes, backPressure, backPressureBytes);
         }
-        if (level.isShort() || sincePoll.addAndGet(bytes) >= nudgeBytes()) {
+        if (level.isShort()) {
             nudge();
         }
     }

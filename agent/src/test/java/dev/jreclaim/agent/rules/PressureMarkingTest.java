@@ -153,6 +153,51 @@ class PressureMarkingTest {
         }
     }
 
+    @Test
+    void anAllocatingThreadPollsTheLevelItselfOnceAnEighthOfTheHeadroomWasAllocated() throws Exception {
+        Path f = Files.writeString(dir.resolve("rules.properties"), """
+                jreclaim.rule.cache.kind=direct
+                jreclaim.rule.cache.site=com.acme.Cache#load*
+                jreclaim.rule.cache.mark=on-return
+                jreclaim.rule.cache.mark-when=pressure
+                """);
+        LoadedConfig c = ConfigLoader.load("config=" + f, Map.of(), Map.of());
+        RuleSet rules = RuleSet.of(c.config().rules(), true);
+        // 1 GiB limit, headroom 20% (204.8 MiB): an eighth of it is 25.6 MiB.
+        DrivenSignal signal = new DrivenSignal();
+        PressureGauge gauge = new PressureGauge(signal, Headroom.DEFAULT);
+        SiteTracker sites = new SiteTracker(rules.rules());
+        RulePolicy p = new RulePolicy(rules.rules(), sites, Duration.ofSeconds(1), gauge);
+        int load = sites.siteOf("com.acme.Cache", "load");
+        ActiveRule rule = rules.rules().getFirst();
+        try (RangeRegistry ranges = RangeRegistry.start()) {
+            assumeTrue(ranges.writeProtect(), "skipped: the userfaultfd lacks UFFD_FEATURE_PAGEFAULT_FLAG_WP (rebuild:snapshot)");
+            long polls = gauge.polls();
+            List<VolatileRange> all = new ArrayList<>();
+            for (int i = 0; i < 25; i++) { // 25 MiB: under an eighth of the headroom, no poll
+                all.add(loadOne(p, sites, load, rule, ranges, i));
+            }
+            assertEquals(polls, gauge.polls(), "polled before an eighth of the headroom was allocated");
+            // Memory became critical meanwhile, and the marker's thread has not polled (it is not even started here):
+            // the 26th allocation polls itself, sees CRITICAL and marks the oldest waiting range before its fill, and
+            // the next at its return.
+            signal.then(10 * MIB);
+            all.add(loadOne(p, sites, load, rule, ranges, 25));
+            assertEquals(polls + 1, gauge.polls(), "the allocating thread's own poll");
+            assertEquals(PressureLevel.CRITICAL, gauge.level());
+            assertEquals(RangeState.VOLATILE, all.get(0).state(), "the oldest, marked at the allocation");
+            assertEquals(RangeState.VOLATILE, all.get(1).state(), "the next, marked at the return");
+            assertEquals(RangeState.LOCKED, all.get(2).state());
+            assertEquals(RangeState.LOCKED, all.get(25).state());
+            PressureFigures figures = p.pressureFigures();
+            assertEquals(2, figures.backPressureRanges());
+            assertEquals(0, figures.markedRanges(), "no pass ran");
+            // The count starts again: the next allocation does not poll.
+            all.add(loadOne(p, sites, load, rule, ranges, 26));
+            assertEquals(polls + 1, gauge.polls());
+        }
+    }
+
     /** What a call of Cache.load does: enter the site, allocate and fill a 1 MiB range of the rule, return. */
     private static VolatileRange loadOne(RulePolicy p, SiteTracker sites, int site, ActiveRule rule, RangeRegistry ranges,
             int i) {
