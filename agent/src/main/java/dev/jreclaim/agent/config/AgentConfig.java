@@ -23,13 +23,14 @@ import java.util.Objects;
  * @param pressureHeadroom {@code pressure.headroom}: below it memory counts as short for mark-when=pressure rules
  * @param cache           {@code cache}: whether transformed classes are kept across starts (the transform cache)
  * @param cacheDir        {@code cache.dir}: the transform cache's directory, an absolute path; null for the default
+ * @param startCollect    {@code start.collect}: one garbage collection after the start, before the application's main
  *                        (docs/configuration.md)
  */
 public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode, int serviceCapacity,
         long snapshotChunk, boolean exitSummary, List<SiteRule> rules, int snapshotMinRatioPct,
         SnapshotMemoryLimit snapshotMaxMemory, java.time.Duration remarkIdle, int fileMaxOpen, long recycleMax,
         SpillMode snapshotSpill, java.nio.file.Path snapshotSpillDir, Headroom pressureHeadroom, boolean cache,
-        java.nio.file.Path cacheDir) {
+        java.nio.file.Path cacheDir, boolean startCollect) {
     /**
      * What the loader checks {@code snapshot.chunk} against: 4 KiB, the page size of linux-x86_64, the only
      * platform the native library is built for. Not the kernel's own page size ({@code linux.Libc.pageSize()},
@@ -86,7 +87,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
             boolean exitSummary, List<SiteRule> rules) {
         this(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, rules, DEFAULT_MIN_RATIO_PCT,
                 DEFAULT_SNAPSHOT_MAX_MEMORY, DEFAULT_REMARK_IDLE, DEFAULT_FILE_MAX_OPEN, DEFAULT_RECYCLE_MAX, DEFAULT_SPILL,
-                null, Headroom.DEFAULT, true, null);
+                null, Headroom.DEFAULT, true, null, true);
     }
 
     public static AgentConfig defaults() {
@@ -96,7 +97,7 @@ public record AgentConfig(boolean enabled, LogLevel logLevel, UffdMode uffdMode,
     public AgentConfig withRules(List<SiteRule> newRules) {
         return new AgentConfig(enabled, logLevel, uffdMode, serviceCapacity, snapshotChunk, exitSummary, newRules,
                 snapshotMinRatioPct, snapshotMaxMemory, remarkIdle, fileMaxOpen, recycleMax, snapshotSpill, snapshotSpillDir,
-                pressureHeadroom, cache, cacheDir);
+                pressureHeadroom, cache, cacheDir, startCollect);
     }
 
     /**

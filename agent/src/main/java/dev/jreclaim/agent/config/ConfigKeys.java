@@ -23,6 +23,7 @@ public final class ConfigKeys {
     public static final String EXIT_SUMMARY = "jreclaim.exit-summary";
     public static final String CACHE = "jreclaim.cache";
     public static final String CACHE_DIR = "jreclaim.cache.dir";
+    public static final String START_COLLECT = "jreclaim.start.collect";
     /** Where the file is; only from the agent options, a system property or the environment. */
     public static final String CONFIG = "jreclaim.config";
     public static final String RULE_PREFIX = "jreclaim.rule.";
@@ -32,7 +33,7 @@ public final class ConfigKeys {
     /** Keys a file may set besides rules, in documentation order. */
     public static final List<String> GLOBAL = List.of(ENABLED, LOG_LEVEL, UFFD_MODE, SERVICE_CAPACITY, SNAPSHOT_CHUNK,
             SNAPSHOT_MIN_RATIO, SNAPSHOT_MAX_MEMORY, SNAPSHOT_SPILL, SNAPSHOT_SPILL_DIR, REMARK_IDLE, FILE_MAX_OPEN, MEMORY_RECYCLE_MAX,
-            PRESSURE_HEADROOM, EXIT_SUMMARY, CACHE, CACHE_DIR);
+            PRESSURE_HEADROOM, EXIT_SUMMARY, CACHE, CACHE_DIR, START_COLLECT);
 
     public static final String KIND = "kind";
     public static final String SITE = "site";

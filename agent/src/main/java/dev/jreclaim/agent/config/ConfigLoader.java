@@ -129,7 +129,7 @@ public final class ConfigLoader {
         AgentConfig config = new AgentConfig(globals.enabled, globals.logLevel, globals.uffdMode, globals.capacity,
                 globals.chunk, globals.exitSummary, valid, globals.minRatioPct, globals.snapshotMaxMemory,
                 globals.remarkIdle, globals.fileMaxOpen, globals.recycleMax, globals.spill, globals.spillDir, globals.headroom,
-                globals.cache, globals.cacheDir);
+                globals.cache, globals.cacheDir, globals.startCollect);
         List<String> agentKeys = problems.stream()
                 .filter(p -> p.scope() == ConfigProblem.Scope.AGENT)
                 .map(p -> p.key() == null ? "agent options" : p.key())
@@ -299,6 +299,7 @@ public final class ConfigLoader {
         boolean exitSummary;
         boolean cache = true;
         java.nio.file.Path cacheDir;
+        boolean startCollect = true;
 
         void set(String key, Setting s) {
             try {
@@ -318,6 +319,7 @@ public final class ConfigLoader {
                     case ConfigKeys.PRESSURE_HEADROOM -> headroom = Headroom.parse(s.value);
                     case ConfigKeys.EXIT_SUMMARY -> exitSummary = parseBoolean(s.value);
                     case ConfigKeys.CACHE -> cache = parseBoolean(s.value);
+                    case ConfigKeys.START_COLLECT -> startCollect = parseBoolean(s.value);
                     case ConfigKeys.CACHE_DIR ->
                             cacheDir = parseAbsolutePath(s.value, "give the directory from the root (/var/cache/jreclaim)");
                     default -> throw new AssertionError(key);

@@ -40,20 +40,26 @@ public final class AgentStart {
     private AgentStart() {}
 
     public static void start(String args, Instrumentation inst, boolean attached) {
-        List<String> lines;
+        Started started;
         try {
-            lines = startOrExplain(args, inst, attached);
+            started = startOrExplain(args, inst, attached);
         } catch (Throwable t) {
-            lines = List.of(disabled("internal error: " + t));
+            started = new Started(List.of(disabled("internal error: " + t)), false, false);
         }
-        lines.forEach(AgentStart::emit);
-        if (!attached && ReclaimRuntime.current() != null) {
+        started.lines().forEach(AgentStart::emit);
+        if (!attached && started.running()) {
             StartClock clock = new StartClock();
-            StartLeftovers.release();
+            StartLeftovers.release(started.collect());
             clock.step("leftovers");
             AgentLog.debug("start leftovers released: " + String.join(", ", clock.steps()));
         }
     }
+
+    /**
+     * @param running whether this start installed the agent
+     * @param collect {@code jreclaim.start.collect}: whether {@link StartLeftovers} may collect the heap
+     */
+    private record Started(List<String> lines, boolean running, boolean collect) {}
 
     /**
      * The agent's own lines go through its log ({@link AgentLog}, whose layout prints the same
@@ -115,10 +121,10 @@ public final class AgentStart {
         return e.toString();
     }
 
-    private static synchronized List<String> startOrExplain(String args, Instrumentation inst, boolean attached) {
+    private static synchronized Started startOrExplain(String args, Instrumentation inst, boolean attached) {
         if (ReclaimRuntime.current() != null) {
-            return List.of(PREFIX + "WARN agent already running (" + ReclaimRuntime.current().policy().describe()
-                    + "); this second start is ignored");
+            return new Started(List.of(PREFIX + "WARN agent already running (" + ReclaimRuntime.current().policy().describe()
+                    + "); this second start is ignored"), false, false);
         }
         StartClock clock = new StartClock();
         LoadedConfig loaded = ConfigLoader.load(args);
@@ -129,7 +135,7 @@ public final class AgentStart {
             lines.add(startLine(loaded.config(), inst, attached, lines, clock));
             AgentLog.debug("start steps: " + String.join(", ", clock.steps()));
         }
-        return lines;
+        return new Started(lines, ReclaimRuntime.current() != null, loaded.config().startCollect());
     }
 
     /**

@@ -441,6 +441,8 @@ class ConfigLoaderTest {
     void badCache() throws IOException {
         assertAgentProblem("jreclaim.cache=on\n",
                 "jreclaim: jreclaim.cache=on: not a boolean; use true or false; agent disabled");
+        assertAgentProblem("jreclaim.start.collect=yes\n",
+                "jreclaim: jreclaim.start.collect=yes: not a boolean; use true or false; agent disabled");
         assertAgentProblem("jreclaim.cache.dir=relative/dir\n",
                 "jreclaim: jreclaim.cache.dir=relative/dir: not an absolute path; give the directory from the root"
                         + " (/var/cache/jreclaim); agent disabled");
@@ -458,6 +460,8 @@ class ConfigLoaderTest {
         assertEquals(false, c.cache());
         assertEquals(java.nio.file.Path.of("/var/cache/jr"), c.cacheDir());
         assertEquals(java.nio.file.Path.of("/x"), load(GOOD, Map.of(), Map.of("JRECLAIM_CACHE_DIR", "/x")).config().cacheDir());
+        assertEquals(true, load(GOOD, Map.of(), Map.of()).config().startCollect());
+        assertEquals(false, load(GOOD + "jreclaim.start.collect=false\n", Map.of(), Map.of()).config().startCollect());
     }
 
     @Test
