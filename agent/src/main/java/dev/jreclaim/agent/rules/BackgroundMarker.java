@@ -2,16 +2,15 @@ package dev.jreclaim.agent.rules;
 
 import dev.jreclaim.agent.range.RangeRegistry;
 import dev.jreclaim.agent.range.VolatileRange;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
  * Marks the ranges of on-return rules off the application's thread: the thread whose site returned only
- * queues them (one bounded-queue offer), one daemon thread marks them in batches, with every CPU's page
+ * queues them (one array store under this object's monitor, and a wake-up when the marker sleeps), one daemon
+ * thread marks them in batches, with every CPU's page
  * batches drained once per batch ({@link RangeRegistry#markBatch}) instead of twice per mark. A range waits
  * LOCKED until then: plain memory, never lost. A write racing its mark is kept by the mark's own protocol
  * (write-protect during the capture, MADV_FREE leaving written pages alone), as for an inline mark.
@@ -20,6 +19,12 @@ import java.util.function.Consumer;
  * range itself: the marker is behind, and
  * waiting would only move the cost; marking inline keeps every range reclaimable and slows the producer
  * down to the marker's speed (counted in {@link #inlineMarks()}).
+ *
+ * <p>Why no {@code java.util.concurrent} queue: {@link #submit} runs at the end of every on-return site, where a
+ * 1 MiB fill has just pushed the agent's objects out of the CPU's caches, and, for a site called a few hundred
+ * times, in the interpreter, where every method call touches its own metadata. An {@code ArrayBlockingQueue}
+ * offer (lock, enqueue, signal, unlock, unpark) is some twenty calls and as many cold cache lines; here it is
+ * a monitor, an array store and three fields (docs/benchmarks.md, "The application thread's share").
  */
 final class BackgroundMarker {
     /** Ranges queued at most: 4096 ranges of 64 KiB (the smallest a rule takes by default) is 256 MiB. */
@@ -33,14 +38,22 @@ final class BackgroundMarker {
     /** Marks per batch at most: a batch's first drain must stay close to the writes it drains for. */
     static final int BATCH = 64;
 
-    private final ArrayBlockingQueue<VolatileRange> queue = new ArrayBlockingQueue<>(CAPACITY);
     private final RangeRegistry ranges;
     private final Consumer<VolatileRange> mark;
-    private final AtomicLong pending = new AtomicLong();
-    private final AtomicLong pendingBytes = new AtomicLong();
     private final LongAdder inline = new LongAdder();
     private final LongAdder batches = new LongAdder();
+    private final Object idle = new Object();
     private final Thread thread;
+
+    // Guarded by this: the ranges queued (swapped whole with the marker's array), their bytes, and what the
+    // marker took and has not finished.
+    private VolatileRange[] queued = new VolatileRange[16];
+    private int queuedCount;
+    private long queuedBytes;
+    private int takenCount;
+    private long takenBytes;
+    /** The marker found nothing queued and parks until a submit unparks it. */
+    private boolean sleeping;
 
     /**
      * @param mark marks one range, on the marker's thread (already the agent's own: its allocations are
@@ -60,60 +73,110 @@ final class BackgroundMarker {
     /** Queues the range, or marks it on the calling thread when the queue is full. */
     void submit(VolatileRange r) {
         long bytes = r.byteSize();
-        if (pendingBytes.addAndGet(bytes) > MAX_PENDING_BYTES && pendingBytes.get() != bytes) {
-            pendingBytes.addAndGet(-bytes); // the marker is that far behind: this thread marks
-            inline.increment();
-            mark.accept(r);
-            return;
+        boolean wake;
+        int n;
+        synchronized (this) {
+            n = queuedCount;
+            long waiting = queuedBytes + takenBytes;
+            // Past either bound the marker is that far behind: this thread marks (one range over the byte bound
+            // is still queued when nothing else waits, or a range that large would always be marked here).
+            if (n == CAPACITY || (waiting + bytes > MAX_PENDING_BYTES && waiting != 0)) {
+                wake = false;
+                n = -1;
+            } else {
+                VolatileRange[] q = queued;
+                if (n == q.length) {
+                    queued = q = Arrays.copyOf(q, n * 2);
+                }
+                q[n] = r;
+                queuedCount = n + 1;
+                queuedBytes += bytes;
+                wake = sleeping;
+                sleeping = false;
+            }
         }
-        pending.incrementAndGet();
-        if (!queue.offer(r)) {
-            pendingBytes.addAndGet(-bytes);
-            done(1);
+        if (wake) {
+            LockSupport.unpark(thread);
+        } else if (n < 0) {
             inline.increment();
             mark.accept(r);
         }
     }
 
     private void run() {
-        List<VolatileRange> batch = new ArrayList<>(BATCH);
+        VolatileRange[] mine = new VolatileRange[16];
         while (true) {
-            try {
-                batch.add(queue.take());
-            } catch (InterruptedException e) {
-                return;
-            }
-            queue.drainTo(batch, BATCH - 1);
-            try {
-                ranges.markBatch(() -> batch.forEach(mark));
-                batches.increment();
-            } catch (RuntimeException closed) {
-                // The registry is closed: its ranges are gone, nothing to mark.
-            } finally {
-                long bytes = 0;
-                for (VolatileRange r : batch) {
-                    bytes += r.byteSize();
+            int n;
+            synchronized (this) {
+                n = queuedCount;
+                if (n == 0) {
+                    takenCount = 0;
+                    takenBytes = 0;
+                    sleeping = true;
+                } else {
+                    VolatileRange[] q = queued;
+                    queued = mine.length >= q.length ? mine : new VolatileRange[q.length];
+                    mine = q;
+                    takenCount = n;
+                    takenBytes = queuedBytes;
+                    queuedCount = 0;
+                    queuedBytes = 0;
                 }
-                pendingBytes.addAndGet(-bytes);
-                done(batch.size());
-                batch.clear();
+            }
+            if (n == 0) {
+                synchronized (idle) {
+                    idle.notifyAll();
+                }
+                while (asleep()) {
+                    LockSupport.park(this);
+                    if (Thread.interrupted()) {
+                        return;
+                    }
+                }
+                continue;
+            }
+            for (int from = 0; from < n; from += BATCH) {
+                markBatch(mine, from, Math.min(n, from + BATCH));
+            }
+            Arrays.fill(mine, 0, n, null);
+        }
+    }
+
+    private synchronized boolean asleep() {
+        return sleeping;
+    }
+
+    private void markBatch(VolatileRange[] rs, int from, int to) {
+        try {
+            ranges.markBatch(() -> {
+                for (int i = from; i < to; i++) {
+                    mark.accept(rs[i]);
+                }
+            });
+            batches.increment();
+        } catch (RuntimeException closed) {
+            // The registry is closed: its ranges are gone, nothing to mark.
+        } finally {
+            long bytes = 0;
+            for (int i = from; i < to; i++) {
+                bytes += rs[i].byteSize();
+            }
+            synchronized (this) {
+                takenCount -= to - from;
+                takenBytes -= bytes;
             }
         }
     }
 
-    private void done(int n) {
-        if (pending.addAndGet(-n) == 0) {
-            synchronized (pending) {
-                pending.notifyAll();
-            }
-        }
+    private synchronized boolean busy() {
+        return queuedCount + takenCount != 0;
     }
 
     /** Waits until every range queued so far is marked (for tests and benchmarks: state after a return). */
     void awaitIdle() throws InterruptedException {
-        synchronized (pending) {
-            while (pending.get() != 0) {
-                pending.wait(100); // notified on reaching 0; the timeout only bounds a missed notification
+        synchronized (idle) {
+            while (busy()) {
+                idle.wait(100); // notified when the marker finds nothing queued; the timeout bounds a missed one
             }
         }
     }
