@@ -37,6 +37,14 @@ final class BackgroundMarker {
     static final long MAX_PENDING_BYTES = 16L << 20;
     /** Marks per batch at most: a batch's first drain must stay close to the writes it drains for. */
     static final int BATCH = 64;
+    /**
+     * After a batch that emptied the queue, the marker naps this long before it sleeps: what a producer queues
+     * meanwhile waits for the nap's end, so the producer pays no wake-up and the next batch's drain round (a
+     * migration to every CPU, docs/benchmarks.md "Where a mark's time goes") serves every range queued by then.
+     */
+    static final long NAP_NANOS = 2_000_000;
+    /** Queued bytes that end a nap at once: a burst is marked without waiting for the nap's end. */
+    static final long NAP_WAKE_BYTES = 4L << 20;
 
     private final RangeRegistry ranges;
     private final Consumer<VolatileRange> mark;
@@ -54,6 +62,8 @@ final class BackgroundMarker {
     private long takenBytes;
     /** The marker found nothing queued and parks until a submit unparks it. */
     private boolean sleeping;
+    /** The marker found nothing queued and parks for {@link #NAP_NANOS}: a submit unparks it only for a burst. */
+    private boolean napping;
 
     /**
      * @param mark marks one range, on the marker's thread (already the agent's own: its allocations are
@@ -90,9 +100,11 @@ final class BackgroundMarker {
                 }
                 q[n] = r;
                 queuedCount = n + 1;
-                queuedBytes += bytes;
-                wake = sleeping;
-                sleeping = false;
+                long q2 = queuedBytes += bytes;
+                wake = sleeping || (napping && (q2 >= NAP_WAKE_BYTES || n + 1 >= BATCH));
+                if (wake) {
+                    sleeping = napping = false;
+                }
             }
         }
         if (wake) {
@@ -105,14 +117,18 @@ final class BackgroundMarker {
 
     private void run() {
         VolatileRange[] mine = new VolatileRange[16];
+        boolean napped = false;
         while (true) {
             int n;
+            boolean nap = false;
             synchronized (this) {
                 n = queuedCount;
                 if (n == 0) {
                     takenCount = 0;
                     takenBytes = 0;
-                    sleeping = true;
+                    nap = !napped;
+                    napping = nap;
+                    sleeping = !nap;
                 } else {
                     VolatileRange[] q = queued;
                     queued = mine.length >= q.length ? mine : new VolatileRange[q.length];
@@ -127,6 +143,15 @@ final class BackgroundMarker {
                 synchronized (idle) {
                     idle.notifyAll();
                 }
+                if (nap) {
+                    LockSupport.parkNanos(this, NAP_NANOS);
+                    synchronized (this) {
+                        napping = false;
+                    }
+                    napped = true;
+                    continue;
+                }
+                napped = false;
                 while (asleep()) {
                     LockSupport.park(this);
                     if (Thread.interrupted()) {
@@ -135,6 +160,7 @@ final class BackgroundMarker {
                 }
                 continue;
             }
+            napped = false;
             for (int from = 0; from < n; from += BATCH) {
                 markBatch(mine, from, Math.min(n, from + BATCH));
             }
@@ -174,6 +200,7 @@ final class BackgroundMarker {
 
     /** Waits until every range queued so far is marked (for tests and benchmarks: state after a return). */
     void awaitIdle() throws InterruptedException {
+        LockSupport.unpark(thread); // a nap would only delay the marks waited for
         synchronized (idle) {
             while (busy()) {
                 idle.wait(100); // notified when the marker finds nothing queued; the timeout bounds a missed one
