@@ -9,9 +9,11 @@ import java.util.function.Consumer;
 
 /**
  * Marks the ranges of on-return rules off the application's thread: the thread whose site returned only
- * queues them (one array store under this object's monitor, and a wake-up when the marker sleeps), one daemon
- * thread marks them in batches, with every CPU's page
- * batches drained once per batch ({@link RangeRegistry#markBatch}) instead of twice per mark. A range waits
+ * queues them (one array store under this object's monitor, and a wake-up only when the marker sleeps), one
+ * daemon thread marks them in batches, with every CPU's page batches drained once per batch
+ * ({@link RangeRegistry#markBatch}) instead of twice per mark. After a batch that emptied the queue the marker
+ * naps ({@link #NAP_NANOS}) before it sleeps, so a producer that returns a buffer every few milliseconds wakes
+ * nobody and several of its buffers share one drain round. A range waits
  * LOCKED until then: plain memory, never lost. A write racing its mark is kept by the mark's own protocol
  * (write-protect during the capture, MADV_FREE leaving written pages alone), as for an inline mark.
  *
