@@ -282,7 +282,8 @@ JR_API int jr_range_provenance(struct jr_service *svc, int64_t handle, uint64_t 
 JR_API int jr_range_set_file_policy(struct jr_service *svc, int64_t handle, uint32_t flags);
 /* At most n (1..JR_MAX_OPEN_FILES) descriptors of provenance files open at once (default JR_DEFAULT_MAX_OPEN_FILES). */
 JR_API int jr_service_set_max_open_files(struct jr_service *svc, uint32_t n);
-/* Copies min(n, JR_RS_COUNT) figures (enum jr_range_stat) into out; returns how many. */
+/* Copies min(n, JR_RS_COUNT) figures (enum jr_range_stat) into out; returns how many. The resident pages
+ * (a mincore over the range) are counted only when n > JR_RS_RESIDENT_PAGES. */
 JR_API int jr_range_stats(struct jr_service *svc, int64_t handle, uint64_t *out, int n);
 
 /* Copies min(n, JR_MS_COUNT) figures (enum jr_memory_stat) into out; returns how many. */

@@ -496,8 +496,9 @@ JR_API int jr_range_stats(struct jr_service *svc, int64_t handle, uint64_t *out,
 	v[JR_RS_REGISTERED] = (uint64_t)__atomic_load_n(&sl->registered, __ATOMIC_RELAXED);
 	v[JR_RS_BYTES] = sl->len;
 	/* Last, so a restore that lands in between shows as resident and not yet counted, never as
-	 * counted and absent. A removed range's memory is not ours to look at. */
-	v[JR_RS_RESIDENT_PAGES] = state == JR_STATE_FREE || state == JR_STATE_DEAD
+	 * counted and absent. A removed range's memory is not ours to look at. Only when asked for: a
+	 * caller that reads the state alone (n = 1, the idle marker's look at every range) pays no mincore. */
+	v[JR_RS_RESIDENT_PAGES] = state == JR_STATE_FREE || state == JR_STATE_DEAD || n <= JR_RS_RESIDENT_PAGES
 					  ? 0
 					  : jr_k_resident_pages(sl->base, sl->len, svc->env.page_size);
 	for (int i = 0; i < n; i++)

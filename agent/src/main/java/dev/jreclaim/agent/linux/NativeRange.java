@@ -211,6 +211,21 @@ public final class NativeRange {
     }
 
     /** enum jr_range_stat, indexed by {@code NativeConstants.JR_RS_*}. */
+    /**
+     * jr_range_stats asking for {@code JR_RS_STATE} alone: no mincore over the range (what a look at every range
+     * of the registry needs, docs/benchmarks.md "The application thread's share").
+     */
+    public int state(String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(JAVA_LONG, 1);
+            int r = (int) Handles.STATS.invokeExact(service.pointer(), handle, out, 1);
+            check(r, "jr_range_stats", "read the state of", what);
+            return (int) out.get(JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw NativeLibrary.rethrow(t);
+        }
+    }
+
     public long[] stats(String what) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(JAVA_LONG, NativeConstants.JR_RS_COUNT);

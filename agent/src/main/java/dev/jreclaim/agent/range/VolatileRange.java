@@ -364,7 +364,7 @@ public final class VolatileRange implements AutoCloseable {
                 case CALLER -> RangeState.LOCKED;
                 case LIBRARY -> {
                     try {
-                        yield RangeState.of(range.stats(toString())[JR_RS_STATE]);
+                        yield RangeState.of(range.state(toString()));
                     } catch (IllegalStateException freedMeanwhile) {
                         yield RangeState.FREE;
                     }

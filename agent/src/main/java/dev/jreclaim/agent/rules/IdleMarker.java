@@ -165,10 +165,11 @@ final class IdleMarker {
 
     /** @param waits the rule marks only under pressure and memory is not short: due marks wait for the next look */
     private void look(VolatileRange r, Watch w, long now, boolean waits) {
-        if (r.state() != RangeState.VOLATILE && !w.marksLocked) {
+        boolean marked = r.state() == RangeState.VOLATILE; // one look: a state read, no mincore (VolatileRange#state)
+        if (!marked && !w.marksLocked) {
             return; // an on-return range waiting for its site, or locked: not this marker's
         }
-        if (r.state() != RangeState.VOLATILE) {
+        if (!marked) {
             long f = RangeFingerprint.of(r.address(), r.byteSize());
             if (w.marked || f != w.fingerprint) { // first look after a mark undone, or written
                 w.marked = false;
