@@ -173,8 +173,18 @@ public final class FileReadsRebuilt {
         new Random(5).nextBytes(content);
         Path file = dir.resolve("two-ranges");
         Files.write(file, content);
+        // A slot freed earlier (a cleaner, a recycled slot taken first) may sit between two allocations: take ranges
+        // until one lies right after the one before it, keeping the others alive meanwhile.
+        java.util.List<ByteBuffer> held = new java.util.ArrayList<>();
         ByteBuffer b1 = ByteBuffer.allocateDirect(SIZE), b2 = ByteBuffer.allocateDirect(SIZE);
         VolatileRange r1 = rangeOf(runtime, "two ranges", b1), r2 = rangeOf(runtime, "two ranges", b2);
+        for (int i = 0; i < 8 && r1.address() + r1.byteSize() != r2.address(); i++) {
+            held.add(b1);
+            b1 = b2;
+            r1 = r2;
+            b2 = ByteBuffer.allocateDirect(SIZE);
+            r2 = rangeOf(runtime, "two ranges", b2);
+        }
         boolean adjacent = r1.address() + r1.byteSize() == r2.address();
         ByteBuffer[] bufs = {b1.slice(0, 500_000), b1.slice(500_000, SIZE - 500_000), b2};
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -188,6 +198,7 @@ public final class FileReadsRebuilt {
         check(runtime, "scattering across two ranges, first", file, b1, r1, Arrays.copyOf(content, SIZE), "none");
         check(runtime, "scattering across two ranges, second", file, b2.clear(), r2,
                 Arrays.copyOfRange(content, SIZE, 2 * SIZE), "none");
+        java.lang.ref.Reference.reachabilityFence(held);
     }
 
     /**
