@@ -554,13 +554,15 @@ static const char *restore_verdict(char *buf, size_t n, double gbps, double goal
 }
 
 /* The same for a fault's p99: the p50 is one chunk's work; what the tail adds is scheduling. */
-static const char *fault_verdict(char *buf, size_t n, uint64_t p99_ns, uint64_t p50_ns, unsigned pages, const char *work)
+static const char *fault_verdict(char *buf, size_t n, uint64_t p99_ns, uint64_t p50_ns, uint64_t svc_p99_ns, unsigned pages,
+				 const char *work)
 {
 	if (p99_ns <= 50000)
 		return "met";
 	snprintf(buf, n, "not met, the p50 alone is %.1f us, the work of one %u-page chunk (UFFDIO_COPY into fresh pages, %s, "
-		 "MADV_FREE, write-protect; docs/benchmarks.md, \"Where a fault's time goes\"); the tail adds wake-ups across "
-		 "CPUs and waits for a CPU on 2 shared vCPUs", (double)p50_ns / 1000, pages, work);
+		 "MADV_FREE, write-protect; docs/benchmarks.md, \"Where a fault's time goes\"); the service's own p99, from "
+		 "event read to wake, is under %.1f us (its histogram): the rest of the tail is the faulting thread's wake-up "
+		 "and its wait for a CPU on 2 shared vCPUs", (double)p50_ns / 1000, pages, work, (double)svc_p99_ns / 1000);
 	return buf;
 }
 
@@ -618,10 +620,10 @@ int main(int argc, char **argv)
 	       restore_verdict(why, sizeof(why), fil.seq_gbps, ft, ft, "pread", pr));
 	printf("fault-snapshot-p50-us: %.1f (reference; the goal is on p99)\n", (double)snap.p50_ns / 1000);
 	printf("fault-snapshot-p99-us: %.1f (goal 50: %s)\n", (double)snap.p99_ns / 1000,
-	       fault_verdict(why, sizeof(why), snap.p99_ns, snap.p50_ns, chunk_pages, "LZ4 decompress"));
+	       fault_verdict(why, sizeof(why), snap.p99_ns, snap.p50_ns, snap.svc_p99_ns, chunk_pages, "LZ4 decompress"));
 	printf("fault-file-p50-us: %.1f (reference; the goal is on p99)\n", (double)fil.p50_ns / 1000);
 	printf("fault-file-p99-us: %.1f (goal 50: %s)\n", (double)fil.p99_ns / 1000,
-	       fault_verdict(why, sizeof(why), fil.p99_ns, fil.p50_ns, chunk_pages, "pread"));
+	       fault_verdict(why, sizeof(why), fil.p99_ns, fil.p50_ns, fil.svc_p99_ns, chunk_pages, "pread"));
 	printf("fault-service-histogram-snapshot-p50-p99-us: < %.1f / < %.1f\n", (double)snap.svc_p50_ns / 1000,
 	       (double)snap.svc_p99_ns / 1000);
 	printf("fault-service-histogram-file-p50-p99-us: < %.1f / < %.1f\n", (double)fil.svc_p50_ns / 1000,

@@ -66,7 +66,7 @@ verdict() { # <value> <goal> <why>
   if [ "$1" -le "$2" ]; then echo met; else echo "not met, $3"; fi
 }
 WHY_RSS="the JVM's own work for the agent's start: $KA classes loaded against $KP (metaspace), the JIT's compilations of that code (code cache, malloc arenas), the agent's live heap"
-echo "idle-rss-delta-MiB: $((RA - RP)) (plain $RP, agent $RA; goal <= 10: $(verdict $((RA - RP)) 10 "$WHY_RSS; the compilers' freed arena chunks are still pooled 1 s after ready (the settled line))"))"
+echo "idle-rss-delta-MiB: $((RA - RP)) (plain $RP, agent $RA; goal <= 10: $(verdict $((RA - RP)) 10 "$WHY_RSS; the compilers' freed arena chunks are still pooled 1 s after ready (the settled line)"))"
 echo "idle-rss-settled-delta-MiB: $((QA - QP)) (plain $QP, agent $QA, the same processes 10 s after ready; goal <= 10: $(verdict $((QA - QP)) 10 "$WHY_RSS; malloc fragments no trim returns"))"
 echo "startup-delta-ms: $((SA - SP)) (plain $SP, agent $SA; goal <= 300: $(verdict $((SA - SP)) 300 "CPU +$((CA - CP)) ms in the same runs: FFM's first downcall link (~150 ms) and the JIT compiling the start's code ($KA classes loaded against $KP) on 2 CPUs"))"
 echo "startup-cpu-delta-ms: $((CA - CP)) (plain $CP, agent $CA, user+sys of the whole JVM; reference, no goal of its own)"

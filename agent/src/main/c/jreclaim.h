@@ -285,6 +285,9 @@ JR_API int jr_service_set_max_open_files(struct jr_service *svc, uint32_t n);
 /* Copies min(n, JR_RS_COUNT) figures (enum jr_range_stat) into out; returns how many. The resident pages
  * (a mincore over the range) are counted only when n > JR_RS_RESIDENT_PAGES. */
 JR_API int jr_range_stats(struct jr_service *svc, int64_t handle, uint64_t *out, int n);
+/* JR_RS_WRITTEN_PAGES alone (at most INT32_MAX), or -errno: what the idle marker reads of every volatile range at each
+ * look, without the mincore of jr_range_stats' resident pages. */
+JR_API int jr_range_written_pages(struct jr_service *svc, int64_t handle);
 
 /* Copies min(n, JR_MS_COUNT) figures (enum jr_memory_stat) into out; returns how many. */
 JR_API int jr_service_memory(struct jr_service *svc, uint64_t *out, int n);

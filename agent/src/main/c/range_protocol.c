@@ -506,6 +506,16 @@ JR_API int jr_range_stats(struct jr_service *svc, int64_t handle, uint64_t *out,
 	return n;
 }
 
+JR_API int jr_range_written_pages(struct jr_service *svc, int64_t handle)
+{
+	int err;
+	struct jr_slot *sl = jr_table_slot_of(svc ? &svc->table : NULL, handle, &err);
+	if (!sl)
+		return err;
+	uint64_t w = jr_load(&sl->st[JR_RS_WRITTEN_PAGES]);
+	return w > INT32_MAX ? INT32_MAX : (int)w;
+}
+
 JR_API int jr_service_memory(struct jr_service *svc, uint64_t *out, int n)
 {
 	if (!svc)

@@ -1240,6 +1240,7 @@ static uint64_t written_pages(struct env *e, int64_t h)
 {
 	uint64_t s[JR_RS_COUNT];
 	stats(e, h, s);
+	EXPECT_EQ((uint64_t)jr_range_written_pages(e->svc, h), s[JR_RS_WRITTEN_PAGES]); /* the idle marker's read */
 	return s[JR_RS_WRITTEN_PAGES];
 }
 

@@ -36,6 +36,7 @@ public final class NativeRange {
         static final MethodHandle SET_FALLBACK = NativeLibrary.downcall("jr_range_set_fallback",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
         static final MethodHandle UNPIN = op("jr_range_unpin");
+        static final MethodHandle WRITTEN_PAGES = op("jr_range_written_pages");
         static final MethodHandle SET_FILE_POLICY = NativeLibrary.downcall("jr_range_set_file_policy",
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
         static final MethodHandle PROVENANCE = NativeLibrary.downcall("jr_range_provenance",
@@ -224,6 +225,11 @@ public final class NativeRange {
         } catch (Throwable t) {
             throw NativeLibrary.rethrow(t);
         }
+    }
+
+    /** {@code JR_RS_WRITTEN_PAGES} alone: no mincore (the idle marker's look at every volatile range). */
+    public long writtenPages(String what) {
+        return check(call(Handles.WRITTEN_PAGES), "jr_range_written_pages", "read the written pages of", what);
     }
 
     public long[] stats(String what) {

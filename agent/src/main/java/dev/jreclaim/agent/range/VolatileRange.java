@@ -375,6 +375,20 @@ public final class VolatileRange implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link RangeStats#writtenBytes()} alone, without the mincore of {@link #stats()}: what a periodic look at every
+     * volatile range needs (rules/IdleMarker). 0 for a range the library does not own.
+     */
+    public long writtenBytes() {
+        registry.lifecycle().readLock().lock();
+        try {
+            checkLive("read the written pages of");
+            return owner == Owner.LIBRARY ? range.writtenPages(toString()) * Libc.pageSize() : 0;
+        } finally {
+            registry.lifecycle().readLock().unlock();
+        }
+    }
+
     public RangeStats stats() {
         registry.lifecycle().readLock().lock();
         try {

@@ -184,19 +184,20 @@ final class IdleMarker {
             }
             return;
         }
-        RangeStats s = r.stats();
-        long resident = s.residentBytes();
         if (tracksWrites) { // the library counts what was written: restores and resident size say nothing
-            if (s.writtenBytes() != w.writtenLast) {
-                w.writtenLast = s.writtenBytes();
+            long written = r.writtenBytes(); // that count alone: no mincore over every range at every look
+            if (written != w.writtenLast) {
+                w.writtenLast = written;
                 w.since = now;
             }
-            if (s.writtenBytes() > 0 && now - w.since >= w.idleNanos && !waits) { // written bytes show apart
+            if (written > 0 && now - w.since >= w.idleNanos && !waits) { // written bytes show apart
                 remarksWritten.increment();
                 mark(r, w, now);
             }
             return;
         }
+        RangeStats s = r.stats();
+        long resident = s.residentBytes();
         if (resident != w.residentLast || s.pagesRestored() != w.restoredLast) {
             w.residentLast = resident;
             w.restoredLast = s.pagesRestored();
