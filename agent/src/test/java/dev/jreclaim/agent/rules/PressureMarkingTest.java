@@ -17,6 +17,7 @@ import dev.jreclaim.agent.range.RangeState;
 import dev.jreclaim.agent.range.RebuildSource;
 import dev.jreclaim.agent.range.VolatileRange;
 import java.lang.foreign.MemorySegment;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,23 +65,36 @@ class PressureMarkingTest {
         }
     }
 
+    /** One on-return rule with mark-when=pressure at Cache#load*, its policy on a gauge of a {@link DrivenSignal}. */
+    private record Cache(DrivenSignal signal, PressureGauge gauge, SiteTracker sites, RulePolicy p, int load,
+            ActiveRule rule) {
+        static Cache of(Path dir) throws IOException {
+            Path f = Files.writeString(dir.resolve("rules.properties"), """
+                    jreclaim.rule.cache.kind=direct
+                    jreclaim.rule.cache.site=com.acme.Cache#load*
+                    jreclaim.rule.cache.mark=on-return
+                    jreclaim.rule.cache.mark-when=pressure
+                    """);
+            LoadedConfig c = ConfigLoader.load("config=" + f, Map.of(), Map.of());
+            assertEquals(List.of(), c.lines());
+            RuleSet rules = RuleSet.of(c.config().rules(), true);
+            DrivenSignal signal = new DrivenSignal(); // 1 GiB limit, headroom 20%: short below 204.8 MiB, critical below 51.2
+            PressureGauge gauge = new PressureGauge(signal, Headroom.DEFAULT);
+            SiteTracker sites = new SiteTracker(rules.rules());
+            RulePolicy p = new RulePolicy(rules.rules(), sites, Duration.ofSeconds(1), gauge);
+            return new Cache(signal, gauge, sites, p, sites.siteOf("com.acme.Cache", "load"), rules.rules().getFirst());
+        }
+    }
+
     @Test
     void deferredUntilShortThenOldestFirstNeverUnmarkedAndTheThreadPaysAtCritical() throws Exception {
-        Path f = Files.writeString(dir.resolve("rules.properties"), """
-                jreclaim.rule.cache.kind=direct
-                jreclaim.rule.cache.site=com.acme.Cache#load*
-                jreclaim.rule.cache.mark=on-return
-                jreclaim.rule.cache.mark-when=pressure
-                """);
-        LoadedConfig c = ConfigLoader.load("config=" + f, Map.of(), Map.of());
-        assertEquals(List.of(), c.lines());
-        RuleSet rules = RuleSet.of(c.config().rules(), true);
-        DrivenSignal signal = new DrivenSignal(); // 1 GiB limit, headroom 20%: short below 204.8 MiB, critical below 51.2
-        PressureGauge gauge = new PressureGauge(signal, Headroom.DEFAULT);
-        SiteTracker sites = new SiteTracker(rules.rules());
-        RulePolicy p = new RulePolicy(rules.rules(), sites, Duration.ofSeconds(1), gauge);
-        int load = sites.siteOf("com.acme.Cache", "load");
-        ActiveRule rule = rules.rules().getFirst();
+        Cache cache = Cache.of(dir);
+        DrivenSignal signal = cache.signal();
+        PressureGauge gauge = cache.gauge();
+        SiteTracker sites = cache.sites();
+        RulePolicy p = cache.p();
+        int load = cache.load();
+        ActiveRule rule = cache.rule();
         try (RangeRegistry ranges = RangeRegistry.start()) {
             assumeTrue(ranges.writeProtect(), "skipped: the userfaultfd lacks UFFD_FEATURE_PAGEFAULT_FLAG_WP (rebuild:snapshot)");
             List<VolatileRange> all = new ArrayList<>();
@@ -155,21 +169,14 @@ class PressureMarkingTest {
 
     @Test
     void anAllocatingThreadPollsTheLevelItselfOnceAnEighthOfTheHeadroomWasAllocated() throws Exception {
-        Path f = Files.writeString(dir.resolve("rules.properties"), """
-                jreclaim.rule.cache.kind=direct
-                jreclaim.rule.cache.site=com.acme.Cache#load*
-                jreclaim.rule.cache.mark=on-return
-                jreclaim.rule.cache.mark-when=pressure
-                """);
-        LoadedConfig c = ConfigLoader.load("config=" + f, Map.of(), Map.of());
-        RuleSet rules = RuleSet.of(c.config().rules(), true);
         // 1 GiB limit, headroom 20% (204.8 MiB): an eighth of it is 25.6 MiB.
-        DrivenSignal signal = new DrivenSignal();
-        PressureGauge gauge = new PressureGauge(signal, Headroom.DEFAULT);
-        SiteTracker sites = new SiteTracker(rules.rules());
-        RulePolicy p = new RulePolicy(rules.rules(), sites, Duration.ofSeconds(1), gauge);
-        int load = sites.siteOf("com.acme.Cache", "load");
-        ActiveRule rule = rules.rules().getFirst();
+        Cache cache = Cache.of(dir);
+        DrivenSignal signal = cache.signal();
+        PressureGauge gauge = cache.gauge();
+        SiteTracker sites = cache.sites();
+        RulePolicy p = cache.p();
+        int load = cache.load();
+        ActiveRule rule = cache.rule();
         try (RangeRegistry ranges = RangeRegistry.start()) {
             assumeTrue(ranges.writeProtect(), "skipped: the userfaultfd lacks UFFD_FEATURE_PAGEFAULT_FLAG_WP (rebuild:snapshot)");
             long polls = gauge.polls();
